@@ -1,0 +1,109 @@
+import * as v from 'valibot';
+import { PORTOUT_ID_PATTERN, PORTOUT_STATUSES, type Portout } from '../core/portout.ts';
+
+// Telnyx documents every field as optional and shows nulls on fresh requests, so each one is nullish here.
+const text = v.nullish(v.string());
+const timestamp = v.nullish(
+  v.pipe(
+    v.string(),
+    v.check((value) => !Number.isNaN(Date.parse(value)), 'not a date'),
+  ),
+);
+
+const PortoutItemSchema = v.object({
+  id: v.pipe(v.string('missing id'), v.regex(PORTOUT_ID_PATTERN, 'id has an unexpected shape')),
+  status: v.picklist(PORTOUT_STATUSES, 'unknown status'),
+  phone_numbers: v.nullish(v.array(v.string('phone_numbers must hold strings'))),
+  support_key: text,
+  carrier_name: text,
+  spid: text,
+  pon: text,
+  foc_date: timestamp,
+  requested_foc_date: timestamp,
+  end_user_name: text,
+  authorized_name: text,
+  service_address: text,
+  city: text,
+  state: text,
+  zip: text,
+  reason: text,
+  rejection_code: v.nullish(v.number()),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export type ParsedItem = { ok: true; portout: Portout } | { ok: false; id: string | null; problem: string };
+
+/** Validates one listed item. The problem text names fields, never values, so it is safe to log. */
+export function parsePortoutItem(raw: unknown): ParsedItem {
+  const result = v.safeParse(PortoutItemSchema, raw);
+  if (!result.success) {
+    const rawId = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+    const id = typeof rawId === 'string' && PORTOUT_ID_PATTERN.test(rawId) ? rawId : null;
+    const problem = result.issues
+      .map((issue) => `${v.getDotPath(issue) ?? 'item'}: ${issue.message.split(':')[0]}`)
+      .join('; ');
+    return { ok: false, id, problem };
+  }
+  const item = result.output;
+  return {
+    ok: true,
+    portout: {
+      id: item.id,
+      status: item.status,
+      phoneNumbers: item.phone_numbers ?? [],
+      supportKey: item.support_key ?? null,
+      carrierName: item.carrier_name ?? null,
+      spid: item.spid ?? null,
+      pon: item.pon ?? null,
+      focDate: item.foc_date ?? null,
+      requestedFocDate: item.requested_foc_date ?? null,
+      endUserName: item.end_user_name ?? null,
+      authorizedName: item.authorized_name ?? null,
+      serviceAddress: item.service_address ?? null,
+      city: item.city ?? null,
+      state: item.state ?? null,
+      zip: item.zip ?? null,
+      reason: item.reason ?? null,
+      rejectionCode: item.rejection_code ?? null,
+      createdAt: item.created_at ?? null,
+      updatedAt: item.updated_at ?? null,
+    },
+  };
+}
+
+const count = v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0)));
+
+const ListPageSchema = v.object({
+  data: v.array(v.unknown(), 'data is not an array'),
+  // Paging metadata is only trusted when well formed; without it the source pages sequentially.
+  meta: v.fallback(
+    v.nullish(v.object({ page_number: count, page_size: count, total_pages: count, total_results: count })),
+    null,
+  ),
+});
+
+export type ListPage = {
+  items: unknown[];
+  pageNumber: number | null;
+  pageSize: number | null;
+  totalPages: number | null;
+};
+
+export function parseListPage(body: unknown): ListPage | { problem: string } {
+  const result = v.safeParse(ListPageSchema, body);
+  if (!result.success) return { problem: result.issues[0]?.message ?? 'not a list response' };
+  return {
+    items: result.output.data,
+    pageNumber: result.output.meta?.page_number ?? null,
+    pageSize: result.output.meta?.page_size || null,
+    totalPages: result.output.meta?.total_pages ?? null,
+  };
+}
+
+const RetrieveSchema = v.object({ data: v.unknown() });
+
+export function parseRetrieveBody(body: unknown): { item: unknown } | { problem: string } {
+  const result = v.safeParse(RetrieveSchema, body);
+  return result.success ? { item: result.output.data } : { problem: 'data is missing' };
+}

@@ -1,0 +1,294 @@
+import Telnyx from 'telnyx';
+import { WATCHED_STATUSES, isWatchedStatus, PORTOUT_ID_PATTERN, type Portout } from '../core/portout.ts';
+import type {
+  InvalidPortout,
+  Listing,
+  PortoutSource,
+  Retrieval,
+  SourceFailure,
+  SourceFailureKind,
+} from '../core/ports.ts';
+import { parseListPage, parsePortoutItem, parseRetrieveBody } from './telnyx-portout-schema.ts';
+
+export const PAGE_SIZE = 250;
+/** 100,000 watched port-outs: far beyond any account, low enough that a lying `total_pages` can't run away. */
+export const MAX_PAGES = 400;
+/** A full page of 250 items is ~300 KB; anything far larger is not a port-out listing. */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+const MAX_ATTEMPTS = 3;
+const BACKOFF_BASE_MS = 500;
+
+export interface TelnyxSourceOptions {
+  /** Returns the API key; `refresh` asks for a fresh read after a 401 (the key may have been rotated). */
+  getApiKey(refresh: boolean): Promise<string>;
+  baseURL: string;
+  timeoutMs: number;
+  concurrency: number;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  fetch?: typeof fetch;
+}
+
+/** Telnyx answered 401 with a freshly read key: only a person can fix that. */
+export class TelnyxAuthError extends Error {
+  override name = 'TelnyxAuthError';
+}
+
+class RequestFailed extends Error {
+  constructor(readonly failure: SourceFailure) {
+    super(failure.detail);
+  }
+}
+
+function classify(error: unknown): { kind: SourceFailureKind; retryable: boolean; detail: string } {
+  if (error instanceof Telnyx.APIConnectionTimeoutError) return { kind: 'timeout', retryable: true, detail: 'request timed out' };
+  if (error instanceof Telnyx.APIConnectionError) return { kind: 'connection', retryable: true, detail: 'connection failed' };
+  if (error instanceof Telnyx.RateLimitError) return { kind: 'rate-limited', retryable: true, detail: 'HTTP 429 rate limited' };
+  if (error instanceof Telnyx.APIError && typeof error.status === 'number') {
+    const status = error.status;
+    if (status >= 500) return { kind: 'server-error', retryable: true, detail: `HTTP ${status}` };
+    return { kind: 'client-error', retryable: status === 408 || status === 409, detail: `HTTP ${status}` };
+  }
+  return { kind: 'connection', retryable: false, detail: error instanceof Error ? error.name : 'unknown error' };
+}
+
+/** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(headers: Headers | undefined, now: number): number | null {
+  const value = headers?.get('retry-after-ms') ?? null;
+  if (value !== null && Number.isFinite(Number(value))) return Math.max(0, Number(value));
+  const retryAfter = headers?.get('retry-after');
+  if (!retryAfter) return null;
+  const seconds = Number(retryAfter);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+async function readJsonCapped(response: Response): Promise<unknown> {
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.includes('json')) {
+    await response.body?.cancel();
+    throw new Error(`content-type ${type.split(';')[0] || 'missing'} is not JSON`);
+  }
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel();
+    throw new Error(`response of ${declared} bytes exceeds the ${MAX_RESPONSE_BYTES}-byte cap`);
+  }
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error('empty body');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel();
+      throw new Error(`response exceeds the ${MAX_RESPONSE_BYTES}-byte cap`);
+    }
+    chunks.push(value);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new Error('body is not valid JSON');
+  }
+}
+
+/**
+ * Lists and fetches port-outs through the official SDK. The SDK's own retries are off: its Retry-After wait
+ * has no cap, so retries happen here, where the run's deadline is known.
+ */
+export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource {
+  const clock = options.clock ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let client: Telnyx | null = null;
+  let requests = 0;
+
+  async function getClient(refresh: boolean): Promise<Telnyx> {
+    if (client && !refresh) return client;
+    client = new Telnyx({
+      apiKey: await options.getApiKey(refresh),
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+      logLevel: 'off',
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    return client;
+  }
+
+  /** One logical request: deadline-bounded retries, and one key refresh on 401. */
+  async function send(
+    call: (telnyx: Telnyx, timeout: number) => Promise<Response>,
+    deadline: number,
+    pageNumber?: number,
+  ): Promise<Response> {
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - clock();
+      if (remaining <= 0) {
+        throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
+      }
+      const telnyx = await getClient(false);
+      requests += 1;
+      try {
+        return await call(telnyx, Math.min(options.timeoutMs, remaining));
+      } catch (error) {
+        if (error instanceof Telnyx.AuthenticationError) {
+          if (refreshed) {
+            throw new TelnyxAuthError(
+              'Telnyx rejected the API key (HTTP 401) even after re-reading it: put a valid key in the secret named by TELNYX_API_KEY_SECRET_ARN (locally, TELNYX_API_KEY)',
+            );
+          }
+          refreshed = true;
+          await getClient(true);
+          attempt -= 1;
+          continue;
+        }
+        if (error instanceof Telnyx.NotFoundError) throw error;
+        const { kind, retryable, detail } = classify(error);
+        if (!retryable || attempt >= MAX_ATTEMPTS) {
+          throw new RequestFailed({ kind, detail: `${detail} after ${attempt} attempt(s)`, pageNumber });
+        }
+        const headers = error instanceof Telnyx.APIError ? (error.headers as Headers | undefined) : undefined;
+        const wait = retryAfterMs(headers, clock()) ?? BACKOFF_BASE_MS * 2 ** (attempt - 1);
+        if (clock() + wait >= deadline) {
+          throw new RequestFailed({
+            kind,
+            detail: `${detail}; the ${Math.ceil(wait)} ms wait asked for runs past the run's deadline`,
+            pageNumber,
+          });
+        }
+        await sleep(wait);
+      }
+    }
+  }
+
+  async function fetchPage(pageNumber: number, deadline: number) {
+    const response = await send(
+      (telnyx, timeout) =>
+        telnyx.portouts
+          .list(
+            { filter: { status_in: [...WATCHED_STATUSES] }, 'page[number]': pageNumber, 'page[size]': PAGE_SIZE },
+            { timeout },
+          )
+          .asResponse(),
+      deadline,
+      pageNumber,
+    );
+    let body: unknown;
+    try {
+      body = await readJsonCapped(response);
+    } catch (error) {
+      throw new RequestFailed({ kind: 'malformed-response', detail: (error as Error).message, pageNumber });
+    }
+    const page = parseListPage(body);
+    if ('problem' in page) throw new RequestFailed({ kind: 'malformed-response', detail: page.problem, pageNumber });
+    return page;
+  }
+
+  return {
+    requestCount: () => requests,
+
+    async listWatchedPortouts(deadline) {
+      const byId = new Map<string, Portout>();
+      const invalid: InvalidPortout[] = [];
+      const failures: SourceFailure[] = [];
+      let unwatchedDropped = 0;
+      let anonymous = false;
+      let pagesFetched = 0;
+
+      const absorb = (items: unknown[]) => {
+        for (const raw of items) {
+          const parsed = parsePortoutItem(raw);
+          if (!parsed.ok) {
+            invalid.push({ id: parsed.id, problem: parsed.problem });
+            if (parsed.id === null) anonymous = true;
+            continue;
+          }
+          // The status filter may be ignored by the server; a silent filter failure must not look like news.
+          if (!isWatchedStatus(parsed.portout.status)) {
+            unwatchedDropped += 1;
+            continue;
+          }
+          const existing = byId.get(parsed.portout.id);
+          if (!existing || (parsed.portout.updatedAt ?? '') >= (existing.updatedAt ?? '')) {
+            byId.set(parsed.portout.id, parsed.portout);
+          }
+        }
+      };
+
+      // Stops at the first short or empty page, whatever the metadata claims.
+      let endPage = MAX_PAGES;
+      let pageSize: number = PAGE_SIZE;
+      let truncated = false;
+      const onPage = (pageNumber: number, items: unknown[]) => {
+        pagesFetched += 1;
+        absorb(items);
+        if (items.length < pageSize) endPage = Math.min(endPage, pageNumber);
+      };
+
+      try {
+        const first = await fetchPage(1, deadline);
+        // A server that pages by its own size still ends each listing with a short page of that size.
+        pageSize = first.pageSize ?? PAGE_SIZE;
+        onPage(1, first.items);
+        const trusted = first.pageNumber === 1 && first.totalPages !== null;
+        if (trusted && first.totalPages! > MAX_PAGES) truncated = true;
+        const lastClaimed = trusted ? Math.min(first.totalPages!, MAX_PAGES) : MAX_PAGES;
+        endPage = Math.min(endPage, lastClaimed);
+        let nextPage = 2;
+        // With trusted metadata, pages 2..N go out in parallel; without it, one at a time.
+        const workers = trusted ? options.concurrency : 1;
+        const worker = async () => {
+          while (nextPage <= endPage && failures.length === 0) {
+            const pageNumber = nextPage++;
+            try {
+              const page = await fetchPage(pageNumber, deadline);
+              onPage(pageNumber, page.items);
+            } catch (error) {
+              if (error instanceof RequestFailed) failures.push(error.failure);
+              else throw error;
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: workers }, worker));
+        if (!trusted && endPage === MAX_PAGES && pagesFetched >= MAX_PAGES) truncated = true;
+      } catch (error) {
+        if (error instanceof RequestFailed) failures.push(error.failure);
+        else throw error;
+      }
+      if (truncated) {
+        failures.push({ kind: 'malformed-response', detail: `listing claims more than ${MAX_PAGES} pages; stopped there` });
+      }
+      return {
+        portouts: [...byId.values()],
+        invalid,
+        unwatchedDropped,
+        complete: failures.length === 0 && !anonymous,
+        failures,
+        pagesFetched,
+      } satisfies Listing;
+    },
+
+    async retrievePortout(id, deadline): Promise<Retrieval> {
+      if (!PORTOUT_ID_PATTERN.test(id)) return { kind: 'invalid', problem: 'id has an unexpected shape' };
+      try {
+        const response = await send((telnyx, timeout) => telnyx.portouts.retrieve(id, { timeout }).asResponse(), deadline);
+        const body = parseRetrieveBody(await readJsonCapped(response));
+        if ('problem' in body) return { kind: 'invalid', problem: body.problem };
+        const parsed = parsePortoutItem(body.item);
+        if (!parsed.ok) return { kind: 'invalid', problem: parsed.problem };
+        if (parsed.portout.id !== id) return { kind: 'invalid', problem: 'response is for another id' };
+        return { kind: 'found', portout: parsed.portout };
+      } catch (error) {
+        if (error instanceof Telnyx.NotFoundError) return { kind: 'not-found' };
+        if (error instanceof RequestFailed) return { kind: 'failed', failure: error.failure };
+        if (error instanceof TelnyxAuthError) throw error;
+        return { kind: 'failed', failure: { kind: 'malformed-response', detail: (error as Error).message } };
+      }
+    },
+  };
+}

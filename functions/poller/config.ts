@@ -1,0 +1,146 @@
+import * as v from 'valibot';
+
+/**
+ * The poller's environment, declared once. The stack sets these variables from the names below,
+ * and `npm start` sets them for the local run.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  topicArn: 'TOPIC_ARN',
+  apiKeySecretArn: 'TELNYX_API_KEY_SECRET_ARN',
+  apiKey: 'TELNYX_API_KEY',
+  telnyxBaseUrl: 'TELNYX_BASE_URL',
+  listConcurrency: 'LIST_CONCURRENCY',
+  telnyxTimeoutMs: 'TELNYX_TIMEOUT_MS',
+  secretCacheSeconds: 'SECRET_CACHE_SECONDS',
+  closedRetentionDays: 'CLOSED_RETENTION_DAYS',
+  deadlineMarginMs: 'DEADLINE_MARGIN_MS',
+} as const;
+
+export const DEFAULTS = {
+  telnyxBaseUrl: 'https://api.telnyx.com/v2',
+  listConcurrency: 4,
+  telnyxTimeoutMs: 10_000,
+  // The key is re-read on a 401, so a long cache costs nothing when it rotates.
+  secretCacheSeconds: 86_400,
+  closedRetentionDays: 90,
+  deadlineMarginMs: 5_000,
+} as const;
+
+export type ApiKeySource = { kind: 'secret'; secretId: string } | { kind: 'env'; apiKey: string };
+
+export interface PollerConfig {
+  tableName: string;
+  topicArn: string;
+  apiKey: ApiKeySource;
+  telnyxBaseUrl: string;
+  listConcurrency: number;
+  telnyxTimeoutMs: number;
+  secretCacheSeconds: number;
+  closedRetentionDays: number;
+  deadlineMarginMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** TLS is required for anything that carries the API key, except a simulator on this machine. */
+export function isAllowedTelnyxBaseUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.'));
+}
+
+// Table names: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const SECRET_ID = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+
+function required(name: string, fix: string) {
+  return v.pipe(
+    v.string(`${name} is not set: ${fix}`),
+    v.trim(),
+    v.nonEmpty(`${name} is not set: ${fix}`),
+  );
+}
+
+function integer(name: string, min: number, max: number, fallback: number) {
+  return v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.trim(),
+    v.regex(/^\d+$/, `${name} must be a whole number from ${min} to ${max}`),
+    v.transform(Number),
+    v.minValue(min, `${name} must be a whole number from ${min} to ${max}`),
+    v.maxValue(max, `${name} must be a whole number from ${min} to ${max}`),
+  );
+}
+
+const EnvSchema = v.object({
+  [ENV.tableName]: v.pipe(
+    required(ENV.tableName, 'the stack passes it; locally, npm start sets it'),
+    v.regex(TABLE_NAME, `${ENV.tableName} is not a valid DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)`),
+  ),
+  [ENV.topicArn]: v.pipe(
+    required(ENV.topicArn, 'the stack passes it; locally, npm start prints alerts unless you set it'),
+    v.regex(TOPIC_ARN, `${ENV.topicArn} must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts`),
+  ),
+  [ENV.apiKeySecretArn]: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(SECRET_ID, `${ENV.apiKeySecretArn} must be a Secrets Manager secret ARN or name`),
+    ),
+  ),
+  [ENV.apiKey]: v.optional(v.pipe(v.string(), v.trim())),
+  [ENV.telnyxBaseUrl]: v.pipe(
+    v.optional(v.string(), DEFAULTS.telnyxBaseUrl),
+    v.trim(),
+    v.check(
+      isAllowedTelnyxBaseUrl,
+      `${ENV.telnyxBaseUrl} must be an https:// URL (plain http:// is allowed only for loopback, e.g. the local simulator)`,
+    ),
+  ),
+  [ENV.listConcurrency]: integer(ENV.listConcurrency, 1, 16, DEFAULTS.listConcurrency),
+  [ENV.telnyxTimeoutMs]: integer(ENV.telnyxTimeoutMs, 100, 120_000, DEFAULTS.telnyxTimeoutMs),
+  [ENV.secretCacheSeconds]: integer(ENV.secretCacheSeconds, 0, 604_800, DEFAULTS.secretCacheSeconds),
+  [ENV.closedRetentionDays]: integer(ENV.closedRetentionDays, 1, 3_650, DEFAULTS.closedRetentionDays),
+  [ENV.deadlineMarginMs]: integer(ENV.deadlineMarginMs, 0, 60_000, DEFAULTS.deadlineMarginMs),
+});
+
+/** Reads and validates the poller's environment; every problem is reported at once, each naming its variable. */
+export function parsePollerConfig(env: Record<string, string | undefined>): PollerConfig {
+  const result = v.safeParse(EnvSchema, env);
+  if (!result.success) {
+    throw new ConfigError(`invalid configuration: ${result.issues.map((issue) => issue.message).join('; ')}`);
+  }
+  const out = result.output;
+  const secretId = out[ENV.apiKeySecretArn];
+  const apiKey = out[ENV.apiKey];
+  let apiKeySource: ApiKeySource;
+  if (secretId) apiKeySource = { kind: 'secret', secretId };
+  else if (apiKey) apiKeySource = { kind: 'env', apiKey };
+  else {
+    throw new ConfigError(
+      `invalid configuration: neither ${ENV.apiKeySecretArn} nor ${ENV.apiKey} is set: the stack passes the secret's ARN; locally, export ${ENV.apiKey} or let npm start use the simulator`,
+    );
+  }
+  return {
+    tableName: out[ENV.tableName],
+    topicArn: out[ENV.topicArn],
+    apiKey: apiKeySource,
+    telnyxBaseUrl: out[ENV.telnyxBaseUrl],
+    listConcurrency: out[ENV.listConcurrency],
+    telnyxTimeoutMs: out[ENV.telnyxTimeoutMs],
+    secretCacheSeconds: out[ENV.secretCacheSeconds],
+    closedRetentionDays: out[ENV.closedRetentionDays],
+    deadlineMarginMs: out[ENV.deadlineMarginMs],
+  };
+}

@@ -1,0 +1,28 @@
+import { PORTOUT_STATUSES } from './portout.ts';
+
+/** Every kind of alert the poller publishes; subscription filter policies match on these. */
+export const EVENT_TYPES = [
+  'new',
+  'status-changed',
+  'vanished',
+  'foc-date-changed',
+  'foc-approaching',
+  'possible-fraud',
+  'new-comment',
+  'watch-started',
+  'digest',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * SNS message attributes on every alert, for subscription filter policies.
+ * Values: eventType ∈ EVENT_TYPES; status and previousStatus ∈ PORTOUT_STATUSES (or 'none');
+ * countryCodes is a String.Array of ISO 3166 alpha-2 codes.
+ */
+export const ALERT_ATTRIBUTES = {
+  eventType: { name: 'eventType', values: EVENT_TYPES },
+  status: { name: 'status', values: PORTOUT_STATUSES },
+  previousStatus: { name: 'previousStatus', values: [...PORTOUT_STATUSES, 'none'] as const },
+  countryCodes: { name: 'countryCodes', values: undefined },
+} as const;
+export type AlertAttributeName = (typeof ALERT_ATTRIBUTES)[keyof typeof ALERT_ATTRIBUTES]['name'];

@@ -1,0 +1,106 @@
+import type {
+  ApplyResult,
+  Listing,
+  Notifier,
+  OutgoingAlert,
+  PortoutSource,
+  PublishResult,
+  Retrieval,
+  StateChange,
+  StateStore,
+  TrackedPortout,
+} from '../../functions/poller/core/ports.ts';
+import type { Portout } from '../../functions/poller/core/portout.ts';
+
+export function listing(portouts: Portout[], overrides: Partial<Listing> = {}): Listing {
+  return { portouts, invalid: [], unwatchedDropped: 0, complete: true, failures: [], pagesFetched: 1, ...overrides };
+}
+
+/** A Telnyx source that answers from scripted data; `retrievals` answers direct lookups by id (absent = 404). */
+export class ScriptedSource implements PortoutSource {
+  current: Listing = listing([]);
+  retrievals = new Map<string, Retrieval>();
+  lookups: string[] = [];
+  private requests = 0;
+
+  async listWatchedPortouts(): Promise<Listing> {
+    this.requests += 1;
+    return this.current;
+  }
+  async retrievePortout(id: string): Promise<Retrieval> {
+    this.requests += 1;
+    this.lookups.push(id);
+    return this.retrievals.get(id) ?? { kind: 'not-found' };
+  }
+  requestCount(): number {
+    return this.requests;
+  }
+}
+
+/** The state store's contract in memory: versioned conditional writes and an expiring lease. */
+export class InMemoryStateStore implements StateStore {
+  open = new Map<string, TrackedPortout>();
+  closed = new Map<string, TrackedPortout>();
+  lease: { holder: string; until: number } | null = null;
+  writes = 0;
+  failWritesFor = new Set<string>();
+
+  async loadOpen() {
+    return new Map(this.open);
+  }
+  async acquireLease(holder: string, nowMs: number, untilMs: number) {
+    if (this.lease && this.lease.until >= nowMs && this.lease.holder !== holder) return false;
+    this.writes += 1;
+    this.lease = { holder, until: untilMs };
+    return true;
+  }
+  async releaseLease(holder: string) {
+    if (this.lease?.holder === holder) {
+      this.writes += 1;
+      this.lease = null;
+    }
+  }
+  async apply(changes: StateChange[]): Promise<ApplyResult> {
+    const result: ApplyResult = { applied: [], conflicted: [], failed: [] };
+    for (const change of changes) {
+      const id = change.record.id;
+      if (this.failWritesFor.has(id)) {
+        result.failed.push({ id, reason: 'injected failure' });
+        continue;
+      }
+      const current = this.open.get(id);
+      if ((current?.version ?? null) !== change.expectedVersion) {
+        result.conflicted.push(id);
+        continue;
+      }
+      this.writes += 1;
+      if (change.kind === 'upsert-open') this.open.set(id, change.record);
+      else {
+        this.open.delete(id);
+        this.closed.set(id, change.record);
+      }
+      result.applied.push(id);
+    }
+    return result;
+  }
+}
+
+/** Records what was published; alerts for port-outs in `rejectFor` are refused as SNS would refuse a failed entry. */
+export class RecordingNotifier implements Notifier {
+  sent: OutgoingAlert[] = [];
+  calls = 0;
+  rejectFor = new Set<string>();
+  async publish(alerts: OutgoingAlert[]): Promise<PublishResult> {
+    this.calls += 1;
+    const result: PublishResult = { delivered: [], failed: [] };
+    for (const alert of alerts) {
+      if (alert.portoutId && this.rejectFor.has(alert.portoutId)) {
+        result.failed.push({ alertId: alert.alertId, reason: 'Throttled' });
+      } else {
+        this.sent.push(alert);
+        result.delivered.push(alert.alertId);
+      }
+    }
+    return result;
+  }
+}
