@@ -1,0 +1,107 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDynamoStateStore } from '../../../../functions/poller/adapters/dynamo-state-store.ts';
+import { trackedFrom } from '../../../../functions/poller/core/diff.ts';
+import type { StateChange, StateStore, TrackedPortout } from '../../../../functions/poller/core/ports.ts';
+import { createTestTable, type TestTable } from '../../../support/dynamo.ts';
+import { portout } from '../../../support/factories.ts';
+
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+
+function record(id: string, version = 1, status: TrackedPortout['status'] = 'pending'): TrackedPortout {
+  return trackedFrom(portout({ id, status }), version);
+}
+
+function open(id: string, version = 1): StateChange {
+  return { kind: 'upsert-open', record: record(id, version), expectedVersion: version === 1 ? null : version - 1 };
+}
+
+describe('DynamoDB state store', () => {
+  let table: TestTable;
+  let store: StateStore;
+
+  beforeEach(async () => {
+    table = await createTestTable();
+    store = createDynamoStateStore({ client: table.doc, tableName: table.tableName, closedRetentionDays: 90, sleep: async () => {} });
+  });
+  afterEach(() => table.drop());
+
+  it('round-trips open records', async () => {
+    await store.apply([open('a'), open('b')], NOW);
+    const loaded = await store.loadOpen();
+    expect([...loaded.keys()].sort()).toEqual(['a', 'b']);
+    expect(loaded.get('a')).toEqual(record('a'));
+  });
+
+  it('reads every open record across Query pages without reading closed ones', async () => {
+    // ~100 KB per record so the 1 MB Query page limit is crossed.
+    const numbers = Array.from({ length: 6_000 }, (_, i) => `+1303555${String(i).padStart(4, '0')}`);
+    const changes: StateChange[] = Array.from({ length: 14 }, (_, i) => ({
+      kind: 'upsert-open',
+      record: { ...record(`id-${i}`), phoneNumbers: numbers },
+      expectedVersion: null,
+    }));
+    await store.apply(changes, NOW);
+    await store.apply([{ kind: 'close', record: record('id-0', 2, 'ported'), expectedVersion: 1 }], NOW);
+    const loaded = await store.loadOpen();
+    expect(loaded.size).toBe(13);
+    expect(loaded.has('id-0')).toBe(false);
+  });
+
+  it('closes a record: gone from the open set, kept with a TTL of the retention period', async () => {
+    await store.apply([open('a')], NOW);
+    const result = await store.apply([{ kind: 'close', record: record('a', 2, 'authorized'), expectedVersion: 1 }], NOW);
+    expect(result).toEqual({ applied: ['a'], conflicted: [], failed: [] });
+    expect((await store.loadOpen()).size).toBe(0);
+    const closed = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'CLOSED', sk: 'a' } }));
+    expect(closed.Item).toMatchObject({ status: 'authorized', version: 2, expiresAt: Math.floor(NOW / 1000) + 90 * 86_400 });
+  });
+
+  it('refuses a write based on a stale version and applies the rest', async () => {
+    await store.apply([open('a'), open('b')], NOW);
+    await store.apply([open('a', 2)], NOW);
+    const result = await store.apply([open('a', 2), open('b', 2)], NOW);
+    expect(result).toEqual({ applied: ['b'], conflicted: ['a'], failed: [] });
+    expect((await store.loadOpen()).get('b')?.version).toBe(2);
+  });
+
+  it('refuses to create a record another run created first', async () => {
+    await store.apply([open('a')], NOW);
+    expect(await store.apply([open('a')], NOW)).toEqual({ applied: [], conflicted: ['a'], failed: [] });
+  });
+
+  it('splits more than 100 actions into several transactions', async () => {
+    const changes = Array.from({ length: 130 }, (_, i) => open(`n${i}`));
+    const result = await store.apply(changes, NOW);
+    expect(result.applied).toHaveLength(130);
+    const closes: StateChange[] = Array.from({ length: 60 }, (_, i) => ({
+      kind: 'close',
+      record: record(`n${i}`, 2, 'ported'),
+      expectedVersion: 1,
+    }));
+    expect((await store.apply(closes, NOW)).applied).toHaveLength(60);
+    expect((await store.loadOpen()).size).toBe(70);
+  });
+
+  it('grants the lease to one holder at a time until it expires', async () => {
+    expect(await store.acquireLease('run-1', NOW, NOW + 60_000)).toBe(true);
+    expect(await store.acquireLease('run-2', NOW + 1_000, NOW + 61_000)).toBe(false);
+    expect(await store.acquireLease('run-2', NOW + 60_001, NOW + 120_000)).toBe(true);
+    // run-1 outlived its lease: releasing must not free run-2's.
+    await store.releaseLease('run-1');
+    expect(await store.acquireLease('run-3', NOW + 60_002, NOW + 120_000)).toBe(false);
+    await store.releaseLease('run-2');
+    expect(await store.acquireLease('run-3', NOW + 60_003, NOW + 120_000)).toBe(true);
+  });
+
+  it('gives the lease item a TTL so a crashed run leaves nothing behind for long', async () => {
+    await store.acquireLease('run-1', NOW, NOW + 60_000);
+    const lease = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'LEASE', sk: 'poller' } }));
+    expect(lease.Item?.expiresAt).toBe(Math.ceil((NOW + 60_000) / 1000) + 3_600);
+  });
+
+  it('names a malformed open record instead of guessing', async () => {
+    await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'OPEN', sk: 'bad', status: 'weird', version: 1 } }));
+    await expect(store.loadOpen()).rejects.toThrow(/malformed open record \(sk=bad\)/);
+  });
+});

@@ -1,0 +1,170 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { trackedFrom } from '../../../../functions/poller/core/diff.ts';
+import { PUBLISH_RESERVE_MS, runPoll, type PollDeps } from '../../../../functions/poller/core/run-poll.ts';
+import { portout } from '../../../support/factories.ts';
+import { InMemoryStateStore, listing, RecordingNotifier, ScriptedSource } from '../../../support/fakes.ts';
+
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+
+describe('runPoll', () => {
+  let source: ScriptedSource;
+  let store: InMemoryStateStore;
+  let notifier: RecordingNotifier;
+  let deps: PollDeps;
+  const ctx = { now: new Date(NOW), deadline: NOW + 60_000 };
+
+  beforeEach(() => {
+    source = new ScriptedSource();
+    store = new InMemoryStateStore();
+    notifier = new RecordingNotifier();
+    deps = { source, store, notifier, runId: 'run-1', clock: () => NOW };
+  });
+
+  it('alerts a new request and records it after SNS accepted it', async () => {
+    source.current = listing([portout({ id: 'a' })]);
+    const report = await runPoll(deps, ctx);
+    expect(report.outcome).toBe('ok');
+    expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.new.pending.v1']);
+    expect(store.open.get('a')).toMatchObject({ status: 'pending', version: 1 });
+    expect(store.lease).toBeNull();
+  });
+
+  it('a run with no change publishes nothing and writes nothing, not even the lease', async () => {
+    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    source.current = listing([portout({ id: 'a' })]);
+    const report = await runPoll(deps, ctx);
+    expect(report.outcome).toBe('ok');
+    expect(notifier.calls).toBe(0);
+    expect(store.writes).toBe(0);
+  });
+
+  it('an alert SNS refused leaves the state as it was, so the next run alerts again', async () => {
+    source.current = listing([portout({ id: 'a' }), portout({ id: 'b' })]);
+    notifier.rejectFor.add('a');
+    const first = await runPoll(deps, ctx);
+    expect(first.outcome).toBe('partial');
+    expect(first.publishFailures).toEqual([{ alertId: 'a.new.pending.v1', reason: 'Throttled' }]);
+    expect(store.open.has('a')).toBe(false);
+    expect(store.open.has('b')).toBe(true);
+
+    notifier.rejectFor.clear();
+    const second = await runPoll(deps, ctx);
+    expect(second.outcome).toBe('ok');
+    expect(notifier.sent.map((a) => a.alertId)).toEqual(['b.new.pending.v1', 'a.new.pending.v1']);
+  });
+
+  it('a failed page never turns tracked requests into "left" events', async () => {
+    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    source.current = listing([], { complete: false, failures: [{ kind: 'server-error', detail: 'HTTP 503', pageNumber: 2 }] });
+    const report = await runPoll(deps, ctx);
+    expect(source.lookups).toEqual([]);
+    expect(notifier.sent).toEqual([]);
+    expect(store.open.has('a')).toBe(true);
+    expect(report.outcome).toBe('partial');
+  });
+
+  it('a failed page still lets the pages that arrived raise their alerts', async () => {
+    source.current = listing([portout({ id: 'b' })], { complete: false, failures: [{ kind: 'timeout', detail: 'x', pageNumber: 2 }] });
+    await runPoll(deps, ctx);
+    expect(notifier.sent.map((a) => a.portoutId)).toEqual(['b']);
+  });
+
+  it('looks up a port-out missing from a complete listing and closes it once its new status is alerted', async () => {
+    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    source.current = listing([]);
+    source.retrievals.set('a', { kind: 'found', portout: portout({ id: 'a', status: 'authorized' }) });
+    await runPoll(deps, ctx);
+    expect(source.lookups).toEqual(['a']);
+    expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.status-changed.authorized.v2']);
+    expect(store.open.has('a')).toBe(false);
+    expect(store.closed.get('a')).toMatchObject({ status: 'authorized' });
+  });
+
+  it('says nothing about a missing port-out that is still pending (it moved between pages)', async () => {
+    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    source.current = listing([]);
+    source.retrievals.set('a', { kind: 'found', portout: portout({ id: 'a', status: 'pending' }) });
+    await runPoll(deps, ctx);
+    expect(notifier.calls).toBe(0);
+    expect(store.writes).toBe(0);
+  });
+
+  it('caps lookups per run and leaves the rest for the next run', async () => {
+    for (const id of ['a', 'b', 'c']) store.open.set(id, trackedFrom(portout({ id }), 1));
+    source.current = listing([]);
+    const report = await runPoll({ ...deps, maxMissingLookups: 2 }, ctx);
+    expect(source.lookups).toHaveLength(2);
+    expect(report.missingDeferred).toBe(1);
+    expect(report.outcome).toBe('partial');
+    expect(report.shrinkAnomaly).toBe(false);
+  });
+
+  it('flags a listing that lost most tracked port-outs as an anomaly', async () => {
+    for (const id of ['a', 'b', 'c', 'd', 'e']) store.open.set(id, trackedFrom(portout({ id }), 1));
+    source.current = listing([]);
+    for (const id of ['a', 'b', 'c', 'd', 'e']) source.retrievals.set(id, { kind: 'found', portout: portout({ id }) });
+    const report = await runPoll(deps, ctx);
+    expect(report.shrinkAnomaly).toBe(true);
+    expect(notifier.calls).toBe(0);
+  });
+
+  it('leaves its events to a run that holds the lease', async () => {
+    store.lease = { holder: 'other-run', until: NOW + 30_000 };
+    source.current = listing([portout({ id: 'a' })]);
+    const report = await runPoll(deps, ctx);
+    expect(report.outcome).toBe('lease-busy');
+    expect(notifier.calls).toBe(0);
+    expect(store.lease).toEqual({ holder: 'other-run', until: NOW + 30_000 });
+  });
+
+  it('takes over a lease that expired', async () => {
+    store.lease = { holder: 'crashed-run', until: NOW - 1 };
+    source.current = listing([portout({ id: 'a' })]);
+    expect((await runPoll(deps, ctx)).outcome).toBe('ok');
+    expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('drops events another run recorded between our read and our lease', async () => {
+    source.current = listing([portout({ id: 'a' })]);
+    const original = store.acquireLease.bind(store);
+    store.acquireLease = async (...args) => {
+      // The other run finished just before we took the lease.
+      store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+      return original(...args);
+    };
+    const report = await runPoll(deps, ctx);
+    expect(report.superseded).toBe(1);
+    expect(notifier.calls).toBe(0);
+  });
+
+  it('counts delivered alerts whose write failed as possible duplicates', async () => {
+    source.current = listing([portout({ id: 'a' })]);
+    store.failWritesFor.add('a');
+    const report = await runPoll(deps, ctx);
+    expect(report.published).toBe(1);
+    expect(report.possiblyDuplicated).toBe(1);
+    expect(report.outcome).toBe('partial');
+    // The next run repeats the alert: at least once, never zero times.
+    store.failWritesFor.clear();
+    await runPoll(deps, ctx);
+    expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.new.pending.v1', 'a.new.pending.v1']);
+  });
+
+  it('publishes nothing when too little time is left to publish and record', async () => {
+    source.current = listing([portout({ id: 'a' })]);
+    const report = await runPoll(deps, { ...ctx, deadline: NOW + PUBLISH_RESERVE_MS - 1 });
+    expect(report.outcome).toBe('deadline');
+    expect(notifier.calls).toBe(0);
+    expect(store.writes).toBe(0);
+  });
+
+  it('leaves a listed but unreadable port-out untouched and processes the others', async () => {
+    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    source.current = listing([portout({ id: 'b' })], { invalid: [{ id: 'a', problem: 'status: unknown status' }] });
+    const report = await runPoll(deps, ctx);
+    expect(store.open.get('a')).toMatchObject({ version: 1, status: 'pending' });
+    expect(source.lookups).toEqual([]);
+    expect(notifier.sent.map((a) => a.portoutId)).toEqual(['b']);
+    expect(report.invalid).toEqual([{ id: 'a', problem: 'status: unknown status' }]);
+  });
+});
