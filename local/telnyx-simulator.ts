@@ -1,0 +1,595 @@
+/**
+ * A loopback simulator of the Telnyx port-out API (`GET /v2/portouts`, `GET /v2/portouts/{id}`), for the local
+ * run, the test suite and the benchmark. It speaks what the official `telnyx` SDK sends and reads
+ * (see /work/shared/telnyx/list-portouts.md and api-notes.md).
+ *
+ * Semantics chosen where the spec is silent:
+ * - Order: ascending `inserted_at`, then `id`, then insertion order. Records without a parseable `inserted_at`
+ *   or without a string `id` sort after the others. The order is cached and only recomputed after
+ *   `upsert`/`remove`, so a 10,000-record listing does not re-sort on every page.
+ * - Records are stored as given (deep-copied), so they may violate the schema; filters treat a missing or
+ *   mistyped field as "does not match". Only string ids are keys: other records are listed but not retrievable.
+ * - Text filters (`carrier_name`, `spid`, `pon`, `support_key`) are exact and case-sensitive; `phone_number`
+ *   matches any exact entry of `phone_numbers`; `status`/`status_in` must be spec statuses (else 422).
+ * - `country_code`/`country_code_in` take 2 letters, case-insensitive. A record's country is its `country_code`
+ *   field if it is a string, else derived from the first phone number's calling code (see CALLING_CODES; +1 maps
+ *   to US, so give Canadian records an explicit `country_code`).
+ * - Dates in filters: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 date-time with `Z` or an offset (else 422).
+ *   `foc_date` matches records whose `foc_date` falls on the same UTC calendar day. `inserted_at[gte|lte]` and
+ *   `ported_out_at[gte|lte]` compare instants, inclusive. `ported_out_at` is not in the record schema: it reads
+ *   a `ported_out_at` field if the record has one, so records without it never match that filter.
+ * - Arrays: comma-joined (what the SDK sends), bracketed (`key[]=a&key[]=b`) and repeated forms, in any mix.
+ *   A scalar parameter given twice, an empty value, or an unknown `filter[...]`/`page[...]` key is a 422, so a
+ *   client typo fails loudly instead of silently returning everything. Other query parameters are ignored.
+ * - Paging: `total_pages` is `ceil(total_results / page_size)`, so 0 when nothing matches.
+ * - Authentication is checked before routing and validation. Non-GET methods get the 404 envelope.
+ * - Latency (global plus a fault's `delayMs`) is waited out before the response is computed, so a page reflects
+ *   the store when it is sent; a request whose client gave up meanwhile is dropped.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PORTOUT_STATUSES } from '../functions/poller/core/portout.ts';
+
+export interface TelnyxSimulator {
+  /** e.g. 'http://127.0.0.1:54321/v2': pass as the SDK's baseURL */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** simulates key rotation: requests with the old key get 401 from now on */
+  setApiKey(key: string): void;
+  /** insert or replace by id (records without a string id are appended); records are deep-copied */
+  upsert(...records: Record<string, unknown>[]): void;
+  /** throws if no record has this id */
+  remove(id: string): void;
+  /** sets `status` and bumps `updated_at` (strictly increasing per record); throws if no record has this id */
+  setStatus(id: string, status: string): void;
+  /** deep copy of the current records, in list order */
+  records(): Record<string, unknown>[];
+  /** every request received, for counting in tests and the benchmark */
+  readonly requests: ReadonlyArray<SimulatorRequest>;
+  resetRequests(): void;
+  /** latency added to every response (ms), default 0 */
+  setLatency(ms: number): void;
+  /** queue a fault for the next matching request(s); when several match, the earliest injected wins */
+  injectFault(fault: Fault): void;
+  clearFaults(): void;
+  /**
+   * Runs right before an authenticated, valid list page is computed (after latency, and not when a fault
+   * replaces the response); lets tests insert/remove records between page fetches.
+   */
+  onListPage(hook: ((pageNumber: number) => void) | undefined): void;
+  close(): Promise<void>;
+}
+
+export interface SimulatorRequest {
+  method: string;
+  /** path without the query, e.g. '/v2/portouts' */
+  path: string;
+  query: URLSearchParams;
+  /** Date.now() when the request arrived */
+  at: number;
+}
+
+/**
+ * A fault overlays the normal response. `status` and/or `body` replace it entirely (the list hook does not run);
+ * the other fields adjust whatever is sent.
+ */
+export interface Fault {
+  /** omitted fields match anything; `pageNumber` (default 1) only matches list requests, `id` only retrieves */
+  match?: { route?: 'list' | 'retrieve'; pageNumber?: number; id?: string };
+  /** how many matching requests it hits, default 1; Infinity allowed */
+  times?: number;
+  /** e.g. 429, 500, 502, 503; the body is the error envelope unless `body` is given */
+  status?: number;
+  /** value of the Retry-After header, e.g. '2' or an HTTP date */
+  retryAfter?: string;
+  headers?: Record<string, string>;
+  /** raw body override (e.g. non-JSON, or JSON missing data/meta); status 200 unless `status` is given */
+  body?: string;
+  /** override content-type (e.g. 'text/html') */
+  contentType?: string;
+  /** extra latency for this response (e.g. slower than a client timeout) */
+  delayMs?: number;
+  /** destroy the socket without a response (after any delay) */
+  resetConnection?: boolean;
+  /** replace (null = omit) the meta block of a list response, e.g. drop page_number or lie about total_pages */
+  meta?: Record<string, unknown> | null;
+}
+
+export interface SimulatorOptions {
+  /** default 'KEY_SIMULATOR' */
+  apiKey?: string;
+  records?: Record<string, unknown>[];
+  latencyMs?: number;
+  /** default '127.0.0.1' */
+  host?: string;
+  /** default 0: a random free port */
+  port?: number;
+}
+
+type RawRecord = Record<string, unknown>;
+type Predicate = (record: RawRecord) => boolean;
+type Route = { kind: 'list' } | { kind: 'retrieve'; id: string } | { kind: 'other' };
+interface ListQuery {
+  pageNumber: number;
+  pageSize: number;
+  predicates: Predicate[];
+}
+interface Entry {
+  readonly seq: number;
+  readonly id: string | undefined;
+  /** parsed inserted_at, Infinity when missing or unparseable so such records sort last */
+  readonly insertedMs: number;
+  readonly record: RawRecord;
+}
+interface QueuedFault {
+  readonly fault: Fault;
+  remaining: number;
+}
+interface Reply {
+  status: number;
+  body: string;
+}
+
+const STATUSES: ReadonlySet<string> = new Set(PORTOUT_STATUSES);
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 250;
+
+/** E.164 calling code to country; prefix-free, so at most one entry matches a number. */
+const CALLING_CODES: ReadonlyMap<string, string> = new Map([
+  ['1', 'US'],
+  ['44', 'GB'],
+  ['353', 'IE'],
+]);
+
+const ERROR_TITLES: ReadonlyMap<number, readonly [code: string, title: string]> = new Map([
+  [401, ['10009', 'Authentication failed']],
+  [403, ['10010', 'Authorization failed']],
+  [404, ['10005', 'Resource not found']],
+  [408, ['10008', 'Request timeout']],
+  [422, ['10015', 'Bad Request']],
+  [429, ['10011', 'Too many requests']],
+]);
+const UNEXPECTED_ERROR = ['10007', 'Unexpected error'] as const;
+
+const SCALAR_PARAMS = new Set([
+  'filter[status]',
+  'filter[country_code]',
+  'filter[carrier_name]',
+  'filter[spid]',
+  'filter[pon]',
+  'filter[phone_number]',
+  'filter[support_key]',
+  'filter[foc_date]',
+  'filter[inserted_at][gte]',
+  'filter[inserted_at][lte]',
+  'filter[ported_out_at][gte]',
+  'filter[ported_out_at][lte]',
+  'page[number]',
+  'page[size]',
+]);
+const ARRAY_PARAMS = new Set(['filter[status_in]', 'filter[country_code_in]']);
+/** filters whose value must equal the record field of the same name */
+const EXACT_TEXT_FIELDS = ['carrier_name', 'spid', 'pon', 'support_key'] as const;
+
+class InvalidParameter extends Error {
+  constructor(
+    readonly parameter: string,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export async function startTelnyxSimulator(options: SimulatorOptions = {}): Promise<TelnyxSimulator> {
+  let apiKey = options.apiKey ?? 'KEY_SIMULATOR';
+  let latencyMs = checkedDelay(options.latencyMs ?? 0, 'latencyMs');
+  let listHook: ((pageNumber: number) => void) | undefined;
+  const entries = new Map<string | symbol, Entry>();
+  let ordered: Entry[] | undefined;
+  let nextSeq = 0;
+  const faults: QueuedFault[] = [];
+  const requests: SimulatorRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  /** `copy` must already be private to the simulator. */
+  function store(copy: RawRecord): void {
+    const id = typeof copy.id === 'string' ? copy.id : undefined;
+    const existing = id === undefined ? undefined : entries.get(id);
+    const insertedMs = parseInstant(copy.inserted_at) ?? Infinity;
+    entries.set(id ?? Symbol('no id'), { seq: existing?.seq ?? nextSeq++, id, insertedMs, record: copy });
+    ordered = undefined;
+  }
+
+  function entryById(id: string): Entry {
+    const entry = entries.get(id);
+    if (entry === undefined) throw new Error(`Telnyx simulator: no port-out with id ${id}`);
+    return entry;
+  }
+
+  function inOrder(): Entry[] {
+    ordered ??= [...entries.values()].sort(compareEntries);
+    return ordered;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+  }
+
+  /** `pageNumber` is undefined for anything but a valid list request. */
+  function takeFault(route: Route, pageNumber: number | undefined): Fault | undefined {
+    const index = faults.findIndex(({ fault: { match = {} } }) => {
+      if (match.route !== undefined && match.route !== route.kind) return false;
+      if (match.pageNumber !== undefined && match.pageNumber !== pageNumber) return false;
+      return match.id === undefined || (route.kind === 'retrieve' && route.id === match.id);
+    });
+    const queued = faults[index];
+    if (queued === undefined) return undefined;
+    queued.remaining -= 1;
+    if (queued.remaining <= 0) faults.splice(index, 1);
+    return queued.fault;
+  }
+
+  function listPage(query: ListQuery, meta: Fault['meta']): Reply {
+    listHook?.(query.pageNumber);
+    const start = (query.pageNumber - 1) * query.pageSize;
+    const end = start + query.pageSize;
+    const data: RawRecord[] = [];
+    let total = 0;
+    for (const { record } of inOrder()) {
+      if (!query.predicates.every((matches) => matches(record))) continue;
+      if (total >= start && total < end) data.push(record);
+      total += 1;
+    }
+    const actualMeta = {
+      page_number: query.pageNumber,
+      page_size: query.pageSize,
+      total_pages: Math.ceil(total / query.pageSize),
+      total_results: total,
+    };
+    const body = meta === null ? { data } : { data, meta: meta ?? actualMeta };
+    return { status: 200, body: JSON.stringify(body) };
+  }
+
+  function normalReply(req: IncomingMessage, route: Route, query: ListQuery | InvalidParameter | undefined, meta: Fault['meta']): Reply {
+    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (token !== apiKey) {
+      return errorReply(401, 'The required authentication headers were either invalid or not included in the request.');
+    }
+    if (route.kind === 'retrieve') {
+      const entry = entries.get(route.id);
+      return entry === undefined
+        ? errorReply(404, `Port-out ${route.id} could not be found.`)
+        : { status: 200, body: JSON.stringify({ data: entry.record }) };
+    }
+    if (route.kind === 'list' && query !== undefined) {
+      return query instanceof InvalidParameter ? errorReply(422, query.message, query.parameter) : listPage(query, meta);
+    }
+    return errorReply(404, 'The requested resource or URL could not be found.');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let aborted = false;
+    res.on('close', () => {
+      aborted = !res.writableFinished;
+    });
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const method = req.method ?? 'GET';
+    requests.push({ method, path: url.pathname, query: url.searchParams, at: Date.now() });
+    const route = routeOf(method, url.pathname);
+    const query = route.kind === 'list' ? parseListQueryOrError(url.searchParams) : undefined;
+    const fault = takeFault(route, query instanceof InvalidParameter ? undefined : query?.pageNumber);
+
+    const delay = latencyMs + (fault?.delayMs ?? 0);
+    if (delay > 0) await sleep(delay);
+    // The client may have given up (timeout) while we waited; serving it would only run the hook for nobody.
+    if (aborted) return;
+    if (fault?.resetConnection) {
+      req.socket.destroy();
+      return;
+    }
+
+    let reply: Reply;
+    if (fault !== undefined && (fault.status !== undefined || fault.body !== undefined)) {
+      const status = fault.status ?? 200;
+      reply = { status, body: fault.body ?? errorBody(status, 'Injected fault.') };
+    } else {
+      reply = normalReply(req, route, query, fault?.meta);
+    }
+    send(res, reply, fault);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // A throwing onListPage hook or an unserialisable record: surface it to the client as a 500.
+      if (res.headersSent) res.destroy();
+      else send(res, errorReply(500, error instanceof Error ? error.message : String(error)), undefined);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const baseUrl = `http://${hostInUrl}:${address.port}/v2`;
+
+  for (const copy of structuredClone(options.records ?? [])) store(copy);
+
+  let closing: Promise<void> | undefined;
+  return {
+    baseUrl,
+    get apiKey() {
+      return apiKey;
+    },
+    setApiKey(key) {
+      apiKey = key;
+    },
+    upsert(...records) {
+      for (const copy of structuredClone(records)) store(copy);
+    },
+    remove(id) {
+      entryById(id);
+      entries.delete(id);
+      ordered = undefined;
+    },
+    setStatus(id, status) {
+      const { record } = entryById(id);
+      const previous = parseInstant(record.updated_at);
+      // Strictly increasing, so change detectors keyed on updated_at see two quick updates as two changes.
+      const next = Math.max(Date.now(), previous === undefined ? -Infinity : previous + 1);
+      record.status = status;
+      record.updated_at = new Date(next).toISOString();
+    },
+    records() {
+      return inOrder().map(({ record }) => structuredClone(record));
+    },
+    get requests() {
+      return requests;
+    },
+    resetRequests() {
+      requests.length = 0;
+    },
+    setLatency(ms) {
+      latencyMs = checkedDelay(ms, 'latency');
+    },
+    injectFault(fault) {
+      const times = fault.times ?? 1;
+      if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) {
+        throw new RangeError(`Telnyx simulator: fault.times must be a positive integer or Infinity, got ${times}`);
+      }
+      if (fault.delayMs !== undefined) checkedDelay(fault.delayMs, 'fault.delayMs');
+      faults.push({ fault: structuredClone(fault), remaining: times });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    onListPage(hook) {
+      listHook = hook;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function routeOf(method: string, path: string): Route {
+  if (method !== 'GET') return { kind: 'other' };
+  if (path === '/v2/portouts') return { kind: 'list' };
+  const id = /^\/v2\/portouts\/([^/]+)$/.exec(path)?.[1];
+  if (id === undefined) return { kind: 'other' };
+  try {
+    return { kind: 'retrieve', id: decodeURIComponent(id) };
+  } catch {
+    return { kind: 'other' };
+  }
+}
+
+function compareEntries(a: Entry, b: Entry): number {
+  if (a.insertedMs !== b.insertedMs) return a.insertedMs < b.insertedMs ? -1 : 1;
+  if (a.id !== b.id) {
+    if (a.id === undefined) return 1;
+    if (b.id === undefined) return -1;
+    return a.id < b.id ? -1 : 1;
+  }
+  return a.seq - b.seq;
+}
+
+function parseListQueryOrError(params: URLSearchParams): ListQuery | InvalidParameter {
+  try {
+    return parseListQuery(params);
+  } catch (error) {
+    if (error instanceof InvalidParameter) return error;
+    throw error;
+  }
+}
+
+function parseListQuery(params: URLSearchParams): ListQuery {
+  const values = new Map<string, string[]>();
+  for (const [key, value] of params) {
+    if (!key.startsWith('filter[') && !key.startsWith('page[')) continue;
+    const name = key.endsWith('[]') && ARRAY_PARAMS.has(key.slice(0, -2)) ? key.slice(0, -2) : key;
+    if (!SCALAR_PARAMS.has(name) && !ARRAY_PARAMS.has(name)) throw new InvalidParameter(key, `Unknown parameter ${key}.`);
+    if (value === '') throw new InvalidParameter(name, `${name} must not be empty.`);
+    const list = values.get(name) ?? [];
+    list.push(value);
+    values.set(name, list);
+  }
+  const single = (name: string): string | undefined => {
+    const given = values.get(name);
+    if (given !== undefined && given.length > 1) throw new InvalidParameter(name, `${name} must be given once.`);
+    return given?.[0];
+  };
+  const many = (name: string): string[] | undefined => {
+    const items = values.get(name)?.flatMap((value) => value.split(','));
+    if (items?.includes('')) throw new InvalidParameter(name, `${name} must not contain empty items.`);
+    return items;
+  };
+
+  const predicates: Predicate[] = [];
+
+  const status = single('filter[status]');
+  if (status !== undefined) {
+    checkStatus('filter[status]', status);
+    predicates.push((record) => record.status === status);
+  }
+  const statuses = many('filter[status_in]');
+  if (statuses !== undefined) {
+    for (const item of statuses) checkStatus('filter[status_in]', item);
+    const wanted = new Set(statuses);
+    predicates.push((record) => typeof record.status === 'string' && wanted.has(record.status));
+  }
+
+  const country = single('filter[country_code]');
+  if (country !== undefined) {
+    const wanted = checkCountry('filter[country_code]', country);
+    predicates.push((record) => countryOf(record) === wanted);
+  }
+  const countries = many('filter[country_code_in]');
+  if (countries !== undefined) {
+    const wanted = new Set(countries.map((item) => checkCountry('filter[country_code_in]', item)));
+    predicates.push((record) => {
+      const recordCountry = countryOf(record);
+      return recordCountry !== undefined && wanted.has(recordCountry);
+    });
+  }
+
+  for (const field of EXACT_TEXT_FIELDS) {
+    const wanted = single(`filter[${field}]`);
+    if (wanted !== undefined) predicates.push((record) => record[field] === wanted);
+  }
+  const phoneNumber = single('filter[phone_number]');
+  if (phoneNumber !== undefined) {
+    predicates.push((record) => Array.isArray(record.phone_numbers) && record.phone_numbers.includes(phoneNumber));
+  }
+
+  const focDate = single('filter[foc_date]');
+  if (focDate !== undefined) {
+    const wantedDay = utcDay(checkDate('filter[foc_date]', focDate));
+    predicates.push((record) => {
+      const recordMs = parseInstant(record.foc_date);
+      return recordMs !== undefined && utcDay(recordMs) === wantedDay;
+    });
+  }
+  for (const field of ['inserted_at', 'ported_out_at'] as const) {
+    const gte = single(`filter[${field}][gte]`);
+    if (gte !== undefined) {
+      const bound = checkDate(`filter[${field}][gte]`, gte);
+      predicates.push((record) => (parseInstant(record[field]) ?? -Infinity) >= bound);
+    }
+    const lte = single(`filter[${field}][lte]`);
+    if (lte !== undefined) {
+      const bound = checkDate(`filter[${field}][lte]`, lte);
+      predicates.push((record) => (parseInstant(record[field]) ?? Infinity) <= bound);
+    }
+  }
+
+  return {
+    pageNumber: checkInteger('page[number]', single('page[number]'), 1, Number.MAX_SAFE_INTEGER, 1),
+    pageSize: checkInteger('page[size]', single('page[size]'), 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+    predicates,
+  };
+}
+
+function checkStatus(parameter: string, value: string): void {
+  if (!STATUSES.has(value)) {
+    throw new InvalidParameter(parameter, `${value} is not a valid status; expected one of ${PORTOUT_STATUSES.join(', ')}.`);
+  }
+}
+
+function checkCountry(parameter: string, value: string): string {
+  if (!/^[A-Za-z]{2}$/.test(value)) throw new InvalidParameter(parameter, `${value} is not a 2-letter country code.`);
+  return value.toUpperCase();
+}
+
+function checkInteger(parameter: string, value: string | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(parsed >= min && parsed <= max)) {
+    throw new InvalidParameter(parameter, `${parameter} must be an integer from ${min} to ${max}, got ${value}.`);
+  }
+  return parsed;
+}
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+/** Strict: Date.parse alone accepts 2024-02-30 (as March 1) and reads offset-less times in local time. */
+function checkDate(parameter: string, value: string): number {
+  const [, year, month, day, hour = '0', minute = '0', second = '0'] = DATE_PATTERN.exec(value) ?? [];
+  const ms = Date.parse(value);
+  const validDay = Number(day) >= 1 && Number(day) <= new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  const validTime = Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59;
+  if (year === undefined || Number.isNaN(ms) || Number(month) < 1 || Number(month) > 12 || !validDay || !validTime) {
+    throw new InvalidParameter(parameter, `${value} is not an ISO 8601 date or date-time with a time zone.`);
+  }
+  return ms;
+}
+
+/** Lenient parse of a stored record's timestamp; records may hold anything. */
+function parseInstant(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function countryOf(record: RawRecord): string | undefined {
+  if (typeof record.country_code === 'string') return record.country_code.toUpperCase();
+  const first: unknown = Array.isArray(record.phone_numbers) ? record.phone_numbers[0] : undefined;
+  if (typeof first !== 'string' || !first.startsWith('+')) return undefined;
+  for (let length = 1; length <= 3; length += 1) {
+    const country = CALLING_CODES.get(first.slice(1, 1 + length));
+    if (country !== undefined) return country;
+  }
+  return undefined;
+}
+
+function checkedDelay(ms: number, name: string): number {
+  if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`Telnyx simulator: ${name} must be a finite number >= 0, got ${ms}`);
+  return ms;
+}
+
+function errorBody(status: number, detail: string, parameter?: string): string {
+  const [code, title] = ERROR_TITLES.get(status) ?? UNEXPECTED_ERROR;
+  const error = {
+    code,
+    title,
+    detail,
+    ...(parameter === undefined ? {} : { source: { parameter } }),
+    meta: { url: `https://developers.telnyx.com/docs/overview/errors/${code}` },
+  };
+  return JSON.stringify({ errors: [error] });
+}
+
+function errorReply(status: number, detail: string, parameter?: string): Reply {
+  return { status, body: errorBody(status, detail, parameter) };
+}
+
+function send(res: ServerResponse, reply: Reply, fault: Fault | undefined): void {
+  const headers: Record<string, string> = {
+    'content-type': fault?.contentType ?? 'application/json',
+    'content-length': String(Buffer.byteLength(reply.body)),
+  };
+  if (fault?.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+  for (const [name, value] of Object.entries(fault?.headers ?? {})) headers[name.toLowerCase()] = value;
+  res.writeHead(reply.status, headers);
+  res.end(reply.body);
+}
