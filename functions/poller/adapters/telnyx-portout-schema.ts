@@ -11,7 +11,7 @@ const timestamp = v.nullish(
 );
 
 const PortoutItemSchema = v.object({
-  id: v.pipe(v.string('missing id'), v.regex(PORTOUT_ID_PATTERN, 'id has an unexpected shape')),
+  id: v.pipe(v.string('not a string'), v.regex(PORTOUT_ID_PATTERN, 'id has an unexpected shape')),
   status: v.picklist(PORTOUT_STATUSES, 'unknown status'),
   phone_numbers: v.nullish(v.array(v.string('phone_numbers must hold strings'))),
   support_key: text,
@@ -32,6 +32,16 @@ const PortoutItemSchema = v.object({
   updated_at: timestamp,
 });
 
+/** Names each failing field and what is wrong with it; never echoes the value, which may be personal data. */
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .map((issue) => {
+      const problem = issue.kind === 'schema' && issue.type === 'object' && issue.input === undefined ? 'missing' : issue.message.split(':')[0];
+      return `${v.getDotPath(issue) ?? 'item'}: ${problem}`;
+    })
+    .join('; ');
+}
+
 export type ParsedItem = { ok: true; portout: Portout } | { ok: false; id: string | null; problem: string };
 
 /** Validates one listed item. The problem text names fields, never values, so it is safe to log. */
@@ -40,10 +50,7 @@ export function parsePortoutItem(raw: unknown): ParsedItem {
   if (!result.success) {
     const rawId = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
     const id = typeof rawId === 'string' && PORTOUT_ID_PATTERN.test(rawId) ? rawId : null;
-    const problem = result.issues
-      .map((issue) => `${v.getDotPath(issue) ?? 'item'}: ${issue.message.split(':')[0]}`)
-      .join('; ');
-    return { ok: false, id, problem };
+    return { ok: false, id, problem: describeIssues(result.issues) };
   }
   const item = result.output;
   return {
@@ -75,7 +82,7 @@ export function parsePortoutItem(raw: unknown): ParsedItem {
 const count = v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0)));
 
 const ListPageSchema = v.object({
-  data: v.array(v.unknown(), 'data is not an array'),
+  data: v.array(v.unknown(), 'not an array'),
   // Paging metadata is only trusted when well formed; without it the source pages sequentially.
   meta: v.fallback(
     v.nullish(v.object({ page_number: count, page_size: count, total_pages: count, total_results: count })),
@@ -92,7 +99,7 @@ export type ListPage = {
 
 export function parseListPage(body: unknown): ListPage | { problem: string } {
   const result = v.safeParse(ListPageSchema, body);
-  if (!result.success) return { problem: result.issues[0]?.message ?? 'not a list response' };
+  if (!result.success) return { problem: describeIssues(result.issues) };
   return {
     items: result.output.data,
     pageNumber: result.output.meta?.page_number ?? null,
@@ -105,5 +112,5 @@ const RetrieveSchema = v.object({ data: v.unknown() });
 
 export function parseRetrieveBody(body: unknown): { item: unknown } | { problem: string } {
   const result = v.safeParse(RetrieveSchema, body);
-  return result.success ? { item: result.output.data } : { problem: 'data is missing' };
+  return result.success ? { item: result.output.data } : { problem: describeIssues(result.issues) };
 }

@@ -94,6 +94,7 @@ function stillCurrent(event: PortoutEvent, open: ReadonlyMap<string, TrackedPort
  */
 export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollReport> {
   const clock = deps.clock ?? Date.now;
+  const requestsBefore = deps.source.requestCount();
   const [listing, tracked] = await Promise.all([
     deps.source.listWatchedPortouts(ctx.deadline),
     deps.store.loadOpen(),
@@ -136,7 +137,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   const candidates = [...diff.events, ...resolved.filter((event): event is PortoutEvent => event !== null)];
 
   const finish = (outcome: PollOutcome): PollReport => {
-    report.telnyxRequests = deps.source.requestCount();
+    report.telnyxRequests = deps.source.requestCount() - requestsBefore;
     const leftover =
       !listing.complete || report.failures.length > 0 || report.missingDeferred > 0 || report.publishFailures.length > 0;
     report.outcome = outcome === 'ok' && leftover ? 'partial' : outcome;

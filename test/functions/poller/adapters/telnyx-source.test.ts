@@ -1,0 +1,295 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTelnyxSource,
+  MAX_RESPONSE_BYTES,
+  TelnyxAuthError,
+  type TelnyxSourceOptions,
+} from '../../../../functions/poller/adapters/telnyx-source.ts';
+import type { PortoutSource } from '../../../../functions/poller/core/ports.ts';
+import { startTelnyxSimulator, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';
+import { telnyxPortout } from '../../../support/factories.ts';
+
+function many(count: number, status = 'pending', prefix = 'p') {
+  return Array.from({ length: count }, (_, i) => telnyxPortout({ id: `${prefix}-${String(i).padStart(5, '0')}`, status }));
+}
+
+describe('Telnyx source (official SDK against the simulator)', () => {
+  let sim: TelnyxSimulator;
+  let waits: number[];
+  let keyReads: boolean[];
+  let keyToGive: string;
+  const deadline = () => Date.now() + 30_000;
+
+  function source(overrides: Partial<TelnyxSourceOptions> = {}): PortoutSource {
+    return createTelnyxSource({
+      baseURL: sim.baseUrl,
+      timeoutMs: 2_000,
+      concurrency: 4,
+      getApiKey: async (refresh) => {
+        keyReads.push(refresh);
+        return keyToGive;
+      },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      ...overrides,
+    });
+  }
+
+  beforeAll(async () => {
+    sim = await startTelnyxSimulator();
+  });
+  afterAll(() => sim.close());
+  beforeEach(() => {
+    for (const record of sim.records()) if (typeof record.id === 'string') sim.remove(record.id);
+    sim.clearFaults();
+    sim.setLatency(0);
+    sim.onListPage(undefined);
+    sim.resetRequests();
+    waits = [];
+    keyReads = [];
+    keyToGive = sim.apiKey;
+  });
+
+  describe('listing', () => {
+    it('lists every watched port-out in ceil(N/250) requests with one status_in query', async () => {
+      sim.upsert(...many(600), ...many(5, 'rejected-pending', 'r'), ...many(7, 'authorized', 'a'));
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(true);
+      expect(listing.portouts).toHaveLength(605);
+      expect(sim.requests).toHaveLength(3);
+      const query = sim.requests[0]!.query;
+      expect(query.get('filter[status_in]')).toBe('pending,rejected-pending');
+      expect(query.get('page[size]')).toBe('250');
+      expect(sim.requests.map((r) => r.query.get('page[number]')).sort()).toEqual(['1', '2', '3']);
+    });
+
+    it('fetches the pages after the first concurrently once total_pages is known', async () => {
+      sim.upsert(...many(1_250));
+      sim.setLatency(100);
+      await source().listWatchedPortouts(deadline());
+      const later = sim.requests.filter((r) => r.query.get('page[number]') !== '1').map((r) => r.at);
+      expect(later).toHaveLength(4);
+      // Sequential paging would space them >= 100 ms apart.
+      expect(Math.max(...later) - Math.min(...later)).toBeLessThan(80);
+    });
+
+    it('pages sequentially and stops at the first short page when page_number is missing', async () => {
+      sim.upsert(...many(520));
+      sim.injectFault({ match: { route: 'list' }, times: Infinity, meta: { total_pages: 3, page_size: 250 } });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.portouts).toHaveLength(520);
+      expect(listing.complete).toBe(true);
+      expect(sim.requests).toHaveLength(3);
+    });
+
+    it('terminates when meta is missing altogether and the data ends on a full page', async () => {
+      sim.upsert(...many(500));
+      sim.injectFault({ match: { route: 'list' }, times: Infinity, meta: null });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.portouts).toHaveLength(500);
+      expect(sim.requests).toHaveLength(3);
+    });
+
+    it('stops at an empty page when total_pages claims more pages than there is data', async () => {
+      sim.upsert(...many(300));
+      sim.injectFault({ match: { route: 'list', pageNumber: 1 }, meta: { page_number: 1, page_size: 250, total_pages: 50, total_results: 12_500 } });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.portouts).toHaveLength(300);
+      // Page 2 is short, so at most the pages already in flight beside it are fetched.
+      expect(sim.requests.length).toBeLessThanOrEqual(5);
+    });
+
+    it('marks the listing incomplete when a page fails, and keeps the pages that arrived', async () => {
+      sim.upsert(...many(300));
+      sim.injectFault({ match: { route: 'list', pageNumber: 2 }, status: 500, times: Infinity });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(false);
+      expect(listing.portouts).toHaveLength(250);
+      expect(listing.failures).toEqual([{ kind: 'server-error', detail: 'HTTP 500 after 3 attempt(s)', pageNumber: 2 }]);
+    });
+
+    it('deduplicates a port-out that shifted onto two pages', async () => {
+      sim.upsert(...many(300));
+      sim.onListPage((page) => {
+        // Between page 1 and page 2, an early request leaves: everything shifts one place left.
+        if (page === 2) sim.remove('p-00000');
+      });
+      const listing = await source({ concurrency: 1 }).listWatchedPortouts(deadline());
+      const ids = listing.portouts.map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      // p-00250 shifted onto page 1 after it was read: the diff looks it up rather than calling it gone.
+      expect(ids).not.toContain('p-00250');
+      expect(ids).toHaveLength(299);
+    });
+
+    it('checks statuses client-side: items outside the filter are dropped and counted', async () => {
+      sim.upsert(telnyxPortout({ id: 'w1' }));
+      sim.injectFault({
+        match: { route: 'list' },
+        body: JSON.stringify({ data: [telnyxPortout({ id: 'w1' }), telnyxPortout({ id: 'x1', status: 'ported' })], meta: { page_number: 1, total_pages: 1 } }),
+        contentType: 'application/json',
+      });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.portouts.map((p) => p.id)).toEqual(['w1']);
+      expect(listing.unwatchedDropped).toBe(1);
+    });
+
+    it('accepts nulls where Telnyx documents strings, and normalises them', async () => {
+      sim.upsert(telnyxPortout({ id: 'n1', foc_date: null, pon: null, end_user_name: null, phone_numbers: null, support_key: null }));
+      const [item] = (await source().listWatchedPortouts(deadline())).portouts;
+      expect(item).toMatchObject({ id: 'n1', focDate: null, pon: null, endUserName: null, phoneNumbers: [], supportKey: null });
+    });
+
+    it('sets aside items that violate the schema, naming the field but never the value', async () => {
+      const items = [
+        telnyxPortout({ id: 'ok' }),
+        telnyxPortout({ id: 'bad-status', status: 'on-hold' }),
+        telnyxPortout({ id: 'bad-numbers', phone_numbers: '+13035551212' }),
+      ];
+      sim.injectFault({ match: { route: 'list' }, body: JSON.stringify({ data: items, meta: { page_number: 1, total_pages: 1 } }) });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.portouts.map((p) => p.id)).toEqual(['ok']);
+      expect(listing.invalid).toEqual([
+        { id: 'bad-status', problem: 'status: unknown status' },
+        { id: 'bad-numbers', problem: 'phone_numbers: Invalid type' },
+      ]);
+      expect(JSON.stringify(listing.invalid)).not.toContain('+1303');
+      expect(listing.complete).toBe(true);
+    });
+
+    it('treats an item with no id as an incomplete listing: it could be any tracked request', async () => {
+      sim.upsert(telnyxPortout({ id: 'ok' }));
+      sim.injectFault({
+        match: { route: 'list' },
+        body: JSON.stringify({ data: [telnyxPortout({ id: 'ok' }), { status: 'pending' }], meta: { page_number: 1, total_pages: 1 } }),
+      });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(false);
+      expect(listing.invalid).toEqual([{ id: null, problem: 'id: missing' }]);
+    });
+
+    it.each([
+      { name: 'a non-JSON body', fault: { body: '<html>502 Bad Gateway</html>', contentType: 'text/html' }, detail: 'content-type text/html is not JSON' },
+      { name: 'JSON that does not parse', fault: { body: '{"data": [', contentType: 'application/json' }, detail: 'body is not valid JSON' },
+      { name: 'JSON missing data', fault: { body: '{"meta": {}}', contentType: 'application/json' }, detail: 'data: missing' },
+    ])('reports $name as a malformed page, not as an empty listing', async ({ fault, detail }) => {
+      sim.upsert(telnyxPortout({ id: 'ok' }));
+      sim.injectFault({ match: { route: 'list' }, ...fault });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(false);
+      expect(listing.failures).toEqual([{ kind: 'malformed-response', detail, pageNumber: 1 }]);
+    });
+
+    it('caps the response size', async () => {
+      sim.injectFault({ match: { route: 'list' }, body: `{"data": ["${'x'.repeat(MAX_RESPONSE_BYTES)}"]}`, contentType: 'application/json' });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.failures[0]?.detail).toMatch(/exceeds the 4194304-byte cap/);
+    });
+  });
+
+  describe('retries and the deadline', () => {
+    it.each([
+      { form: 'seconds', retryAfter: '2', expected: 2_000 },
+      { form: 'an HTTP date', retryAfter: () => new Date(Date.now() + 3_000).toUTCString(), expected: 3_000 },
+    ])('waits as long as Retry-After says ($form), then retries', async ({ retryAfter, expected }) => {
+      sim.upsert(telnyxPortout({ id: 'ok' }));
+      sim.injectFault({ match: { route: 'list' }, status: 429, retryAfter: typeof retryAfter === 'function' ? retryAfter() : retryAfter });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(true);
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toBeGreaterThan(expected - 1_100);
+      expect(waits[0]).toBeLessThanOrEqual(expected);
+    });
+
+    it('gives up at once when Retry-After runs past the run deadline', async () => {
+      sim.injectFault({ match: { route: 'list' }, status: 429, retryAfter: '3600' });
+      const listing = await source().listWatchedPortouts(Date.now() + 10_000);
+      expect(waits).toEqual([]);
+      expect(listing.complete).toBe(false);
+      expect(listing.failures[0]).toMatchObject({ kind: 'rate-limited' });
+      expect(listing.failures[0]?.detail).toMatch(/runs past the run's deadline/);
+    });
+
+    it.each([502, 503])('retries a %d with backoff and succeeds', async (status) => {
+      sim.upsert(telnyxPortout({ id: 'ok' }));
+      sim.injectFault({ match: { route: 'list' }, status, times: 2 });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(true);
+      expect(waits).toEqual([500, 1_000]);
+      expect(sim.requests).toHaveLength(3);
+    });
+
+    it('reports a connection reset after bounded retries', async () => {
+      sim.injectFault({ match: { route: 'list' }, resetConnection: true, times: Infinity });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.failures).toEqual([{ kind: 'connection', detail: 'connection failed after 3 attempt(s)', pageNumber: 1 }]);
+    });
+
+    it('times out a response slower than the client timeout', async () => {
+      sim.injectFault({ match: { route: 'list' }, delayMs: 1_000, times: Infinity });
+      const listing = await source({ timeoutMs: 100 }).listWatchedPortouts(deadline());
+      expect(listing.failures).toEqual([{ kind: 'timeout', detail: 'request timed out after 3 attempt(s)', pageNumber: 1 }]);
+    });
+
+    it('never lets one attempt run past the deadline', async () => {
+      sim.injectFault({ match: { route: 'list' }, delayMs: 1_000, times: Infinity });
+      const started = Date.now();
+      const listing = await source({ timeoutMs: 10_000, sleep: async () => {} }).listWatchedPortouts(Date.now() + 300);
+      expect(Date.now() - started).toBeLessThan(900);
+      expect(listing.complete).toBe(false);
+    });
+  });
+
+  describe('authentication', () => {
+    it('re-reads the key once after a 401 (it may have been rotated) and carries on', async () => {
+      sim.upsert(telnyxPortout({ id: 'ok' }));
+      const oldKey = sim.apiKey;
+      sim.setApiKey('KEY_ROTATED');
+      let reads = 0;
+      const listing = await source({
+        getApiKey: async () => (reads++ === 0 ? oldKey : 'KEY_ROTATED'),
+      }).listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(true);
+      expect(reads).toBe(2);
+      sim.setApiKey(oldKey);
+    });
+
+    it('fails with an error naming the credential when the fresh key is refused too', async () => {
+      keyToGive = 'KEY_WRONG';
+      const run = source().listWatchedPortouts(deadline());
+      await expect(run).rejects.toBeInstanceOf(TelnyxAuthError);
+      await expect(run).rejects.toThrow(/TELNYX_API_KEY_SECRET_ARN/);
+      expect(keyReads).toEqual([false, true]);
+    });
+  });
+
+  describe('retrieve', () => {
+    it('fetches one port-out by id', async () => {
+      sim.upsert(telnyxPortout({ id: 'r1', status: 'authorized' }));
+      expect(await source().retrievePortout('r1', deadline())).toMatchObject({ kind: 'found', portout: { id: 'r1', status: 'authorized' } });
+    });
+
+    it('turns a 404 into not-found', async () => {
+      expect(await source().retrievePortout('gone', deadline())).toEqual({ kind: 'not-found' });
+    });
+
+    it('refuses an id with an unexpected shape without sending it', async () => {
+      expect(await source().retrievePortout('../../etc', deadline())).toEqual({ kind: 'invalid', problem: 'id has an unexpected shape' });
+      expect(sim.requests).toHaveLength(0);
+    });
+
+    it('reports a 500 as a failure, not as gone', async () => {
+      sim.upsert(telnyxPortout({ id: 'r1' }));
+      sim.injectFault({ match: { route: 'retrieve' }, status: 500, times: Infinity });
+      expect(await source().retrievePortout('r1', deadline())).toMatchObject({ kind: 'failed', failure: { kind: 'server-error' } });
+    });
+  });
+
+  it('counts every request it sends, retries included', async () => {
+    sim.injectFault({ match: { route: 'list' }, status: 503 });
+    const telnyx = source();
+    await telnyx.listWatchedPortouts(deadline());
+    expect(telnyx.requestCount()).toBe(2);
+  });
+});
