@@ -36,11 +36,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts Amazon's DynamoDB Local (in memory) on a free loopback port and waits until it answers. */
-export async function startDynamoDbLocal(options: { timeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+/**
+ * Starts Amazon's DynamoDB Local on a free loopback port and waits until it answers.
+ * In memory unless `dbPath` names a folder to keep the tables in.
+ */
+export async function startDynamoDbLocal(options: { timeoutMs?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
   assertJava();
   const port = await freePort();
-  const child = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'ignore' });
+  const child = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'ignore', path: options.dbPath ?? null });
   let exited = false;
   child.once('exit', () => {
     exited = true;
