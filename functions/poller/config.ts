@@ -56,7 +56,8 @@ export function isAllowedTelnyxBaseUrl(value: string): boolean {
     return false;
   }
   if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.'));
+  // The URL parser normalizes IPv4 literals to dotted decimal; a name like 127.example.com is not loopback.
+  return url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname));
 }
 
 // Table names: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
@@ -117,21 +118,26 @@ const EnvSchema = v.object({
 
 /** Reads and validates the poller's environment; every problem is reported at once, each naming its variable. */
 export function parsePollerConfig(env: Record<string, string | undefined>): PollerConfig {
-  const result = v.safeParse(EnvSchema, env);
-  if (!result.success) {
-    throw new ConfigError(`invalid configuration: ${result.issues.map((issue) => issue.message).join('; ')}`);
-  }
-  const out = result.output;
-  const secretId = out[ENV.apiKeySecretArn];
-  const apiKey = out[ENV.apiKey];
-  let apiKeySource: ApiKeySource;
-  if (secretId) apiKeySource = { kind: 'secret', secretId };
-  else if (apiKey) apiKeySource = { kind: 'env', apiKey };
-  else {
-    throw new ConfigError(
-      `invalid configuration: neither ${ENV.apiKeySecretArn} nor ${ENV.apiKey} is set: the stack passes the secret's ARN; locally, export ${ENV.apiKey} or let npm start use the simulator`,
+  // Every variable is passed, set or not: valibot reports a missing key with its own generic message, not ours.
+  const input = Object.fromEntries(Object.values(ENV).map((name) => [name, env[name]]));
+  const result = v.safeParse(EnvSchema, input);
+  const problems = result.success ? [] : result.issues.map((issue) => issue.message);
+  const secretId = env[ENV.apiKeySecretArn]?.trim();
+  const apiKey = env[ENV.apiKey]?.trim();
+  const apiKeySource: ApiKeySource | undefined = secretId
+    ? { kind: 'secret', secretId }
+    : apiKey
+      ? { kind: 'env', apiKey }
+      : undefined;
+  if (!apiKeySource) {
+    problems.push(
+      `neither ${ENV.apiKeySecretArn} nor ${ENV.apiKey} is set: the stack passes the secret's ARN; locally, export ${ENV.apiKey} or let npm start use the simulator`,
     );
   }
+  if (!result.success || !apiKeySource) {
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const out = result.output;
   return {
     tableName: out[ENV.tableName],
     topicArn: out[ENV.topicArn],

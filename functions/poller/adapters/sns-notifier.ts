@@ -79,8 +79,8 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
     for (let attempt = 1; pending.length > 0; attempt++) {
       const entries = pending.map(toBatchEntry);
       const byEntryId = new Map(entries.map((entry, index) => [entry.Id, pending[index] as OutgoingAlert]));
-      let retry: OutgoingAlert[] = [];
-      let lastReason = '';
+      // Each entry keeps its own reason: one batch can fail entries for different causes.
+      let retry: Array<{ alert: OutgoingAlert; reason: string }> = [];
       try {
         const response = await options.client.send(
           new PublishBatchCommand({ TopicArn: options.topicArn, PublishBatchRequestEntries: entries }),
@@ -95,30 +95,24 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
           const reason = `${failed.Code ?? 'Failed'}${failed.SenderFault ? ' (sender fault)' : ''}`;
           // A sender fault (bad parameter) fails the same way every time; the next run re-renders and tries again.
           if (failed.SenderFault) result.failed.push({ alertId: alert.alertId, reason });
-          else {
-            retry.push(alert);
-            lastReason = reason;
-          }
+          else retry.push({ alert, reason });
         }
         // Entries SNS answered neither way were not accepted.
         const answered = new Set([...(response.Successful ?? []), ...(response.Failed ?? [])].map((entry) => entry.Id));
         for (const [id, alert] of byEntryId) {
-          if (!answered.has(id)) {
-            retry.push(alert);
-            lastReason = 'no answer for this entry';
-          }
+          if (!answered.has(id)) retry.push({ alert, reason: 'no answer for this entry' });
         }
       } catch (error) {
-        retry = pending;
-        lastReason = error instanceof Error ? error.name : 'unknown error';
+        const reason = error instanceof Error ? error.name : 'unknown error';
+        retry = pending.map((alert) => ({ alert, reason }));
       }
       const wait = 200 * 2 ** attempt;
       if (retry.length > 0 && (attempt >= MAX_ATTEMPTS || clock() + wait >= deadline)) {
-        result.failed.push(...retry.map((alert) => ({ alertId: alert.alertId, reason: lastReason })));
+        result.failed.push(...retry.map(({ alert, reason }) => ({ alertId: alert.alertId, reason })));
         return;
       }
       if (retry.length > 0) await sleep(wait);
-      pending = retry;
+      pending = retry.map(({ alert }) => alert);
     }
   }
 

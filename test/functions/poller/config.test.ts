@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parsePollerConfig, type PollerConfig } from '../../../functions/poller/config.ts';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx-api-key-AbCdEf';
+const API_KEY = 'KEY0123456789ABCDEF_do-not-echo';
+
+type Env = Record<string, string | undefined>;
+
+/** The environment the stack sets, with only the required variables. */
+function stackEnv(overrides: Env = {}): Env {
+  return {
+    TABLE_NAME: 'portout-watch-state',
+    TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:portout-alerts',
+    TELNYX_API_KEY_SECRET_ARN: SECRET_ARN,
+    ...overrides,
+  };
+}
+
+/** The environment `npm start` sets: a key instead of a secret. */
+function localEnv(overrides: Env = {}): Env {
+  return stackEnv({ TELNYX_API_KEY_SECRET_ARN: undefined, TELNYX_API_KEY: API_KEY, ...overrides });
+}
+
+function configError(env: Env): ConfigError {
+  try {
+    parsePollerConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the environment parsed');
+}
+
+describe('parsePollerConfig', () => {
+  it('parses the stack environment to the exact config, with every default applied', () => {
+    expect(parsePollerConfig(stackEnv())).toEqual({
+      tableName: 'portout-watch-state',
+      topicArn: 'arn:aws:sns:us-east-1:123456789012:portout-alerts',
+      apiKey: { kind: 'secret', secretId: SECRET_ARN },
+      telnyxBaseUrl: 'https://api.telnyx.com/v2',
+      listConcurrency: 4,
+      telnyxTimeoutMs: 10_000,
+      secretCacheSeconds: 86_400,
+      closedRetentionDays: 90,
+      deadlineMarginMs: 5_000,
+    } satisfies PollerConfig);
+  });
+
+  it('reads every optional variable when set, trimming whitespace', () => {
+    expect(
+      parsePollerConfig(
+        localEnv({
+          TABLE_NAME: ' portout-watch-state ',
+          TELNYX_BASE_URL: 'http://127.0.0.1:8080/v2',
+          LIST_CONCURRENCY: '2',
+          TELNYX_TIMEOUT_MS: '2500',
+          SECRET_CACHE_SECONDS: '0',
+          CLOSED_RETENTION_DAYS: '30',
+          DEADLINE_MARGIN_MS: '1000',
+        }),
+      ),
+    ).toEqual({
+      tableName: 'portout-watch-state',
+      topicArn: 'arn:aws:sns:us-east-1:123456789012:portout-alerts',
+      apiKey: { kind: 'env', apiKey: API_KEY },
+      telnyxBaseUrl: 'http://127.0.0.1:8080/v2',
+      listConcurrency: 2,
+      telnyxTimeoutMs: 2_500,
+      secretCacheSeconds: 0,
+      closedRetentionDays: 30,
+      deadlineMarginMs: 1_000,
+    } satisfies PollerConfig);
+  });
+
+  it('uses the secret, not the env key, when both are set', () => {
+    expect(parsePollerConfig(stackEnv({ TELNYX_API_KEY: API_KEY })).apiKey).toEqual({ kind: 'secret', secretId: SECRET_ARN });
+  });
+
+  it('accepts a secret name as well as its ARN', () => {
+    expect(parsePollerConfig(stackEnv({ TELNYX_API_KEY_SECRET_ARN: 'portout-watch/telnyx-api-key' })).apiKey).toEqual({
+      kind: 'secret',
+      secretId: 'portout-watch/telnyx-api-key',
+    });
+  });
+
+  it.each([
+    { name: 'https', url: 'https://api.telnyx.com/v2' },
+    { name: 'https on a custom host and port', url: 'https://telnyx-proxy.internal.example:8443/v2' },
+    { name: 'the local simulator on 127.0.0.1', url: 'http://127.0.0.1:8080/v2' },
+    { name: 'another 127/8 address', url: 'http://127.0.0.2:8080/v2' },
+    { name: 'http on localhost', url: 'http://localhost' },
+    { name: 'http on IPv6 loopback', url: 'http://[::1]:8080/v2' },
+  ])('accepts TELNYX_BASE_URL $name ($url)', ({ url }) => {
+    expect(parsePollerConfig(stackEnv({ TELNYX_BASE_URL: url })).telnyxBaseUrl).toBe(url);
+  });
+
+  it.each([
+    { value: '4', expected: 4 },
+    { value: '1', expected: 1 },
+    { value: '16', expected: 16 },
+    { value: ' 8 ', expected: 8 },
+  ])('accepts LIST_CONCURRENCY $value', ({ value, expected }) => {
+    expect(parsePollerConfig(stackEnv({ LIST_CONCURRENCY: value })).listConcurrency).toBe(expected);
+  });
+
+  it.each([
+    { value: '100', expected: 100 },
+    { value: '120000', expected: 120_000 },
+  ])('accepts TELNYX_TIMEOUT_MS $value at its bound', ({ value, expected }) => {
+    expect(parsePollerConfig(stackEnv({ TELNYX_TIMEOUT_MS: value })).telnyxTimeoutMs).toBe(expected);
+  });
+
+  const concurrency = 'LIST_CONCURRENCY must be a whole number from 1 to 16';
+  const timeout = 'TELNYX_TIMEOUT_MS must be a whole number from 100 to 120000';
+  const baseUrl = 'TELNYX_BASE_URL must be an https:// URL';
+  const secret = 'TELNYX_API_KEY_SECRET_ARN must be a Secrets Manager secret ARN or name';
+  const noKey = 'neither TELNYX_API_KEY_SECRET_ARN nor TELNYX_API_KEY is set';
+  const tableName = 'TABLE_NAME is not a valid DynamoDB table name';
+  it.each([
+    { name: 'TABLE_NAME missing', env: stackEnv({ TABLE_NAME: undefined }), says: 'TABLE_NAME is not set: the stack passes it' },
+    { name: 'TABLE_NAME blank', env: stackEnv({ TABLE_NAME: '  ' }), says: 'TABLE_NAME is not set: the stack passes it' },
+    { name: 'TABLE_NAME too short', env: stackEnv({ TABLE_NAME: 'ab' }), says: tableName },
+    { name: 'TABLE_NAME with a slash', env: stackEnv({ TABLE_NAME: 'portout/state' }), says: tableName },
+    { name: 'TOPIC_ARN missing', env: stackEnv({ TOPIC_ARN: undefined }), says: 'TOPIC_ARN is not set: the stack passes it' },
+    { name: 'TOPIC_ARN a bare name', env: stackEnv({ TOPIC_ARN: 'portout-alerts' }), says: 'TOPIC_ARN must be an SNS topic ARN' },
+    {
+      name: 'TOPIC_ARN for another service',
+      env: stackEnv({ TOPIC_ARN: 'arn:aws:sqs:us-east-1:123456789012:portout-alerts' }),
+      says: 'TOPIC_ARN must be an SNS topic ARN',
+    },
+    {
+      name: 'a secret ARN with a short account id',
+      env: stackEnv({ TELNYX_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:12345:secret:telnyx' }),
+      says: secret,
+    },
+    { name: 'a secret name with a space', env: stackEnv({ TELNYX_API_KEY_SECRET_ARN: 'telnyx api key' }), says: secret },
+    { name: 'neither secret nor key', env: stackEnv({ TELNYX_API_KEY_SECRET_ARN: undefined }), says: noKey },
+    { name: 'a blank key and no secret', env: localEnv({ TELNYX_API_KEY: '   ' }), says: noKey },
+    { name: 'TELNYX_BASE_URL plain http off this machine', env: stackEnv({ TELNYX_BASE_URL: 'http://api.telnyx.com/v2' }), says: baseUrl },
+    {
+      name: 'TELNYX_BASE_URL plain http to a name that merely starts with 127.',
+      env: stackEnv({ TELNYX_BASE_URL: 'http://127.attacker.example/v2' }),
+      says: baseUrl,
+    },
+    { name: 'TELNYX_BASE_URL not a URL', env: stackEnv({ TELNYX_BASE_URL: 'not-a-url' }), says: baseUrl },
+    { name: 'TELNYX_BASE_URL with another scheme', env: stackEnv({ TELNYX_BASE_URL: 'ftp://api.telnyx.com/v2' }), says: baseUrl },
+    { name: 'LIST_CONCURRENCY 0', env: stackEnv({ LIST_CONCURRENCY: '0' }), says: concurrency },
+    { name: 'LIST_CONCURRENCY 17', env: stackEnv({ LIST_CONCURRENCY: '17' }), says: concurrency },
+    { name: 'LIST_CONCURRENCY abc', env: stackEnv({ LIST_CONCURRENCY: 'abc' }), says: concurrency },
+    { name: 'LIST_CONCURRENCY 2.5', env: stackEnv({ LIST_CONCURRENCY: '2.5' }), says: concurrency },
+    { name: 'LIST_CONCURRENCY -1', env: stackEnv({ LIST_CONCURRENCY: '-1' }), says: concurrency },
+    { name: 'TELNYX_TIMEOUT_MS below 100', env: stackEnv({ TELNYX_TIMEOUT_MS: '99' }), says: timeout },
+    { name: 'TELNYX_TIMEOUT_MS above 120000', env: stackEnv({ TELNYX_TIMEOUT_MS: '120001' }), says: timeout },
+    { name: 'TELNYX_TIMEOUT_MS in seconds', env: stackEnv({ TELNYX_TIMEOUT_MS: '10s' }), says: timeout },
+  ])('rejects $name with a ConfigError naming the variable', ({ env, says }) => {
+    const error = configError(env);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain(`invalid configuration: ${says}`);
+  });
+
+  it('reports every problem in one message, one per variable', () => {
+    const error = configError({
+      TOPIC_ARN: 'portout-alerts',
+      TELNYX_BASE_URL: 'http://api.telnyx.com/v2',
+      LIST_CONCURRENCY: '0',
+      TELNYX_TIMEOUT_MS: '99',
+    });
+
+    const problems = [
+      'TABLE_NAME is not set: the stack passes it; locally, npm start sets it',
+      'TOPIC_ARN must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts',
+      'TELNYX_BASE_URL must be an https:// URL (plain http:// is allowed only for loopback, e.g. the local simulator)',
+      'LIST_CONCURRENCY must be a whole number from 1 to 16',
+      'TELNYX_TIMEOUT_MS must be a whole number from 100 to 120000',
+      "neither TELNYX_API_KEY_SECRET_ARN nor TELNYX_API_KEY is set: the stack passes the secret's ARN; locally, export TELNYX_API_KEY or let npm start use the simulator",
+    ];
+    expect(error.message).toBe(`invalid configuration: ${problems.join('; ')}`);
+  });
+
+  it.each([
+    { name: 'a bad TABLE_NAME', env: localEnv({ TABLE_NAME: 'ab' }) },
+    { name: 'a bad TELNYX_BASE_URL', env: localEnv({ TELNYX_BASE_URL: 'http://api.telnyx.com/v2' }) },
+    { name: 'a bad secret ARN next to the key', env: localEnv({ TELNYX_API_KEY_SECRET_ARN: 'telnyx api key' }) },
+    { name: 'several bad variables', env: localEnv({ TOPIC_ARN: 'x', LIST_CONCURRENCY: 'abc' }) },
+  ])('never echoes the API key in an error raised by $name', ({ env }) => {
+    const error = configError(env);
+    expect(error.message).not.toContain(API_KEY);
+    expect(error.message).not.toContain('do-not-echo');
+  });
+});
