@@ -1,7 +1,7 @@
 /**
- * A loopback simulator of the Telnyx port-out API (`GET /v2/portouts`, `GET /v2/portouts/{id}`), for the local
- * run, the test suite and the benchmark. It speaks what the official `telnyx` SDK sends and reads
- * (see /work/shared/telnyx/list-portouts.md and api-notes.md).
+ * A loopback simulator of the Telnyx port-out API (`GET /v2/portouts`, `GET /v2/portouts/{id}`,
+ * `GET /v2/portouts/events`), for the local run, the test suite and the benchmark. It speaks what the official
+ * `telnyx` SDK sends and reads (see /work/shared/telnyx/list-portouts.md and api-notes.md).
  *
  * Semantics chosen where the spec is silent:
  * - Order: ascending `inserted_at`, then `id`, then insertion order. Records without a parseable `inserted_at`
@@ -25,6 +25,28 @@
  * - Authentication is checked before routing and validation. Non-GET methods get the 404 envelope.
  * - Latency (global plus a fault's `delayMs`) is waited out before the response is computed, so a page reflects
  *   the store when it is sent; a request whose client gave up meanwhile is dropped.
+ *
+ * The events feed (`GET /v2/portouts/events`, SDK `client.portouts.events.list`):
+ * - `/v2/portouts/events` is routed before `/v2/portouts/{id}`, so a record whose id is `events` is listed but
+ *   cannot be retrieved.
+ * - Events are only created by `setStatus` (`portout.status_changed`), `addComment` (`portout.new_comment`) and
+ *   `setFocDate` (`portout.foc_date_changed`). `upsert` and `remove` create none, and `remove` keeps the removed
+ *   port-out's events (the feed is a log).
+ * - Order: ascending `created_at`, then creation order. Telnyx documents no order for this endpoint; ascending suits
+ *   a change log read with `filter[created_at][gte]` as a cursor.
+ * - `created_at` defaults to now, but always at least 1 ms after the latest event already in the feed, so a new
+ *   event sorts last even after an explicit future `createdAt`; `updated_at` equals `created_at`.
+ * - Event shape, as the SDK's `PortoutEvent` types and the documentation example: `{ id, event_type, portout_id,
+ *   available_notification_methods: ['email'], payload_status: 'created', payload, record_type: 'portout_event',
+ *   created_at, updated_at }`. Ids are deterministic UUID-shaped strings: events `e0000000-0000-4000-8000-<n>`,
+ *   generated comment ids `c0000000-0000-4000-8000-<n>` (n counts from 1, 12 digits).
+ * - Payloads are snapshots of the record when the event is created (see the methods for the fields). A payload
+ *   field whose record field is missing (`undefined`) is omitted; `null` is kept.
+ * - Parameters: `filter[event_type]` (one of the three types, else 422), `filter[portout_id]` (exact string; no
+ *   UUID check, since simulator ids are free-form), `filter[created_at][gte|lte]` (dates as for the list, inclusive),
+ *   `page[number]`/`page[size]`, with the list's parsing rules: unknown `filter[...]`/`page[...]` keys (including
+ *   every list-only filter), repeats and empty values are 422s; other parameters are ignored. Auth, `meta` and
+ *   faults work as for the list; `onListPage` does not run for it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,8 +62,30 @@ export interface TelnyxSimulator {
   upsert(...records: Record<string, unknown>[]): void;
   /** throws if no record has this id */
   remove(id: string): void;
-  /** sets `status` and bumps `updated_at` (strictly increasing per record); throws if no record has this id */
+  /**
+   * sets `status` and bumps `updated_at` (strictly increasing per record); throws if no record has this id.
+   * Also appends a `portout.status_changed` event whose payload is, from the updated record:
+   * `{ id, status, phone_numbers, carrier_name, spid, user_id, subscriber_name: end_user_name,
+   * rejection_reason: reason, attempted_pin }` (`attempted_pin` only if the record has such a field).
+   * Every call appends one, even when the status does not change.
+   */
   setStatus(id: string, status: string): void;
+  /**
+   * Sets `foc_date` (a `YYYY-MM-DD` date or an RFC 3339 date-time with zone, stored as given; else RangeError),
+   * bumps `updated_at` as `setStatus` does, and appends a `portout.foc_date_changed` event with payload
+   * `{ id, foc_date, user_id }` (`user_id` from the record). Returns a copy of the event; throws if no record has this id.
+   */
+  setFocDate(id: string, focDate: string): Record<string, unknown>;
+  /**
+   * Appends a `portout.new_comment` event with payload `{ id, comment, portout_id, user_id }`: `id` is the
+   * comment's id (generated unless given), `comment` its body, `user_id` its author. A null or omitted `userId`
+   * means Telnyx porting staff wrote it, and gives `user_id: null` (as the comments endpoint does). `createdAt`
+   * (validated like `setFocDate`'s date, stored as given) overrides the event's `created_at`. The record is left
+   * unchanged (`updated_at` included). Returns a copy of the event; throws if no record has `portoutId`.
+   */
+  addComment(portoutId: string, comment: { body: string; userId?: string | null; createdAt?: string; id?: string }): Record<string, unknown>;
+  /** deep copy of the events feed, in feed order (ascending created_at, then creation order) */
+  events(): Record<string, unknown>[];
   /** deep copy of the current records, in list order */
   records(): Record<string, unknown>[];
   /** every request received, for counting in tests and the benchmark */
@@ -74,8 +118,11 @@ export interface SimulatorRequest {
  * the other fields adjust whatever is sent.
  */
 export interface Fault {
-  /** omitted fields match anything; `pageNumber` (default 1) only matches list requests, `id` only retrieves */
-  match?: { route?: 'list' | 'retrieve'; pageNumber?: number; id?: string };
+  /**
+   * omitted fields match anything; `pageNumber` (a request without `page[number]` is page 1) only matches valid
+   * list and events requests, `id` only retrieves
+   */
+  match?: { route?: 'list' | 'retrieve' | 'events'; pageNumber?: number; id?: string };
   /** how many matching requests it hits, default 1; Infinity allowed */
   times?: number;
   /** e.g. 429, 500, 502, 503; the body is the error envelope unless `body` is given */
@@ -91,7 +138,7 @@ export interface Fault {
   delayMs?: number;
   /** destroy the socket without a response (after any delay) */
   resetConnection?: boolean;
-  /** replace (null = omit) the meta block of a list response, e.g. drop page_number or lie about total_pages */
+  /** replace (null = omit) the meta block of a list or events response, e.g. drop page_number or lie about total_pages */
   meta?: Record<string, unknown> | null;
 }
 
@@ -108,7 +155,8 @@ export interface SimulatorOptions {
 
 type RawRecord = Record<string, unknown>;
 type Predicate = (record: RawRecord) => boolean;
-type Route = { kind: 'list' } | { kind: 'retrieve'; id: string } | { kind: 'other' };
+type Route = { kind: 'list' } | { kind: 'events' } | { kind: 'retrieve'; id: string } | { kind: 'other' };
+/** a parsed list or events query */
 interface ListQuery {
   pageNumber: number;
   pageSize: number;
@@ -120,6 +168,11 @@ interface Entry {
   /** parsed inserted_at, Infinity when missing or unparseable so such records sort last */
   readonly insertedMs: number;
   readonly record: RawRecord;
+}
+interface EventEntry {
+  readonly seq: number;
+  readonly createdMs: number;
+  readonly event: RawRecord;
 }
 interface QueuedFault {
   readonly fault: Fault;
@@ -168,6 +221,26 @@ const SCALAR_PARAMS = new Set([
   'page[size]',
 ]);
 const ARRAY_PARAMS = new Set(['filter[status_in]', 'filter[country_code_in]']);
+const EVENT_TYPES: readonly string[] = ['portout.status_changed', 'portout.new_comment', 'portout.foc_date_changed'];
+const EVENT_SCALAR_PARAMS = new Set([
+  'filter[event_type]',
+  'filter[portout_id]',
+  'filter[created_at][gte]',
+  'filter[created_at][lte]',
+  'page[number]',
+  'page[size]',
+]);
+const NO_PARAMS: ReadonlySet<string> = new Set();
+/** payload field of a `portout.status_changed` event, and the record field it is copied from, in payload order */
+const STATUS_PAYLOAD_FIELDS = [
+  ['phone_numbers', 'phone_numbers'],
+  ['carrier_name', 'carrier_name'],
+  ['spid', 'spid'],
+  ['user_id', 'user_id'],
+  ['subscriber_name', 'end_user_name'],
+  ['rejection_reason', 'reason'],
+  ['attempted_pin', 'attempted_pin'],
+] as const;
 /** filters whose value must equal the record field of the same name */
 const EXACT_TEXT_FIELDS = ['carrier_name', 'spid', 'pon', 'support_key'] as const;
 
@@ -187,6 +260,10 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
   const entries = new Map<string | symbol, Entry>();
   let ordered: Entry[] | undefined;
   let nextSeq = 0;
+  const eventEntries: EventEntry[] = [];
+  let orderedEvents: EventEntry[] | undefined;
+  let latestEventMs = -Infinity;
+  let commentCount = 0;
   const faults: QueuedFault[] = [];
   const requests: SimulatorRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -211,6 +288,39 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     return ordered;
   }
 
+  function eventsInOrder(): EventEntry[] {
+    orderedEvents ??= [...eventEntries].sort((a, b) => (a.createdMs !== b.createdMs ? (a.createdMs < b.createdMs ? -1 : 1) : a.seq - b.seq));
+    return orderedEvents;
+  }
+
+  /** Strictly increasing, so change detectors keyed on updated_at see two quick updates as two changes. */
+  function bumpUpdatedAt(record: RawRecord): void {
+    const previous = parseInstant(record.updated_at);
+    const next = Math.max(Date.now(), previous === undefined ? -Infinity : previous + 1);
+    record.updated_at = new Date(next).toISOString();
+  }
+
+  /** `createdMs` must be the parsed `createdAt` when that is given. Returns a copy of the stored event. */
+  function appendEvent(portoutId: string, eventType: string, payload: RawRecord, createdAt?: { text: string; ms: number }): RawRecord {
+    const createdMs = createdAt?.ms ?? Math.max(Date.now(), latestEventMs + 1);
+    const created = createdAt?.text ?? new Date(createdMs).toISOString();
+    latestEventMs = Math.max(latestEventMs, createdMs);
+    const event: RawRecord = {
+      id: uuidLike('e', eventEntries.length + 1),
+      event_type: eventType,
+      portout_id: portoutId,
+      available_notification_methods: ['email'],
+      payload_status: 'created',
+      payload: structuredClone(payload),
+      record_type: 'portout_event',
+      created_at: created,
+      updated_at: created,
+    };
+    eventEntries.push({ seq: eventEntries.length, createdMs, event });
+    orderedEvents = undefined;
+    return structuredClone(event);
+  }
+
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -221,7 +331,7 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     });
   }
 
-  /** `pageNumber` is undefined for anything but a valid list request. */
+  /** `pageNumber` is undefined for anything but a valid list or events request. */
   function takeFault(route: Route, pageNumber: number | undefined): Fault | undefined {
     const index = faults.findIndex(({ fault: { match = {} } }) => {
       if (match.route !== undefined && match.route !== route.kind) return false;
@@ -237,11 +347,15 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
 
   function listPage(query: ListQuery, meta: Fault['meta']): Reply {
     listHook?.(query.pageNumber);
+    return page(inOrder().map(({ record }) => record), query, meta);
+  }
+
+  function page(items: readonly RawRecord[], query: ListQuery, meta: Fault['meta']): Reply {
     const start = (query.pageNumber - 1) * query.pageSize;
     const end = start + query.pageSize;
     const data: RawRecord[] = [];
     let total = 0;
-    for (const { record } of inOrder()) {
+    for (const record of items) {
       if (!query.predicates.every((matches) => matches(record))) continue;
       if (total >= start && total < end) data.push(record);
       total += 1;
@@ -270,6 +384,10 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     if (route.kind === 'list' && query !== undefined) {
       return query instanceof InvalidParameter ? errorReply(422, query.message, query.parameter) : listPage(query, meta);
     }
+    if (route.kind === 'events' && query !== undefined) {
+      if (query instanceof InvalidParameter) return errorReply(422, query.message, query.parameter);
+      return page(eventsInOrder().map(({ event }) => event), query, meta);
+    }
     return errorReply(404, 'The requested resource or URL could not be found.');
   }
 
@@ -282,7 +400,12 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     const method = req.method ?? 'GET';
     requests.push({ method, path: url.pathname, query: url.searchParams, at: Date.now() });
     const route = routeOf(method, url.pathname);
-    const query = route.kind === 'list' ? parseListQueryOrError(url.searchParams) : undefined;
+    const query =
+      route.kind === 'list'
+        ? parseOrError(parseListQuery, url.searchParams)
+        : route.kind === 'events'
+          ? parseOrError(parseEventsQuery, url.searchParams)
+          : undefined;
     const fault = takeFault(route, query instanceof InvalidParameter ? undefined : query?.pageNumber);
 
     const delay = latencyMs + (fault?.delayMs ?? 0);
@@ -344,14 +467,40 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     },
     setStatus(id, status) {
       const { record } = entryById(id);
-      const previous = parseInstant(record.updated_at);
-      // Strictly increasing, so change detectors keyed on updated_at see two quick updates as two changes.
-      const next = Math.max(Date.now(), previous === undefined ? -Infinity : previous + 1);
       record.status = status;
-      record.updated_at = new Date(next).toISOString();
+      bumpUpdatedAt(record);
+      const payload: RawRecord = { id: record.id, status: record.status };
+      for (const [field, source] of STATUS_PAYLOAD_FIELDS) {
+        if (record[source] !== undefined) payload[field] = record[source];
+      }
+      appendEvent(id, 'portout.status_changed', payload);
+    },
+    setFocDate(id, focDate) {
+      const { record } = entryById(id);
+      checkedTimestamp(focDate, 'focDate');
+      record.foc_date = focDate;
+      bumpUpdatedAt(record);
+      const payload: RawRecord = { id: record.id, foc_date: focDate };
+      if (record.user_id !== undefined) payload.user_id = record.user_id;
+      return appendEvent(id, 'portout.foc_date_changed', payload);
+    },
+    addComment(portoutId, comment) {
+      entryById(portoutId);
+      const createdAt =
+        comment.createdAt === undefined ? undefined : { text: comment.createdAt, ms: checkedTimestamp(comment.createdAt, 'comment.createdAt') };
+      const payload: RawRecord = {
+        id: comment.id ?? uuidLike('c', (commentCount += 1)),
+        comment: comment.body,
+        portout_id: portoutId,
+        user_id: comment.userId ?? null,
+      };
+      return appendEvent(portoutId, 'portout.new_comment', payload, createdAt);
     },
     records() {
       return inOrder().map(({ record }) => structuredClone(record));
+    },
+    events() {
+      return eventsInOrder().map(({ event }) => structuredClone(event));
     },
     get requests() {
       return requests;
@@ -391,6 +540,8 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
 function routeOf(method: string, path: string): Route {
   if (method !== 'GET') return { kind: 'other' };
   if (path === '/v2/portouts') return { kind: 'list' };
+  // Before the {id} pattern: this path is not the port-out with id 'events'.
+  if (path === '/v2/portouts/events') return { kind: 'events' };
   const id = /^\/v2\/portouts\/([^/]+)$/.exec(path)?.[1];
   if (id === undefined) return { kind: 'other' };
   try {
@@ -410,36 +561,91 @@ function compareEntries(a: Entry, b: Entry): number {
   return a.seq - b.seq;
 }
 
-function parseListQueryOrError(params: URLSearchParams): ListQuery | InvalidParameter {
+function parseOrError(parse: (params: URLSearchParams) => ListQuery, params: URLSearchParams): ListQuery | InvalidParameter {
   try {
-    return parseListQuery(params);
+    return parse(params);
   } catch (error) {
     if (error instanceof InvalidParameter) return error;
     throw error;
   }
 }
 
-function parseListQuery(params: URLSearchParams): ListQuery {
+interface Params {
+  /** the value of a scalar parameter; 422 if it was given more than once */
+  single(name: string): string | undefined;
+  /** the items of an array parameter, from every form it was given in */
+  many(name: string): string[] | undefined;
+}
+
+/**
+ * Collects the `filter[...]` and `page[...]` parameters, failing on an unknown or empty one; other parameters are
+ * ignored. `arrays` may also be given bracketed (`name[]=`).
+ */
+function readParams(params: URLSearchParams, scalars: ReadonlySet<string>, arrays: ReadonlySet<string>): Params {
   const values = new Map<string, string[]>();
   for (const [key, value] of params) {
     if (!key.startsWith('filter[') && !key.startsWith('page[')) continue;
-    const name = key.endsWith('[]') && ARRAY_PARAMS.has(key.slice(0, -2)) ? key.slice(0, -2) : key;
-    if (!SCALAR_PARAMS.has(name) && !ARRAY_PARAMS.has(name)) throw new InvalidParameter(key, `Unknown parameter ${key}.`);
+    const name = key.endsWith('[]') && arrays.has(key.slice(0, -2)) ? key.slice(0, -2) : key;
+    if (!scalars.has(name) && !arrays.has(name)) throw new InvalidParameter(key, `Unknown parameter ${key}.`);
     if (value === '') throw new InvalidParameter(name, `${name} must not be empty.`);
     const list = values.get(name) ?? [];
     list.push(value);
     values.set(name, list);
   }
-  const single = (name: string): string | undefined => {
-    const given = values.get(name);
-    if (given !== undefined && given.length > 1) throw new InvalidParameter(name, `${name} must be given once.`);
-    return given?.[0];
+  return {
+    single(name) {
+      const given = values.get(name);
+      if (given !== undefined && given.length > 1) throw new InvalidParameter(name, `${name} must be given once.`);
+      return given?.[0];
+    },
+    many(name) {
+      const items = values.get(name)?.flatMap((value) => value.split(','));
+      if (items?.includes('')) throw new InvalidParameter(name, `${name} must not contain empty items.`);
+      return items;
+    },
   };
-  const many = (name: string): string[] | undefined => {
-    const items = values.get(name)?.flatMap((value) => value.split(','));
-    if (items?.includes('')) throw new InvalidParameter(name, `${name} must not contain empty items.`);
-    return items;
+}
+
+/** `filter[<field>][gte|lte]`: inclusive instant bounds; items without a parseable field never match. */
+function pushRangePredicates(predicates: Predicate[], single: Params['single'], field: string): void {
+  const gte = single(`filter[${field}][gte]`);
+  if (gte !== undefined) {
+    const bound = checkDate(`filter[${field}][gte]`, gte);
+    predicates.push((record) => (parseInstant(record[field]) ?? -Infinity) >= bound);
+  }
+  const lte = single(`filter[${field}][lte]`);
+  if (lte !== undefined) {
+    const bound = checkDate(`filter[${field}][lte]`, lte);
+    predicates.push((record) => (parseInstant(record[field]) ?? Infinity) <= bound);
+  }
+}
+
+function paged(single: Params['single'], predicates: Predicate[]): ListQuery {
+  return {
+    pageNumber: checkInteger('page[number]', single('page[number]'), 1, Number.MAX_SAFE_INTEGER, 1),
+    pageSize: checkInteger('page[size]', single('page[size]'), 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+    predicates,
   };
+}
+
+function parseEventsQuery(params: URLSearchParams): ListQuery {
+  const { single } = readParams(params, EVENT_SCALAR_PARAMS, NO_PARAMS);
+  const predicates: Predicate[] = [];
+  const eventType = single('filter[event_type]');
+  if (eventType !== undefined) {
+    if (!EVENT_TYPES.includes(eventType)) {
+      throw new InvalidParameter('filter[event_type]', `${eventType} is not a valid event type; expected one of ${EVENT_TYPES.join(', ')}.`);
+    }
+    predicates.push((event) => event.event_type === eventType);
+  }
+  const portoutId = single('filter[portout_id]');
+  if (portoutId !== undefined) predicates.push((event) => event.portout_id === portoutId);
+  pushRangePredicates(predicates, single, 'created_at');
+  return paged(single, predicates);
+}
+
+function parseListQuery(params: URLSearchParams): ListQuery {
+  const { single, many } = readParams(params, SCALAR_PARAMS, ARRAY_PARAMS);
 
   const predicates: Predicate[] = [];
 
@@ -486,24 +692,9 @@ function parseListQuery(params: URLSearchParams): ListQuery {
       return recordMs !== undefined && utcDay(recordMs) === wantedDay;
     });
   }
-  for (const field of ['inserted_at', 'ported_out_at'] as const) {
-    const gte = single(`filter[${field}][gte]`);
-    if (gte !== undefined) {
-      const bound = checkDate(`filter[${field}][gte]`, gte);
-      predicates.push((record) => (parseInstant(record[field]) ?? -Infinity) >= bound);
-    }
-    const lte = single(`filter[${field}][lte]`);
-    if (lte !== undefined) {
-      const bound = checkDate(`filter[${field}][lte]`, lte);
-      predicates.push((record) => (parseInstant(record[field]) ?? Infinity) <= bound);
-    }
-  }
+  for (const field of ['inserted_at', 'ported_out_at'] as const) pushRangePredicates(predicates, single, field);
 
-  return {
-    pageNumber: checkInteger('page[number]', single('page[number]'), 1, Number.MAX_SAFE_INTEGER, 1),
-    pageSize: checkInteger('page[size]', single('page[size]'), 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
-    predicates,
-  };
+  return paged(single, predicates);
 }
 
 function checkStatus(parameter: string, value: string): void {
@@ -538,6 +729,21 @@ function checkDate(parameter: string, value: string): number {
     throw new InvalidParameter(parameter, `${value} is not an ISO 8601 date or date-time with a time zone.`);
   }
   return ms;
+}
+
+/** checkDate for values given to the simulator's methods: a RangeError instead of a 422. */
+function checkedTimestamp(value: string, name: string): number {
+  try {
+    return checkDate(name, value);
+  } catch (error) {
+    if (error instanceof InvalidParameter) throw new RangeError(`Telnyx simulator: ${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A deterministic id in UUID form, e.g. uuidLike('e', 1) = 'e0000000-0000-4000-8000-000000000001'. */
+function uuidLike(kind: 'e' | 'c', n: number): string {
+  return `${kind}0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 }
 
 /** Lenient parse of a stored record's timestamp; records may hold anything. */

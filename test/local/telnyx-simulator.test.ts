@@ -1,5 +1,5 @@
 import Telnyx from 'telnyx';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PORTOUT_STATUSES } from '../../functions/poller/core/portout.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../../local/telnyx-simulator.ts';
 import { telnyxPortout } from '../support/factories.ts';
@@ -745,5 +745,344 @@ describe('onListPage', () => {
     });
     const error = (await caught(client.portouts.list())) as InstanceType<typeof Telnyx.APIError>;
     expect([error.status, error.error]).toEqual([500, envelope('10007', 'Unexpected error', 'hook broke')]);
+  });
+});
+
+describe('GET /v2/portouts/events', () => {
+  type EventQuery = NonNullable<Parameters<Telnyx['portouts']['events']['list']>[0]>;
+  const T0 = Date.parse('2026-11-27T12:00:00.000Z');
+  const at = (ms: number) => new Date(T0 + ms).toISOString();
+  const eventId = (n: number) => `e0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const commentId = (n: number) => `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  function event(n: number, event_type: string, portout_id: string, payload: Record<string, unknown>, created_at: string) {
+    return {
+      id: eventId(n),
+      event_type,
+      portout_id,
+      available_notification_methods: ['email'],
+      payload_status: 'created',
+      payload,
+      record_type: 'portout_event',
+      created_at,
+      updated_at: created_at,
+    };
+  }
+  /** Only Date is faked: Date.now() stays at T0, so every default created_at is exact; the server's timers stay real. */
+  function freezeClock(): void {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function eventIds(client: Telnyx, query: EventQuery = {}): Promise<unknown[]> {
+    return (await client.portouts.events.list(query)).data.map((item) => item.id);
+  }
+  async function allEventIds(client: Telnyx, query: EventQuery = {}): Promise<unknown[]> {
+    const ids: unknown[] = [];
+    for await (const item of client.portouts.events.list(query)) ids.push(item.id);
+    return ids;
+  }
+
+  /** Five events on two port-outs, created_at T0+0..T0+4 ms: status a, comment b, foc a, comment a, status b. */
+  async function fiveEvents() {
+    freezeClock();
+    const started = await start([telnyxPortout({ id: 'a' }), telnyxPortout({ id: 'b' })]);
+    started.sim.setStatus('a', 'authorized');
+    started.sim.addComment('b', { body: 'first' });
+    started.sim.setFocDate('a', '2026-12-05T15:00:00.000Z');
+    started.sim.addComment('a', { body: 'second', userId: 'user-1' });
+    started.sim.setStatus('b', 'rejected-pending');
+    return started;
+  }
+
+  it('setStatus appends portout.status_changed with the SDK payload fields, served as stored', async () => {
+    freezeClock();
+    const { sim, client } = await start([
+      telnyxPortout({ id: 'a', user_id: 'owner-1', reason: null, updated_at: '2026-11-27T10:00:00.000Z' }),
+    ]);
+    sim.setStatus('a', 'rejected-pending');
+    const expected = event(
+      1,
+      'portout.status_changed',
+      'a',
+      {
+        id: 'a',
+        status: 'rejected-pending',
+        phone_numbers: ['+13035551212'],
+        carrier_name: 'Gaining Wireless',
+        spid: '9999',
+        user_id: 'owner-1',
+        subscriber_name: 'Acme Corp',
+        rejection_reason: null,
+      },
+      at(0),
+    );
+    const page = await client.portouts.events.list();
+    expect(page.data).toEqual([expected]);
+    expect(page.meta).toEqual({ page_number: 1, page_size: 20, total_pages: 1, total_results: 1 });
+    expect(sim.events()).toEqual([expected]);
+    expect((await client.portouts.retrieve('a')).data).toMatchObject({ status: 'rejected-pending', updated_at: at(0) });
+  });
+
+  it('status payloads are snapshots: later changes do not alter them; missing fields are omitted, attempted_pin copied', async () => {
+    freezeClock();
+    const { sim } = await start([
+      telnyxPortout({ id: 'a', reason: 'Not mine', attempted_pin: '1234', user_id: 'owner-1' }),
+      { id: 'bare', status: 'pending' },
+    ]);
+    sim.setStatus('a', 'rejected-pending');
+    sim.upsert(telnyxPortout({ id: 'a', status: 'pending', reason: 'changed', phone_numbers: ['+442071234567'] }));
+    sim.setStatus('bare', 'canceled');
+    expect(sim.events().map((item) => item.payload)).toEqual([
+      {
+        id: 'a',
+        status: 'rejected-pending',
+        phone_numbers: ['+13035551212'],
+        carrier_name: 'Gaining Wireless',
+        spid: '9999',
+        user_id: 'owner-1',
+        subscriber_name: 'Acme Corp',
+        rejection_reason: 'Not mine',
+        attempted_pin: '1234',
+      },
+      { id: 'bare', status: 'canceled' },
+    ]);
+  });
+
+  it('addComment appends portout.new_comment; no userId means Telnyx staff (user_id null); returns the stored event', async () => {
+    freezeClock();
+    const { sim, client } = await start([telnyxPortout({ id: 'a', updated_at: '2026-11-27T10:00:00.000Z' })]);
+    const staff = sim.addComment('a', { body: 'We need the account PIN.' });
+    const customer = sim.addComment('a', { body: 'Not ours.', userId: 'user-7', id: 'comment-x', createdAt: '2026-11-28T09:00:00Z' });
+    const explicitNull = sim.addComment('a', { body: 'Checking.', userId: null });
+    expect(staff).toEqual(event(1, 'portout.new_comment', 'a', { id: commentId(1), comment: 'We need the account PIN.', portout_id: 'a', user_id: null }, at(0)));
+    expect(customer).toEqual(
+      event(2, 'portout.new_comment', 'a', { id: 'comment-x', comment: 'Not ours.', portout_id: 'a', user_id: 'user-7' }, '2026-11-28T09:00:00Z'),
+    );
+    // 1 ms after the latest event in the feed, which is the explicit (future) one.
+    expect(explicitNull).toEqual(
+      event(3, 'portout.new_comment', 'a', { id: commentId(2), comment: 'Checking.', portout_id: 'a', user_id: null }, '2026-11-28T09:00:00.001Z'),
+    );
+    expect((await client.portouts.events.list()).data).toEqual([staff, customer, explicitNull]);
+    // The record itself is untouched.
+    expect((await client.portouts.retrieve('a')).data?.updated_at).toBe('2026-11-27T10:00:00.000Z');
+    // The returned event is a copy.
+    (staff.payload as { comment: string }).comment = 'mutated';
+    expect(sim.events()[0]).toMatchObject({ payload: { comment: 'We need the account PIN.' } });
+  });
+
+  it('setFocDate sets foc_date, bumps updated_at and appends portout.foc_date_changed', async () => {
+    freezeClock();
+    const { sim, client } = await start([telnyxPortout({ id: 'a', user_id: 'owner-1', updated_at: '2099-01-01T00:00:00.000Z' })]);
+    const returned = sim.setFocDate('a', '2026-12-05T15:00:00.000Z');
+    const expected = event(1, 'portout.foc_date_changed', 'a', { id: 'a', foc_date: '2026-12-05T15:00:00.000Z', user_id: 'owner-1' }, at(0));
+    expect(returned).toEqual(expected);
+    expect((await client.portouts.events.list()).data).toEqual([expected]);
+    expect((await client.portouts.retrieve('a')).data).toMatchObject({ foc_date: '2026-12-05T15:00:00.000Z', updated_at: '2099-01-01T00:00:00.001Z' });
+    expect(await listIds(client, { filter: { foc_date: '2026-12-05' } })).toEqual(['a']);
+  });
+
+  it('setFocDate and addComment refuse unknown ids and bad dates without changing anything', async () => {
+    const { sim } = await start([telnyxPortout({ id: 'a' })]);
+    expect(() => sim.setFocDate('nope', '2026-12-05')).toThrow('no port-out with id nope');
+    expect(() => sim.addComment('nope', { body: 'x' })).toThrow('no port-out with id nope');
+    expect(() => sim.setFocDate('a', '2026-02-30')).toThrow(RangeError);
+    expect(() => sim.addComment('a', { body: 'x', createdAt: '2026-01-01T10:00:00' })).toThrow(RangeError);
+    expect(sim.events()).toEqual([]);
+    expect(sim.records()[0]?.foc_date).toBe('2026-12-01T15:00:00.000Z');
+  });
+
+  it('orders by created_at ascending, then creation order; default created_at is strictly increasing', async () => {
+    freezeClock();
+    const { sim, client } = await start([telnyxPortout({ id: 'a' })]);
+    sim.setStatus('a', 'authorized'); // e1 at T0
+    sim.setStatus('a', 'ported'); // e2 at T0+1 ms, same wall-clock millisecond
+    sim.addComment('a', { body: 'late backfill', createdAt: at(-60_000) }); // e3, a minute earlier
+    sim.addComment('a', { body: 'tie', createdAt: at(1) }); // e4, same instant as e2
+    sim.addComment('a', { body: 'next' }); // e5 at T0+2 ms
+    expect(await eventIds(client)).toEqual([eventId(3), eventId(1), eventId(2), eventId(4), eventId(5)]);
+    expect(sim.events().map((item) => item.created_at)).toEqual([at(-60_000), at(0), at(1), at(1), at(2)]);
+  });
+
+  it('upsert and remove append no events, and remove keeps the removed port-out’s events', async () => {
+    const { sim, client } = await start([telnyxPortout({ id: 'a' })]);
+    sim.setStatus('a', 'authorized');
+    sim.upsert(telnyxPortout({ id: 'a', status: 'ported' }), telnyxPortout({ id: 'b' }));
+    sim.remove('a');
+    expect((await client.portouts.events.list()).data.map((item) => [item.event_type, item.portout_id])).toEqual([['portout.status_changed', 'a']]);
+  });
+
+  it('events() is a deep copy', async () => {
+    const { sim } = await start([telnyxPortout({ id: 'a' })]);
+    sim.setStatus('a', 'authorized');
+    const copy = sim.events()[0] as { payload: { phone_numbers: string[] } };
+    copy.payload.phone_numbers.push('+10000000000');
+    expect(sim.events()[0]).toMatchObject({ payload: { phone_numbers: ['+13035551212'] } });
+  });
+
+  it('filter[event_type], filter[portout_id] and filter[created_at][gte|lte] (inclusive) through the SDK, ANDed', async () => {
+    const { sim, client } = await fiveEvents();
+    expect(await eventIds(client, { filter: { event_type: 'portout.new_comment' } })).toEqual([eventId(2), eventId(4)]);
+    expect(await eventIds(client, { filter: { event_type: 'portout.status_changed' } })).toEqual([eventId(1), eventId(5)]);
+    expect(await eventIds(client, { filter: { event_type: 'portout.foc_date_changed' } })).toEqual([eventId(3)]);
+    expect(await eventIds(client, { filter: { portout_id: 'a' } })).toEqual([eventId(1), eventId(3), eventId(4)]);
+    expect(await eventIds(client, { filter: { portout_id: 'nope' } })).toEqual([]);
+    expect(await eventIds(client, { filter: { created_at: { gte: at(3) } } })).toEqual([eventId(4), eventId(5)]);
+    expect(await eventIds(client, { filter: { created_at: { lte: at(1) } } })).toEqual([eventId(1), eventId(2)]);
+    expect(await eventIds(client, { filter: { created_at: { gte: at(1), lte: at(3) } } })).toEqual([eventId(2), eventId(3), eventId(4)]);
+    expect(await eventIds(client, { filter: { created_at: { gte: '2026-11-27T13:00:00+01:00' } } })).toEqual([
+      eventId(1),
+      eventId(2),
+      eventId(3),
+      eventId(4),
+      eventId(5),
+    ]);
+    expect(await eventIds(client, { filter: { event_type: 'portout.new_comment', portout_id: 'a', created_at: { gte: at(0), lte: at(4) } } })).toEqual([
+      eventId(4),
+    ]);
+    expect(sim.requests.at(-1)?.query.toString()).toBe(
+      'filter%5Bevent_type%5D=portout.new_comment&filter%5Bportout_id%5D=a' +
+        `&filter%5Bcreated_at%5D%5Bgte%5D=${encodeURIComponent(at(0))}&filter%5Bcreated_at%5D%5Blte%5D=${encodeURIComponent(at(4))}`,
+    );
+  });
+
+  it('pages like the list: exact slices, meta, an empty page past the end, total_pages 0 when nothing matches', async () => {
+    const { client } = await fiveEvents();
+    const meta = (page_number: number) => ({ page_number, page_size: 2, total_pages: 3, total_results: 5 });
+    const first = await client.portouts.events.list({ 'page[size]': 2 });
+    expect([first.data.map((item) => item.id), first.meta]).toEqual([[eventId(1), eventId(2)], meta(1)]);
+    const last = await client.portouts.events.list({ 'page[size]': 2, 'page[number]': 3 });
+    expect([last.data.map((item) => item.id), last.meta]).toEqual([[eventId(5)], meta(3)]);
+    const beyond = await client.portouts.events.list({ 'page[size]': 2, 'page[number]': 4 });
+    expect([beyond.data, beyond.meta]).toEqual([[], meta(4)]);
+    const none = await client.portouts.events.list({ filter: { portout_id: 'nope' } });
+    expect([none.data, none.meta]).toEqual([[], { page_number: 1, page_size: 20, total_pages: 0, total_results: 0 }]);
+    expect((await client.portouts.events.list({ 'page[size]': 250 })).meta).toEqual({ page_number: 1, page_size: 250, total_pages: 1, total_results: 5 });
+  });
+
+  it('lets the SDK auto-paginate with for await, filters kept on every page, one request per page', async () => {
+    const { sim, client } = await fiveEvents();
+    sim.resetRequests();
+    expect(await allEventIds(client, { 'page[size]': 2 })).toEqual([eventId(1), eventId(2), eventId(3), eventId(4), eventId(5)]);
+    expect(sim.requests.map(({ path, query }) => [path, query.get('page[number]')])).toEqual([
+      ['/v2/portouts/events', null],
+      ['/v2/portouts/events', '2'],
+      ['/v2/portouts/events', '3'],
+    ]);
+    sim.resetRequests();
+    expect(await allEventIds(client, { 'page[size]': 1, filter: { portout_id: 'a' } })).toEqual([eventId(1), eventId(3), eventId(4)]);
+    expect(sim.requests.map(({ query }) => [query.get('filter[portout_id]'), query.get('page[number]')])).toEqual([
+      ['a', null],
+      ['a', '2'],
+      ['a', '3'],
+    ]);
+  });
+
+  it('a bad event_type through the SDK is an UnprocessableEntityError with the exact envelope', async () => {
+    const { client } = await start();
+    const error = await caught(client.portouts.events.list({ filter: { event_type: 'portout.created' as never } }));
+    expect(error).toBeInstanceOf(Telnyx.UnprocessableEntityError);
+    expect((error as InstanceType<typeof Telnyx.APIError>).error).toEqual(
+      envelope(
+        '10015',
+        'Bad Request',
+        'portout.created is not a valid event type; expected one of portout.status_changed, portout.new_comment, portout.foc_date_changed.',
+        'filter[event_type]',
+      ),
+    );
+  });
+
+  it.each([
+    ['filter[event_type]=portout.status_change', 'filter[event_type]'],
+    ['filter[event_type]=PORTOUT.NEW_COMMENT', 'filter[event_type]'],
+    ['filter[event_type][]=portout.new_comment', 'filter[event_type][]'],
+    ['filter[event_type]=portout.new_comment&filter[event_type]=portout.new_comment', 'filter[event_type]'],
+    ['filter[portout_id]=', 'filter[portout_id]'],
+    ['filter[status]=pending', 'filter[status]'],
+    ['filter[created_at]=2026-01-01', 'filter[created_at]'],
+    ['filter[created_at][gt]=2026-01-01', 'filter[created_at][gt]'],
+    ['filter[created_at][gte]=2026-01-01T10:00:00', 'filter[created_at][gte]'],
+    ['filter[created_at][lte]=2026-02-30', 'filter[created_at][lte]'],
+    ['page[number]=0', 'page[number]'],
+    ['page[size]=251', 'page[size]'],
+    ['page[size]=1e2', 'page[size]'],
+    ['page[offset]=2', 'page[offset]'],
+  ])('rejects %s with a 422 naming the parameter', async (query, parameter) => {
+    const { sim } = await start();
+    const response = await get(sim, `/portouts/events?${query}`);
+    expect([response.status, response.json()]).toEqual([422, badRequest(parameter)]);
+  });
+
+  it('ignores query parameters outside filter[...] and page[...]', async () => {
+    const { sim } = await start();
+    expect((await get(sim, '/portouts/events?sort=-created_at')).status).toBe(200);
+  });
+
+  it('requires the key: 401 without it, AuthenticationError with a wrong one, checked before validation', async () => {
+    const { sim } = await start();
+    const missing = await get(sim, '/portouts/events', { key: null });
+    expect([missing.status, missing.json()]).toEqual([401, AUTH_FAILED]);
+    const error = await caught(sdk(sim, { apiKey: 'KEY_WRONG' }).portouts.events.list());
+    expect(error).toBeInstanceOf(Telnyx.AuthenticationError);
+    expect((await get(sim, '/portouts/events?filter[event_type]=bad', { key: 'KEY_WRONG' })).status).toBe(401);
+  });
+
+  it('routes /portouts/events to the feed, not to the port-out with id "events"; deeper paths and POST are 404', async () => {
+    const { sim } = await start([telnyxPortout({ id: 'events' })]);
+    sim.setStatus('events', 'authorized');
+    const feed = (await get(sim, '/portouts/events')).json() as { data: { portout_id: string }[]; meta: unknown };
+    expect([feed.data.map((item) => item.portout_id), feed.meta]).toEqual([['events'], { page_number: 1, page_size: 20, total_pages: 1, total_results: 1 }]);
+    for (const [method, path] of [
+      ['GET', '/portouts/events/e0000000-0000-4000-8000-000000000001'],
+      ['POST', '/portouts/events'],
+    ] as const) {
+      const response = await get(sim, path, { method });
+      expect([response.status, response.json()]).toEqual([404, envelope('10005', 'Resource not found', 'The requested resource or URL could not be found.')]);
+    }
+  });
+
+  it('fault match.route "events" hits only the feed; list and retrieve are untouched, and list faults skip the feed', async () => {
+    const { sim, client } = await start([telnyxPortout({ id: 'a' })]);
+    sim.setStatus('a', 'authorized');
+    sim.injectFault({ match: { route: 'list' }, status: 500 });
+    sim.injectFault({ match: { route: 'events' }, status: 429, retryAfter: '3' });
+    expect((await client.portouts.retrieve('a')).data?.id).toBe('a');
+    const error = (await caught(client.portouts.events.list())) as InstanceType<typeof Telnyx.APIError>;
+    expect(error).toBeInstanceOf(Telnyx.RateLimitError);
+    expect([error.headers?.get('retry-after'), error.error]).toEqual(['3', envelope('10011', 'Too many requests', 'Injected fault.')]);
+    expect(await eventIds(client)).toEqual([eventId(1)]);
+    expect(await caught(client.portouts.list())).toBeInstanceOf(Telnyx.InternalServerError);
+  });
+
+  it('fault match.pageNumber applies to the feed: for await stops at that page, then recovers', async () => {
+    const { sim, client } = await fiveEvents();
+    sim.injectFault({ match: { route: 'events', pageNumber: 2 }, status: 503 });
+    const seen: unknown[] = [];
+    const error = await caught(
+      (async () => {
+        for await (const item of client.portouts.events.list({ 'page[size]': 2 })) seen.push(item.id);
+      })(),
+    );
+    expect(error).toBeInstanceOf(Telnyx.InternalServerError);
+    expect(seen).toEqual([eventId(1), eventId(2)]);
+    expect(await allEventIds(client, { 'page[size]': 2 })).toEqual([eventId(1), eventId(2), eventId(3), eventId(4), eventId(5)]);
+  });
+
+  it('fault meta replaces the feed’s meta block', async () => {
+    const { sim } = await start([telnyxPortout({ id: 'a' })]);
+    sim.setStatus('a', 'authorized');
+    sim.injectFault({ match: { route: 'events' }, meta: { total_pages: 9 } });
+    const body = (await get(sim, '/portouts/events')).json() as { data: { id: string }[]; meta: unknown };
+    expect([body.data.map((item) => item.id), body.meta]).toEqual([[eventId(1)], { total_pages: 9 }]);
+  });
+
+  it('onListPage does not run for the feed', async () => {
+    const { sim, client } = await start([telnyxPortout({ id: 'a' })]);
+    const pages: number[] = [];
+    sim.onListPage((pageNumber) => pages.push(pageNumber));
+    await client.portouts.events.list();
+    expect(pages).toEqual([]);
   });
 });
