@@ -1,11 +1,46 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { TelnyxAuthError } from './adapters/telnyx-source.ts';
+import { redactText } from './core/redact.ts';
 import type { PollReport } from './core/run-poll.ts';
 import { METRIC } from './telemetry.ts';
 
-/** A run counts toward the heartbeat when nothing was left for the next run. */
+/**
+ * A run counts toward the heartbeat when nothing was left for the next run. A listed port-out that failed
+ * validation is left over too: nothing can be said about it until the schema drift is fixed.
+ */
 export function isHealthyRun(report: PollReport): boolean {
-  return report.outcome === 'ok' || report.outcome === 'lease-busy';
+  return (report.outcome === 'ok' || report.outcome === 'lease-busy') && report.invalid.length === 0;
+}
+
+/** The listing looked wrong: sharply shrunken, unfiltered, or items the schema no longer describes. */
+export function isListingAnomaly(report: PollReport): boolean {
+  return report.shrinkAnomaly || report.unwatchedDropped > 0 || report.invalid.length > 0;
+}
+
+/** A run that threw: one metric the heartbeat misses, one more for an auth failure, one error log. */
+export function recordPollFailure(error: unknown, logger: Logger, metrics: Metrics): void {
+  metrics.addMetric(METRIC.pollSucceeded, MetricUnit.Count, 0);
+  metrics.addMetric(METRIC.pollFailed, MetricUnit.Count, 1);
+  if (error instanceof TelnyxAuthError) metrics.addMetric(METRIC.telnyxAuthFailures, MetricUnit.Count, 1);
+  const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+  logger.error('poll failed; nothing was recorded that could hide an event', {
+    error: { name, message: redactText(message) },
+  });
+}
+
+/** Runs one poll and turns whatever it ends in, report or error, into logs and metrics; both are flushed. */
+export async function observePoll(logger: Logger, metrics: Metrics, run: () => Promise<PollReport>): Promise<PollReport> {
+  try {
+    const report = await run();
+    recordPollReport(report, logger, metrics);
+    return report;
+  } catch (error) {
+    recordPollFailure(error, logger, metrics);
+    throw error;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 }
 
 /** Turns a run's report into metrics and one log line. The report holds ids and counts, never personal data. */
@@ -21,7 +56,7 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
   metrics.addMetric(METRIC.telnyxErrors, MetricUnit.Count, report.failures.length);
   metrics.addMetric(METRIC.invalidPortouts, MetricUnit.Count, report.invalid.length);
   metrics.addMetric(METRIC.leaseBusy, MetricUnit.Count, report.outcome === 'lease-busy' ? 1 : 0);
-  metrics.addMetric(METRIC.listingAnomaly, MetricUnit.Count, report.shrinkAnomaly || report.unwatchedDropped > 0 ? 1 : 0);
+  metrics.addMetric(METRIC.listingAnomaly, MetricUnit.Count, isListingAnomaly(report) ? 1 : 0);
   const byType = new Map<string, number>();
   for (const event of report.events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
   for (const [eventType, count] of byType) {
@@ -56,13 +91,19 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
     });
   }
   if (report.failures.length > 0) {
-    logger.error('some Telnyx requests failed; nothing was concluded from the missing data', { failures: report.failures });
+    logger.error('some Telnyx requests failed; nothing was concluded from the missing data', {
+      failures: report.failures.map((failure) => ({ ...failure, detail: redactText(failure.detail) })),
+    });
   }
   if (report.publishFailures.length > 0) {
-    logger.error('SNS did not accept some alerts; the next run sends them again', { failed: report.publishFailures });
+    logger.error('SNS did not accept some alerts; the next run sends them again', {
+      failed: report.publishFailures.map((failure) => ({ ...failure, reason: redactText(failure.reason) })),
+    });
   }
   if (report.writeFailures.length > 0) {
-    logger.error('alerts were delivered but not recorded; the next run may repeat them', { failed: report.writeFailures });
+    logger.error('alerts were delivered but not recorded; the next run may repeat them', {
+      failed: report.writeFailures.map((failure) => ({ ...failure, reason: redactText(failure.reason) })),
+    });
   }
   if (report.shrinkAnomaly) {
     logger.warn('the listing lost more than half of the tracked port-outs; each was looked up before any alert', {

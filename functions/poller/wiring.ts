@@ -40,11 +40,18 @@ export interface WiringOverrides {
   notifier?: Notifier;
   dynamoClient?: DynamoDBClient;
   snsClient?: SNSClient;
+  /** Time as the adapters see it (deadlines, Retry-After dates); the fault suite runs a virtual clock. */
+  clock?: () => number;
+  /** How the adapters wait between retries; the fault suite records the waits instead of sleeping. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The fetch the Telnyx SDK uses. */
+  telnyxFetch?: typeof fetch;
 }
 
 /** Builds the three adapters from config; called once per container. */
 export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = {}): PollerAdapters {
   const apiKey = config.apiKey;
+  const { clock, sleep } = overrides;
   const dynamo =
     overrides.dynamoClient ??
     new DynamoDBClient(overrides.dynamoEndpoint ? { endpoint: overrides.dynamoEndpoint } : {});
@@ -53,6 +60,9 @@ export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = 
       baseURL: config.telnyxBaseUrl,
       timeoutMs: config.telnyxTimeoutMs,
       concurrency: config.listConcurrency,
+      clock,
+      sleep,
+      fetch: overrides.telnyxFetch,
       getApiKey: (refresh) =>
         apiKey.kind === 'env'
           ? Promise.resolve(apiKey.apiKey)
@@ -62,8 +72,10 @@ export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = 
       client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
       tableName: config.tableName,
       closedRetentionDays: config.closedRetentionDays,
+      sleep,
     }),
     notifier:
-      overrides.notifier ?? createSnsNotifier({ client: overrides.snsClient ?? new SNSClient({}), topicArn: config.topicArn }),
+      overrides.notifier ??
+      createSnsNotifier({ client: overrides.snsClient ?? new SNSClient({}), topicArn: config.topicArn, clock, sleep }),
   };
 }
