@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     const pollOnce = async () => {
       const started = Date.now();
       const report = await runPoll(
-        { ...adapters, runId: randomUUID() },
+        { ...adapters, policy: config.alertPolicy, runId: randomUUID() },
         { now: new Date(), deadline: started + POLL_BUDGET_MS },
       );
       process.stdout.write(`  → ${describe(report, Date.now() - started)}\n`);

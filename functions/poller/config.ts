@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './core/policy.ts';
 
 /**
  * The poller's environment, declared once. The stack sets these variables from the names below,
@@ -15,7 +16,17 @@ export const ENV = {
   secretCacheSeconds: 'SECRET_CACHE_SECONDS',
   closedRetentionDays: 'CLOSED_RETENTION_DAYS',
   deadlineMarginMs: 'DEADLINE_MARGIN_MS',
+  firstRunSummary: 'FIRST_RUN_SUMMARY',
+  digestThreshold: 'DIGEST_THRESHOLD',
+  focReminderHours: 'FOC_REMINDER_HOURS',
+  watchRejected: 'WATCH_REJECTED',
+  watchComments: 'WATCH_COMMENTS',
+  lookbackHours: 'LOOKBACK_HOURS',
+  smsDisplayName: 'SMS_DISPLAY_NAME',
 } as const;
+
+/** SNS puts the topic's display name before every SMS; longer names leave too little of one segment. */
+export const MAX_SMS_DISPLAY_NAME = 11;
 
 export const DEFAULTS = {
   telnyxBaseUrl: 'https://api.telnyx.com/v2',
@@ -39,6 +50,7 @@ export interface PollerConfig {
   secretCacheSeconds: number;
   closedRetentionDays: number;
   deadlineMarginMs: number;
+  alertPolicy: AlertPolicy;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +96,28 @@ function integer(name: string, min: number, max: number, fallback: number) {
   );
 }
 
+function flag(name: string, fallback: boolean) {
+  return v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.trim(),
+    v.toLowerCase(),
+    v.picklist(['true', 'false'], `${name} must be true or false`),
+    v.transform((value) => value === 'true'),
+  );
+}
+
+/** A comma-separated list of whole hours, e.g. "24,4"; empty turns reminders off. */
+function hoursList(name: string, fallback: readonly number[]) {
+  const message = `${name} must be a comma-separated list of whole hours from 1 to 720, e.g. 24,4 (or empty for none)`;
+  return v.pipe(
+    v.optional(v.string(), fallback.join(',')),
+    v.trim(),
+    v.regex(/^(\d+(\s*,\s*\d+)*)?$/, message),
+    v.transform((value) => (value === '' ? [] : [...new Set(value.split(',').map(Number))].sort((a, b) => b - a))),
+    v.check((hours) => hours.every((h) => h >= 1 && h <= 720), message),
+  );
+}
+
 const EnvSchema = v.object({
   [ENV.tableName]: v.pipe(
     required(ENV.tableName, 'the stack passes it; locally, npm start sets it'),
@@ -114,6 +148,16 @@ const EnvSchema = v.object({
   [ENV.secretCacheSeconds]: integer(ENV.secretCacheSeconds, 0, 604_800, DEFAULTS.secretCacheSeconds),
   [ENV.closedRetentionDays]: integer(ENV.closedRetentionDays, 1, 3_650, DEFAULTS.closedRetentionDays),
   [ENV.deadlineMarginMs]: integer(ENV.deadlineMarginMs, 0, 60_000, DEFAULTS.deadlineMarginMs),
+  [ENV.firstRunSummary]: flag(ENV.firstRunSummary, DEFAULT_ALERT_POLICY.firstRunSummary),
+  [ENV.digestThreshold]: integer(ENV.digestThreshold, 1, 1_000, DEFAULT_ALERT_POLICY.digestThreshold),
+  [ENV.focReminderHours]: hoursList(ENV.focReminderHours, DEFAULT_ALERT_POLICY.reminderHours),
+  [ENV.watchRejected]: flag(ENV.watchRejected, DEFAULT_ALERT_POLICY.watchRejected),
+  [ENV.watchComments]: flag(ENV.watchComments, DEFAULT_ALERT_POLICY.watchComments),
+  [ENV.lookbackHours]: integer(ENV.lookbackHours, 1, 720, DEFAULT_ALERT_POLICY.lookbackHours),
+  [ENV.smsDisplayName]: v.pipe(
+    v.optional(v.string(), ''),
+    v.maxLength(MAX_SMS_DISPLAY_NAME, `${ENV.smsDisplayName} must be at most ${MAX_SMS_DISPLAY_NAME} characters (SNS puts it before every SMS)`),
+  ),
 });
 
 /** Reads and validates the poller's environment; every problem is reported at once, each naming its variable. */
@@ -148,5 +192,14 @@ export function parsePollerConfig(env: Record<string, string | undefined>): Poll
     secretCacheSeconds: out[ENV.secretCacheSeconds],
     closedRetentionDays: out[ENV.closedRetentionDays],
     deadlineMarginMs: out[ENV.deadlineMarginMs],
+    alertPolicy: {
+      firstRunSummary: out[ENV.firstRunSummary],
+      digestThreshold: out[ENV.digestThreshold],
+      reminderHours: out[ENV.focReminderHours],
+      watchRejected: out[ENV.watchRejected],
+      watchComments: out[ENV.watchComments],
+      lookbackHours: out[ENV.lookbackHours],
+      render: { displayName: out[ENV.smsDisplayName] },
+    },
   };
 }

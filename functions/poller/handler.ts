@@ -22,6 +22,9 @@ export async function handler(_event: unknown, context: Pick<Context, 'getRemain
     })();
     const { config, adapters } = wired;
     const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
-    return runPoll({ ...adapters, runId: context.awsRequestId || randomUUID() }, { now: new Date(), deadline });
+    return runPoll(
+      { ...adapters, policy: config.alertPolicy, runId: context.awsRequestId || randomUUID() },
+      { now: new Date(), deadline },
+    );
   });
 }

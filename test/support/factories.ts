@@ -1,4 +1,5 @@
 import type { Portout } from '../../functions/poller/core/portout.ts';
+import type { PortoutComment, TrackedPortout } from '../../functions/poller/core/ports.ts';
 
 let sequence = 0;
 function nextId(): string {
@@ -63,6 +64,44 @@ export function portout(overrides: Partial<Portout> = {}): Portout {
     rejectionCode: null,
     createdAt: '2026-11-27T10:00:00.000Z',
     updatedAt: '2026-11-27T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** What the state table holds for a port-out: by default, a pending one alerted once. */
+export function trackedPortout(overrides: Partial<TrackedPortout> = {}): TrackedPortout {
+  return {
+    id: overrides.id ?? nextId(),
+    status: 'pending',
+    focDate: '2026-12-01T15:00:00.000Z',
+    phoneNumbers: ['+13035551212'],
+    supportKey: 'PO_764725',
+    remindedHours: [],
+    lastCommentAt: null,
+    version: 1,
+    ...overrides,
+  };
+}
+
+/** The record a port-out's first alert leaves behind. */
+export function trackedOf(p: Portout, overrides: Partial<TrackedPortout> = {}): TrackedPortout {
+  return trackedPortout({
+    id: p.id,
+    status: p.status,
+    focDate: p.focDate,
+    phoneNumbers: p.phoneNumbers,
+    supportKey: p.supportKey,
+    ...overrides,
+  });
+}
+
+export function portoutComment(overrides: Partial<PortoutComment> = {}): PortoutComment {
+  return {
+    id: `c-${nextId()}`,
+    portoutId: 'po-000001',
+    body: 'The rejection reason given is not valid; please review.',
+    byTelnyxStaff: true,
+    createdAt: '2026-11-27T11:00:00.000Z',
     ...overrides,
   };
 }

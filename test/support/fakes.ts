@@ -1,14 +1,18 @@
-import type {
-  ApplyResult,
-  Listing,
-  Notifier,
-  OutgoingAlert,
-  PortoutSource,
-  PublishResult,
-  Retrieval,
-  StateChange,
-  StateStore,
-  TrackedPortout,
+import {
+  changeKey,
+  type ApplyResult,
+  type CommentListing,
+  type Listing,
+  type PortoutComment,
+  type RejectedListing,
+  type Notifier,
+  type OutgoingAlert,
+  type PortoutSource,
+  type PublishResult,
+  type Retrieval,
+  type StateChange,
+  type StateStore,
+  type TrackedPortout,
 } from '../../functions/poller/core/ports.ts';
 import type { Portout } from '../../functions/poller/core/portout.ts';
 
@@ -20,8 +24,26 @@ export function listing(portouts: Portout[], overrides: Partial<Listing> = {}): 
 export class ScriptedSource implements PortoutSource {
   current: Listing = listing([]);
   retrievals = new Map<string, Retrieval>();
+  rejected: RejectedListing = { portouts: [], invalid: [], complete: true, failures: [] };
+  comments: CommentListing = { comments: [], invalid: 0, complete: true, failures: [] };
   lookups: string[] = [];
+  /** The `since` of each rejected and comment query, to check the look-back window. */
+  sinces: Array<{ query: 'rejected' | 'comments'; since: string }> = [];
   private requests = 0;
+
+  addComment(comment: PortoutComment): void {
+    this.comments = { ...this.comments, comments: [...this.comments.comments, comment] };
+  }
+  async listRejectedSince(since: string): Promise<RejectedListing> {
+    this.requests += 1;
+    this.sinces.push({ query: 'rejected', since });
+    return this.rejected;
+  }
+  async listCommentsSince(since: string): Promise<CommentListing> {
+    this.requests += 1;
+    this.sinces.push({ query: 'comments', since });
+    return this.comments;
+  }
 
   async listWatchedPortouts(): Promise<Listing> {
     this.requests += 1;
@@ -45,8 +67,12 @@ export class InMemoryStateStore implements StateStore {
   writes = 0;
   failWritesFor = new Set<string>();
 
+  initialized = true;
   async loadOpen() {
-    return new Map(this.open);
+    return { records: new Map(this.open), initialized: this.initialized };
+  }
+  async loadClosedIds(ids: string[]) {
+    return new Set(ids.filter((id) => this.closed.has(id)));
   }
   async acquireLease(holder: string, nowMs: number, untilMs: number) {
     if (this.lease && this.lease.until >= nowMs && this.lease.holder !== holder) return false;
@@ -63,9 +89,20 @@ export class InMemoryStateStore implements StateStore {
   async apply(changes: StateChange[]): Promise<ApplyResult> {
     const result: ApplyResult = { applied: [], conflicted: [], failed: [] };
     for (const change of changes) {
-      const id = change.record.id;
+      const id = changeKey(change);
       if (this.failWritesFor.has(id)) {
         result.failed.push({ id, reason: 'injected failure' });
+        continue;
+      }
+      if (change.kind === 'mark-initialized' || change.kind === 'remember-closed') {
+        const exists = change.kind === 'mark-initialized' ? this.initialized : this.closed.has(id);
+        if (exists) result.conflicted.push(id);
+        else {
+          this.writes += 1;
+          if (change.kind === 'mark-initialized') this.initialized = true;
+          else this.closed.set(id, change.record);
+          result.applied.push(id);
+        }
         continue;
       }
       const current = this.open.get(id);
@@ -90,11 +127,12 @@ export class RecordingNotifier implements Notifier {
   sent: OutgoingAlert[] = [];
   calls = 0;
   rejectFor = new Set<string>();
+  rejectAlertIds = new Set<string>();
   async publish(alerts: OutgoingAlert[]): Promise<PublishResult> {
     this.calls += 1;
     const result: PublishResult = { delivered: [], failed: [] };
     for (const alert of alerts) {
-      if (alert.portoutId && this.rejectFor.has(alert.portoutId)) {
+      if ((alert.portoutId && this.rejectFor.has(alert.portoutId)) || this.rejectAlertIds.has(alert.alertId)) {
         result.failed.push({ alertId: alert.alertId, reason: 'Throttled' });
       } else {
         this.sent.push(alert);

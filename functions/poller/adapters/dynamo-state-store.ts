@@ -1,5 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   PutCommand,
   QueryCommand,
@@ -8,19 +10,21 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { isPortoutStatus } from '../core/portout.ts';
-import type { ApplyResult, StateChange, StateStore, TrackedPortout } from '../core/ports.ts';
+import { changeKey, INITIALIZED_KEY, type ApplyResult, type StateChange, type StateStore, type TrackedPortout } from '../core/ports.ts';
 import { STATE_TABLE } from '../state-table.ts';
 
 /**
  * Table layout (one table, string keys pk/sk):
  * - pk=OPEN,   sk=<port-out id>: what was last alerted for a watched port-out. One Query reads them all.
- * - pk=CLOSED, sk=<port-out id>: kept for audit until `expiresAt`; never read by a poll.
+ * - pk=OPEN,   sk=#initialized:   written by the first run, so that Query also says whether one happened.
+ * - pk=CLOSED, sk=<port-out id>: kept until `expiresAt`; read only by id, to alert a born-rejected request once.
  * - pk=LEASE,  sk=poller:        held by the run that is publishing, so overlapping runs can't double-alert.
  */
 const OPEN = 'OPEN';
 const CLOSED = 'CLOSED';
 const LEASE_KEY = { [STATE_TABLE.partitionKey]: 'LEASE', [STATE_TABLE.sortKey]: 'poller' };
 const MAX_TRANSACTION_ACTIONS = 100;
+const MAX_BATCH_GET_KEYS = 100;
 const MAX_APPLY_ATTEMPTS = 3;
 
 export interface DynamoStateStoreOptions {
@@ -41,6 +45,8 @@ function toItem(partition: string, record: TrackedPortout, nowMs: number): Item 
     focDate: record.focDate,
     phoneNumbers: record.phoneNumbers,
     supportKey: record.supportKey,
+    remindedHours: record.remindedHours,
+    lastCommentAt: record.lastCommentAt,
     version: record.version,
     recordedAt: new Date(nowMs).toISOString(),
   };
@@ -59,6 +65,8 @@ function fromItem(item: Item): TrackedPortout {
     focDate: typeof item.focDate === 'string' ? item.focDate : null,
     phoneNumbers: Array.isArray(item.phoneNumbers) ? item.phoneNumbers.filter((n): n is string => typeof n === 'string') : [],
     supportKey: typeof item.supportKey === 'string' ? item.supportKey : null,
+    remindedHours: Array.isArray(item.remindedHours) ? item.remindedHours.filter((h): h is number => typeof h === 'number') : [],
+    lastCommentAt: typeof item.lastCommentAt === 'string' ? item.lastCommentAt : null,
   };
 }
 
@@ -73,10 +81,20 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
   const sk = STATE_TABLE.sortKey;
 
   function actionsFor(change: StateChange, nowMs: number): TransactItem[] {
+    const absent = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': pk } };
+    const expiresAt = Math.floor(nowMs / 1000) + options.closedRetentionDays * 86_400;
+    const closedItem = (record: TrackedPortout) => ({ ...toItem(CLOSED, record, nowMs), [STATE_TABLE.ttlAttribute]: expiresAt });
+    if (change.kind === 'mark-initialized') {
+      const item = { [pk]: OPEN, [sk]: INITIALIZED_KEY, recordedAt: new Date(nowMs).toISOString() };
+      return [{ Put: { TableName: tableName, Item: item, ...absent } }];
+    }
+    if (change.kind === 'remember-closed') {
+      return [{ Put: { TableName: tableName, Item: closedItem(change.record), ...absent } }];
+    }
     const { record, expectedVersion } = change;
-    const versionGuard: { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } =
+    const versionGuard =
       expectedVersion === null
-        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': pk } }
+        ? absent
         : {
             ConditionExpression: '#version = :expected',
             ExpressionAttributeNames: { '#version': 'version' },
@@ -85,10 +103,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
     if (change.kind === 'upsert-open') {
       return [{ Put: { TableName: tableName, Item: toItem(OPEN, record, nowMs), ...versionGuard } }];
     }
-    const expiresAt = Math.floor(nowMs / 1000) + options.closedRetentionDays * 86_400;
     return [
       { Delete: { TableName: tableName, Key: { [pk]: OPEN, [sk]: record.id }, ...versionGuard } },
-      { Put: { TableName: tableName, Item: { ...toItem(CLOSED, record, nowMs), [STATE_TABLE.ttlAttribute]: expiresAt } } },
+      { Put: { TableName: tableName, Item: closedItem(record) } },
     ];
   }
 
@@ -122,7 +139,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
       });
       try {
         await client.send(new TransactWriteCommand({ TransactItems: items }));
-        result.applied.push(...pending.map((change) => change.record.id));
+        result.applied.push(...pending.map(changeKey));
         return;
       } catch (error) {
         const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
@@ -131,11 +148,11 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
           const owner = owners[index];
           if (owner && reason.Code === 'ConditionalCheckFailed') conflicted.add(owner);
         });
-        result.conflicted.push(...[...conflicted].map((change) => change.record.id));
+        result.conflicted.push(...[...conflicted].map(changeKey));
         pending = pending.filter((change) => !conflicted.has(change));
         if (attempt >= MAX_APPLY_ATTEMPTS) {
           const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
-          result.failed.push(...pending.map((change) => ({ id: change.record.id, reason })));
+          result.failed.push(...pending.map((change) => ({ id: changeKey(change), reason })));
           return;
         }
         // Only conflicts: the rest can go again at once. Throttling or a transaction conflict: back off first.
@@ -148,6 +165,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
   return {
     async loadOpen() {
       const open = new Map<string, TrackedPortout>();
+      let initialized = false;
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await client.send(
@@ -161,12 +179,40 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
           }),
         );
         for (const item of page.Items ?? []) {
+          if (item[sk] === INITIALIZED_KEY) {
+            initialized = true;
+            continue;
+          }
           const record = fromItem(item);
           open.set(record.id, record);
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
-      return open;
+      return { records: open, initialized };
+    },
+
+    async loadClosedIds(ids) {
+      const found = new Set<string>();
+      for (let start = 0; start < ids.length; start += MAX_BATCH_GET_KEYS) {
+        let keys: Array<Record<string, unknown>> | undefined = ids
+          .slice(start, start + MAX_BATCH_GET_KEYS)
+          .map((id) => ({ [pk]: CLOSED, [sk]: id }));
+        // BatchGetItem may hand back unprocessed keys under load; ask again for those, with a short pause.
+        for (let attempt = 1; keys && keys.length > 0; attempt++) {
+          const response: BatchGetCommandOutput = await client.send(
+            new BatchGetCommand({
+              RequestItems: { [tableName]: { Keys: keys, ProjectionExpression: '#sk', ExpressionAttributeNames: { '#sk': sk } } },
+            }),
+          );
+          for (const item of response.Responses?.[tableName] ?? []) found.add(String(item[sk]));
+          keys = response.UnprocessedKeys?.[tableName]?.Keys;
+          if (keys && keys.length > 0) {
+            if (attempt >= MAX_APPLY_ATTEMPTS) throw new Error('DynamoDB left keys unprocessed after retries; the run will try again');
+            await sleep(100 * 2 ** attempt);
+          }
+        }
+      }
+      return found;
     },
 
     async acquireLease(holder, nowMs, untilMs) {
@@ -203,9 +249,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
             ExpressionAttributeValues: { ':holder': holder },
           }),
         );
-      } catch (error) {
-        // Someone else holds it now (ours expired): theirs is not ours to delete.
-        if (!isConditionalFailure(error)) throw error;
+      } catch {
+        // Someone else holds it now (ours expired: theirs is not ours to delete), or DynamoDB failed. The lease
+        // expires on its own; throwing here would replace the report of a run whose alerts already went out.
       }
     },
 

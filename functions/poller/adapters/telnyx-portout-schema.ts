@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { PORTOUT_ID_PATTERN, PORTOUT_STATUSES, type Portout } from '../core/portout.ts';
+import type { PortoutComment } from '../core/ports.ts';
 
 // Telnyx documents every field as optional and shows nulls on fresh requests, so each one is nullish here.
 const text = v.nullish(v.string());
@@ -95,6 +96,7 @@ export type ListPage = {
   pageNumber: number | null;
   pageSize: number | null;
   totalPages: number | null;
+  totalResults: number | null;
 };
 
 export function parseListPage(body: unknown): ListPage | { problem: string } {
@@ -105,6 +107,7 @@ export function parseListPage(body: unknown): ListPage | { problem: string } {
     pageNumber: result.output.meta?.page_number ?? null,
     pageSize: result.output.meta?.page_size || null,
     totalPages: result.output.meta?.total_pages ?? null,
+    totalResults: result.output.meta?.total_results ?? null,
   };
 }
 
@@ -113,4 +116,34 @@ const RetrieveSchema = v.object({ data: v.unknown() });
 export function parseRetrieveBody(body: unknown): { item: unknown } | { problem: string } {
   const result = v.safeParse(RetrieveSchema, body);
   return result.success ? { item: result.output.data } : { problem: describeIssues(result.issues) };
+}
+
+const CommentEventSchema = v.object({
+  id: v.string(),
+  event_type: v.literal('portout.new_comment'),
+  created_at: v.pipe(
+    v.string(),
+    v.check((value) => !Number.isNaN(Date.parse(value))),
+  ),
+  portout_id: v.pipe(v.string(), v.regex(PORTOUT_ID_PATTERN)),
+  payload: v.object({
+    id: v.nullish(v.string()),
+    comment: v.string(),
+    // Telnyx leaves user_id null on comments its porting staff write.
+    user_id: v.nullish(v.string()),
+  }),
+});
+
+/** A `portout.new_comment` event from the events feed, or null if it isn't one we can read. */
+export function parseCommentEvent(raw: unknown): PortoutComment | null {
+  const result = v.safeParse(CommentEventSchema, raw);
+  if (!result.success) return null;
+  const event = result.output;
+  return {
+    id: event.payload.id ?? event.id,
+    portoutId: event.portout_id,
+    body: event.payload.comment,
+    byTelnyxStaff: !event.payload.user_id,
+    createdAt: new Date(event.created_at).toISOString(),
+  };
 }

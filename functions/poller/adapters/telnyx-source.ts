@@ -3,12 +3,13 @@ import { WATCHED_STATUSES, isWatchedStatus, PORTOUT_ID_PATTERN, type Portout } f
 import type {
   InvalidPortout,
   Listing,
+  PortoutComment,
   PortoutSource,
   Retrieval,
   SourceFailure,
   SourceFailureKind,
 } from '../core/ports.ts';
-import { parseListPage, parsePortoutItem, parseRetrieveBody } from './telnyx-portout-schema.ts';
+import { parseCommentEvent, parseListPage, parsePortoutItem, parseRetrieveBody } from './telnyx-portout-schema.ts';
 
 export const PAGE_SIZE = 250;
 /** 100,000 watched port-outs: far beyond any account, low enough that a lying `total_pages` can't run away. */
@@ -166,18 +167,10 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
     }
   }
 
-  async function fetchPage(pageNumber: number, deadline: number) {
-    const response = await send(
-      (telnyx, timeout) =>
-        telnyx.portouts
-          .list(
-            { filter: { status_in: [...WATCHED_STATUSES] }, 'page[number]': pageNumber, 'page[size]': PAGE_SIZE },
-            { timeout },
-          )
-          .asResponse(),
-      deadline,
-      pageNumber,
-    );
+  type PageRequest = (telnyx: Telnyx, pageNumber: number, timeout: number) => Promise<Response>;
+
+  async function fetchPage(request: PageRequest, pageNumber: number, deadline: number) {
+    const response = await send((telnyx, timeout) => request(telnyx, pageNumber, timeout), deadline, pageNumber);
     let body: unknown;
     try {
       body = await readJsonCapped(response);
@@ -189,80 +182,109 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
     return page;
   }
 
+  /**
+   * Fetches every page of one listing and hands each page's items to `absorb`. After page 1, pages go out
+   * `concurrency` at a time if the metadata is trustworthy, else one by one; either way it stops at the first
+   * short page (the first empty one if the server didn't state its page size) and at MAX_PAGES, whatever the
+   * metadata claims.
+   */
+  async function listAllPages(request: PageRequest, deadline: number, absorb: (items: unknown[]) => void) {
+    const failures: SourceFailure[] = [];
+    let pagesFetched = 0;
+    let endPage = MAX_PAGES;
+    // The server's page size, as page 1 states it; unknown, only an empty page ends the listing.
+    let pageSize: number | null = null;
+    let truncated = false;
+    const seenIds = new Set<unknown>();
+    let received = 0;
+    const onPage = (pageNumber: number, items: unknown[]) => {
+      pagesFetched += 1;
+      received += items.length;
+      const ids = items.map((item) => (typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined));
+      // A full page of ids already listed means the server ignores page[number]: every later page would be the same.
+      const full = items.length > 0 && items.length >= (pageSize ?? 0);
+      if (pageNumber > 1 && full && ids.every((id) => typeof id === 'string' && seenIds.has(id))) {
+        failures.push({ kind: 'malformed-response', detail: `page ${pageNumber} repeats earlier pages; the server is not paging`, pageNumber });
+        endPage = Math.min(endPage, pageNumber);
+        return;
+      }
+      for (const id of ids) seenIds.add(id);
+      absorb(items);
+      if (!full) endPage = Math.min(endPage, pageNumber);
+    };
+    try {
+      const first = await fetchPage(request, 1, deadline);
+      // A server may page by its own size, smaller than asked: a page shorter than asked for ends the listing
+      // only if the server said its size; without meta.page_size only an empty page does.
+      pageSize = first.pageSize;
+      onPage(1, first.items);
+      const trusted = first.pageNumber === 1 && first.totalPages !== null;
+      if (trusted && first.totalPages! > MAX_PAGES) truncated = true;
+      let nextPage = 2;
+      const worker = (lastPage: number) => async () => {
+        while (nextPage <= Math.min(endPage, lastPage) && failures.length === 0) {
+          const pageNumber = nextPage++;
+          try {
+            onPage(pageNumber, (await fetchPage(request, pageNumber, deadline)).items);
+          } catch (error) {
+            if (error instanceof RequestFailed) failures.push(error.failure);
+            else throw error;
+          }
+        }
+      };
+      // Trusted metadata says how many pages can go out at once, not where the listing ends: a total_pages that
+      // is too low ends on a full page. Unless total_results says all has arrived, paging goes on one page at a
+      // time to a short page.
+      if (trusted) await Promise.all(Array.from({ length: options.concurrency }, worker(Math.min(first.totalPages!, MAX_PAGES))));
+      const allArrived = trusted && first.totalResults !== null && received >= first.totalResults;
+      if (!allArrived) await worker(MAX_PAGES)();
+      if (endPage === MAX_PAGES && pagesFetched >= MAX_PAGES) truncated = true;
+    } catch (error) {
+      if (error instanceof RequestFailed) failures.push(error.failure);
+      else throw error;
+    }
+    if (truncated) {
+      failures.push({ kind: 'malformed-response', detail: `listing claims more than ${MAX_PAGES} pages; stopped there` });
+    }
+    return { failures, pagesFetched };
+  }
+
+  const listPortouts =
+    (filter: Telnyx.PortoutListParams['filter']): PageRequest =>
+    (telnyx, pageNumber, timeout) =>
+      telnyx.portouts.list({ filter, 'page[number]': pageNumber, 'page[size]': PAGE_SIZE }, { timeout }).asResponse();
+
   return {
     requestCount: () => requests,
 
     async listWatchedPortouts(deadline) {
       const byId = new Map<string, Portout>();
       const invalid: InvalidPortout[] = [];
-      const failures: SourceFailure[] = [];
       let unwatchedDropped = 0;
       let anonymous = false;
-      let pagesFetched = 0;
-
-      const absorb = (items: unknown[]) => {
-        for (const raw of items) {
-          const parsed = parsePortoutItem(raw);
-          if (!parsed.ok) {
-            invalid.push({ id: parsed.id, problem: parsed.problem });
-            if (parsed.id === null) anonymous = true;
-            continue;
-          }
-          // The status filter may be ignored by the server; a silent filter failure must not look like news.
-          if (!isWatchedStatus(parsed.portout.status)) {
-            unwatchedDropped += 1;
-            continue;
-          }
-          const existing = byId.get(parsed.portout.id);
-          if (!existing || (parsed.portout.updatedAt ?? '') >= (existing.updatedAt ?? '')) {
-            byId.set(parsed.portout.id, parsed.portout);
-          }
-        }
-      };
-
-      // Stops at the first short or empty page, whatever the metadata claims.
-      let endPage = MAX_PAGES;
-      let pageSize: number = PAGE_SIZE;
-      let truncated = false;
-      const onPage = (pageNumber: number, items: unknown[]) => {
-        pagesFetched += 1;
-        absorb(items);
-        if (items.length < pageSize) endPage = Math.min(endPage, pageNumber);
-      };
-
-      try {
-        const first = await fetchPage(1, deadline);
-        // A server that pages by its own size still ends each listing with a short page of that size.
-        pageSize = first.pageSize ?? PAGE_SIZE;
-        onPage(1, first.items);
-        const trusted = first.pageNumber === 1 && first.totalPages !== null;
-        if (trusted && first.totalPages! > MAX_PAGES) truncated = true;
-        const lastClaimed = trusted ? Math.min(first.totalPages!, MAX_PAGES) : MAX_PAGES;
-        endPage = Math.min(endPage, lastClaimed);
-        let nextPage = 2;
-        // With trusted metadata, pages 2..N go out in parallel; without it, one at a time.
-        const workers = trusted ? options.concurrency : 1;
-        const worker = async () => {
-          while (nextPage <= endPage && failures.length === 0) {
-            const pageNumber = nextPage++;
-            try {
-              const page = await fetchPage(pageNumber, deadline);
-              onPage(pageNumber, page.items);
-            } catch (error) {
-              if (error instanceof RequestFailed) failures.push(error.failure);
-              else throw error;
+      const { failures, pagesFetched } = await listAllPages(
+        listPortouts({ status_in: [...WATCHED_STATUSES] }),
+        deadline,
+        (items) => {
+          for (const raw of items) {
+            const parsed = parsePortoutItem(raw);
+            if (!parsed.ok) {
+              invalid.push({ id: parsed.id, problem: parsed.problem });
+              if (parsed.id === null) anonymous = true;
+              continue;
+            }
+            // The status filter may be ignored by the server; a silent filter failure must not look like news.
+            if (!isWatchedStatus(parsed.portout.status)) {
+              unwatchedDropped += 1;
+              continue;
+            }
+            const existing = byId.get(parsed.portout.id);
+            if (!existing || (parsed.portout.updatedAt ?? '') >= (existing.updatedAt ?? '')) {
+              byId.set(parsed.portout.id, parsed.portout);
             }
           }
-        };
-        await Promise.all(Array.from({ length: workers }, worker));
-        if (!trusted && endPage === MAX_PAGES && pagesFetched >= MAX_PAGES) truncated = true;
-      } catch (error) {
-        if (error instanceof RequestFailed) failures.push(error.failure);
-        else throw error;
-      }
-      if (truncated) {
-        failures.push({ kind: 'malformed-response', detail: `listing claims more than ${MAX_PAGES} pages; stopped there` });
-      }
+        },
+      );
       return {
         portouts: [...byId.values()],
         invalid,
@@ -271,6 +293,50 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         failures,
         pagesFetched,
       } satisfies Listing;
+    },
+
+    async listRejectedSince(since, deadline) {
+      const byId = new Map<string, Portout>();
+      const invalid: InvalidPortout[] = [];
+      const { failures } = await listAllPages(
+        listPortouts({ status: 'rejected', inserted_at: { gte: since } }),
+        deadline,
+        (items) => {
+          for (const raw of items) {
+            const parsed = parsePortoutItem(raw);
+            if (!parsed.ok) invalid.push({ id: parsed.id, problem: parsed.problem });
+            else if (parsed.portout.status === 'rejected') byId.set(parsed.portout.id, parsed.portout);
+          }
+        },
+      );
+      return { portouts: [...byId.values()], invalid, complete: failures.length === 0, failures };
+    },
+
+    async listCommentsSince(since, deadline) {
+      const byId = new Map<string, PortoutComment>();
+      let invalid = 0;
+      const { failures } = await listAllPages(
+        (telnyx, pageNumber, timeout) =>
+          telnyx.portouts.events
+            .list(
+              {
+                filter: { event_type: 'portout.new_comment', created_at: { gte: since } },
+                'page[number]': pageNumber,
+                'page[size]': PAGE_SIZE,
+              },
+              { timeout },
+            )
+            .asResponse(),
+        deadline,
+        (items) => {
+          for (const raw of items) {
+            const comment = parseCommentEvent(raw);
+            if (comment) byId.set(comment.id, comment);
+            else invalid += 1;
+          }
+        },
+      );
+      return { comments: [...byId.values()], invalid, complete: failures.length === 0, failures };
     },
 
     async retrievePortout(id, deadline): Promise<Retrieval> {

@@ -24,5 +24,7 @@ export const ALERT_ATTRIBUTES = {
   status: { name: 'status', values: PORTOUT_STATUSES },
   previousStatus: { name: 'previousStatus', values: [...PORTOUT_STATUSES, 'none'] as const },
   countryCodes: { name: 'countryCodes', values: undefined },
+  /** String.Array: 'people' (email, SMS) and/or 'machines' (JSON subscribers); grouped runs split the two. */
+  audience: { name: 'audience', values: ['people', 'machines'] as const },
 } as const;
 export type AlertAttributeName = (typeof ALERT_ATTRIBUTES)[keyof typeof ALERT_ATTRIBUTES]['name'];

@@ -36,6 +36,32 @@ export interface Listing {
   pagesFetched: number;
 }
 
+/** A comment on a port-out request, from the events feed. */
+export interface PortoutComment {
+  id: string;
+  portoutId: string;
+  body: string;
+  /** Telnyx porting staff wrote it (e.g. to say a rejection reason was not accepted). */
+  byTelnyxStaff: boolean;
+  /** ISO 8601, normalised to UTC. */
+  createdAt: string;
+}
+
+export interface RejectedListing {
+  portouts: Portout[];
+  invalid: InvalidPortout[];
+  complete: boolean;
+  failures: SourceFailure[];
+}
+
+export interface CommentListing {
+  comments: PortoutComment[];
+  /** Feed entries that could not be read as comments. */
+  invalid: number;
+  complete: boolean;
+  failures: SourceFailure[];
+}
+
 export type Retrieval =
   | { kind: 'found'; portout: Portout }
   | { kind: 'not-found' }
@@ -46,6 +72,10 @@ export type Retrieval =
 export interface PortoutSource {
   listWatchedPortouts(deadline: number): Promise<Listing>;
   retrievePortout(id: string, deadline: number): Promise<Retrieval>;
+  /** Port-outs created since `since` (ISO) that are now `rejected`: PIN failures are born rejected, never pending. */
+  listRejectedSince(since: string, deadline: number): Promise<RejectedListing>;
+  /** Comments posted since `since` (ISO), on any port-out. */
+  listCommentsSince(since: string, deadline: number): Promise<CommentListing>;
   /** Requests sent so far by this source, retries included. */
   requestCount(): number;
 }
@@ -57,15 +87,37 @@ export interface TrackedPortout {
   focDate: string | null;
   phoneNumbers: string[];
   supportKey: string | null;
+  /** FOC reminder thresholds (hours before the FOC date) already covered by an alert, so each goes out once. */
+  remindedHours: number[];
+  /** The newest comment already alerted (ISO), so a comment is told once. */
+  lastCommentAt: string | null;
   /** Bumped on every write; writes are conditional on the version that was read. */
   version: number;
+}
+
+export interface OpenState {
+  records: Map<string, TrackedPortout>;
+  /** False until the first run recorded what it found: that run sends one summary instead of N alerts. */
+  initialized: boolean;
 }
 
 export type StateChange =
   /** Create (expectedVersion null) or update an open record. */
   | { kind: 'upsert-open'; record: TrackedPortout; expectedVersion: number | null }
   /** Move a record out of the open set; it is kept, with a TTL, but never read by the diff again. */
-  | { kind: 'close'; record: TrackedPortout; expectedVersion: number };
+  | { kind: 'close'; record: TrackedPortout; expectedVersion: number }
+  /** Keep a port-out that was never open (born rejected) among the closed ones, so it is alerted once. */
+  | { kind: 'remember-closed'; record: TrackedPortout }
+  /** The first run is done: later runs alert each change. */
+  | { kind: 'mark-initialized' };
+
+/** The sort key of the first-run marker; no port-out id can take it (ids start with a letter or digit). */
+export const INITIALIZED_KEY = '#initialized';
+
+/** What a change is about, as ApplyResult reports it: the port-out id, or the first-run marker. */
+export function changeKey(change: StateChange): string {
+  return change.kind === 'mark-initialized' ? INITIALIZED_KEY : change.record.id;
+}
 
 export interface ApplyResult {
   applied: string[];
@@ -75,8 +127,10 @@ export interface ApplyResult {
 }
 
 export interface StateStore {
-  /** Every open record, read consistently. */
-  loadOpen(): Promise<Map<string, TrackedPortout>>;
+  /** Every open record, read consistently, in the fewest reads. */
+  loadOpen(): Promise<OpenState>;
+  /** Which of these ids are among the closed records. */
+  loadClosedIds(ids: string[]): Promise<Set<string>>;
   /** True if this run now holds the lease until `untilMs`. */
   acquireLease(holder: string, nowMs: number, untilMs: number): Promise<boolean>;
   releaseLease(holder: string): Promise<void>;
@@ -87,6 +141,8 @@ export interface OutgoingAlert {
   /** Stable across re-sends of the same alert, so subscribers can drop duplicates. */
   alertId: string;
   portoutId: string | null;
+  /** The events (by alert id) this message carries: an event is recorded only once all its messages were accepted. */
+  covers: string[];
   rendered: RenderedAlert;
 }
 

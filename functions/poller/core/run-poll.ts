@@ -1,15 +1,17 @@
-import { alertIdFor, diffPortouts, resolveMissing, stateChangeFor } from './diff.ts';
+import { diffPortouts, findPossibleFraud, resolveMissing, stateChangeFor, type DiffOptions } from './diff.ts';
 import { eventBasisVersion, eventPortoutId, type PortoutEvent } from './events.ts';
+import { planAlerts } from './plan-alerts.ts';
+import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './policy.ts';
 import type {
   InvalidPortout,
   Notifier,
-  OutgoingAlert,
+  OpenState,
+  PortoutComment,
   PortoutSource,
   SourceFailure,
+  StateChange,
   StateStore,
-  TrackedPortout,
 } from './ports.ts';
-import { renderAlert } from './render.ts';
 
 export interface PollDeps {
   source: PortoutSource;
@@ -17,6 +19,7 @@ export interface PollDeps {
   notifier: Notifier;
   /** Identifies this run as the lease holder. */
   runId: string;
+  policy?: AlertPolicy;
   clock?: () => number;
   /** Missing port-outs looked up per run; the rest wait for the next run, so a glitch can't cost thousands of requests. */
   maxMissingLookups?: number;
@@ -40,11 +43,15 @@ export type PollOutcome =
 
 export interface PollReport {
   outcome: PollOutcome;
+  firstRun: boolean;
   watched: number;
   tracked: number;
   listingComplete: boolean;
   pagesFetched: number;
+  /** Failures of the watched listing and of lookups: they leave work for the next run. */
   failures: SourceFailure[];
+  /** Failures of the rejected and comment queries: those alerts wait for a later run within the look-back. */
+  extraFailures: SourceFailure[];
   invalid: InvalidPortout[];
   unwatchedDropped: number;
   /** The listing lost more than half of what we track: worth an ops signal even though lookups decide. */
@@ -52,6 +59,8 @@ export interface PollReport {
   missingLookedUp: number;
   missingDeferred: number;
   events: Array<{ type: PortoutEvent['type']; portoutId: string; alertId: string }>;
+  /** Messages sent: one per event, or a summary/digest plus one JSON document per event. */
+  messages: number;
   /** Events another run recorded between our read and our lease. */
   superseded: number;
   published: number;
@@ -68,6 +77,7 @@ const LOOKUP_CONCURRENCY = 4;
 /** Time kept in hand to publish and record once the lease is taken. */
 export const PUBLISH_RESERVE_MS = 3_000;
 const SHRINK_ANOMALY_MIN_TRACKED = 5;
+const HOUR_MS = 3_600_000;
 
 async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -82,10 +92,16 @@ async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item
   return results;
 }
 
-function stillCurrent(event: PortoutEvent, open: ReadonlyMap<string, TrackedPortout>): boolean {
-  const record = open.get(eventPortoutId(event));
+function stillCurrent(event: PortoutEvent, open: OpenState): boolean {
+  const record = open.records.get(eventPortoutId(event));
   const basis = eventBasisVersion(event);
   return basis === null ? record === undefined : record?.version === basis;
+}
+
+function byPortout(comments: readonly PortoutComment[]): Map<string, PortoutComment[]> {
+  const grouped = new Map<string, PortoutComment[]>();
+  for (const comment of comments) grouped.set(comment.portoutId, [...(grouped.get(comment.portoutId) ?? []), comment]);
+  return grouped;
 }
 
 /**
@@ -94,27 +110,40 @@ function stillCurrent(event: PortoutEvent, open: ReadonlyMap<string, TrackedPort
  */
 export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollReport> {
   const clock = deps.clock ?? Date.now;
+  const policy = deps.policy ?? DEFAULT_ALERT_POLICY;
   const requestsBefore = deps.source.requestCount();
-  const [listing, tracked] = await Promise.all([
+  const since = new Date(ctx.now.getTime() - policy.lookbackHours * HOUR_MS).toISOString();
+  const [listing, open, rejected, commentFeed] = await Promise.all([
     deps.source.listWatchedPortouts(ctx.deadline),
     deps.store.loadOpen(),
+    policy.watchRejected ? deps.source.listRejectedSince(since, ctx.deadline) : null,
+    policy.watchComments ? deps.source.listCommentsSince(since, ctx.deadline) : null,
   ]);
+  const diffOptions: DiffOptions = {
+    now: ctx.now,
+    reminderHours: policy.reminderHours,
+    // A partial feed could skip a comment for good once a newer one is recorded: use it whole or not at all.
+    comments: commentFeed?.complete ? byPortout(commentFeed.comments) : null,
+  };
   const unreadableIds = new Set(listing.invalid.flatMap((item) => (item.id ? [item.id] : [])));
-  const diff = diffPortouts(listing.portouts, tracked, { complete: listing.complete, unreadableIds });
+  const diff = diffPortouts(listing.portouts, open.records, { complete: listing.complete, unreadableIds }, diffOptions);
 
   const report: PollReport = {
     outcome: 'ok',
+    firstRun: !open.initialized,
     watched: listing.portouts.length + unreadableIds.size,
-    tracked: tracked.size,
+    tracked: open.records.size,
     listingComplete: listing.complete,
     pagesFetched: listing.pagesFetched,
     failures: [...listing.failures],
-    invalid: listing.invalid,
+    extraFailures: [...(rejected?.failures ?? []), ...(commentFeed?.failures ?? [])],
+    invalid: [...listing.invalid, ...(rejected?.invalid ?? [])],
     unwatchedDropped: listing.unwatchedDropped,
-    shrinkAnomaly: tracked.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > tracked.size,
+    shrinkAnomaly: open.records.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > open.records.size,
     missingLookedUp: 0,
     missingDeferred: 0,
     events: [],
+    messages: 0,
     superseded: 0,
     published: 0,
     publishFailures: [],
@@ -127,14 +156,23 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   const maxLookups = deps.maxMissingLookups ?? DEFAULT_MAX_MISSING_LOOKUPS;
   const toLookUp = diff.missing.slice(0, maxLookups);
   report.missingDeferred = diff.missing.length - toLookUp.length;
-  const resolved = await mapConcurrent(toLookUp, LOOKUP_CONCURRENCY, async (record) => {
-    const retrieval = await deps.source.retrievePortout(record.id, ctx.deadline);
-    if (retrieval.kind === 'failed') report.failures.push(retrieval.failure);
-    if (retrieval.kind === 'invalid') report.invalid.push({ id: record.id, problem: retrieval.problem });
-    return resolveMissing(record, retrieval);
-  });
+  const [resolved, fraud] = await Promise.all([
+    mapConcurrent(toLookUp, LOOKUP_CONCURRENCY, async (record) => {
+      const retrieval = await deps.source.retrievePortout(record.id, ctx.deadline);
+      if (retrieval.kind === 'failed') report.failures.push(retrieval.failure);
+      if (retrieval.kind === 'invalid') report.invalid.push({ id: record.id, problem: retrieval.problem });
+      return resolveMissing(record, retrieval, diffOptions);
+    }),
+    (async () => {
+      // Closed records are read only for rejected requests we don't track, which are rare: usually no read at all.
+      const untracked = (rejected?.portouts ?? []).filter((portout) => !open.records.has(portout.id));
+      if (untracked.length === 0) return [];
+      const closedIds = await deps.store.loadClosedIds(untracked.map((portout) => portout.id));
+      return findPossibleFraud(untracked, open.records, closedIds);
+    })(),
+  ]);
   report.missingLookedUp = toLookUp.length;
-  const candidates = [...diff.events, ...resolved.filter((event): event is PortoutEvent => event !== null)];
+  const candidates = [...diff.events, ...resolved.filter((event): event is PortoutEvent => event !== null), ...fraud];
 
   const finish = (outcome: PollOutcome): PollReport => {
     report.telnyxRequests = deps.source.requestCount() - requestsBefore;
@@ -144,7 +182,9 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     return report;
   };
 
-  if (candidates.length === 0) return finish('ok');
+  if (candidates.length === 0 && open.initialized) return finish('ok');
+  // The first run records what it found even if that is nothing, and is never concluded from a partial listing.
+  if (!open.initialized && !listing.complete) return finish('partial');
   if (ctx.deadline - clock() < PUBLISH_RESERVE_MS) return finish('deadline');
   if (!(await deps.store.acquireLease(deps.runId, clock(), ctx.deadline + PUBLISH_RESERVE_MS))) {
     return finish('lease-busy');
@@ -154,25 +194,24 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     const current = await deps.store.loadOpen();
     const events = candidates.filter((event) => stillCurrent(event, current));
     report.superseded = candidates.length - events.length;
+    const firstRun = !current.initialized;
+    if (events.length === 0 && !firstRun) return finish('ok');
 
-    const byAlertId = new Map<string, PortoutEvent>();
-    const alerts: OutgoingAlert[] = events.map((event) => {
-      const alertId = alertIdFor(event);
-      byAlertId.set(alertId, event);
-      report.events.push({ type: event.type, portoutId: eventPortoutId(event), alertId });
-      return { alertId, portoutId: eventPortoutId(event), rendered: renderAlert(event, alertId, ctx.now) };
-    });
-    if (alerts.length === 0) return finish('ok');
+    const { planned, alerts } = planAlerts(events, { firstRun, now: ctx.now }, policy, policy.render);
+    report.events = planned.map(({ event, alertId }) => ({ type: event.type, portoutId: eventPortoutId(event), alertId }));
+    report.messages = alerts.length;
 
     const published = await deps.notifier.publish(alerts, ctx.deadline + PUBLISH_RESERVE_MS);
     report.published = published.delivered.length;
     report.publishFailures = published.failed;
 
-    // Only what SNS accepted is recorded; everything else is found again by the next run.
-    const changes = published.delivered.flatMap((alertId) => {
-      const event = byAlertId.get(alertId);
-      return event ? [stateChangeFor(event)] : [];
-    });
+    // Only what SNS accepted is recorded: an event counts once every message carrying it was accepted.
+    const delivered = new Set(published.delivered);
+    const undelivered = new Set(alerts.filter((alert) => !delivered.has(alert.alertId)).flatMap((alert) => alert.covers));
+    const changes: StateChange[] = planned
+      .filter(({ alertId }) => !undelivered.has(alertId))
+      .map(({ event }) => stateChangeFor(event, diffOptions));
+    if (firstRun && published.failed.length === 0) changes.push({ kind: 'mark-initialized' });
     if (changes.length > 0) {
       const applied = await deps.store.apply(changes, clock());
       report.recorded = applied.applied.length;

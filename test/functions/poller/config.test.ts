@@ -43,6 +43,15 @@ describe('parsePollerConfig', () => {
       secretCacheSeconds: 86_400,
       closedRetentionDays: 90,
       deadlineMarginMs: 5_000,
+      alertPolicy: {
+        firstRunSummary: true,
+        digestThreshold: 10,
+        reminderHours: [24],
+        watchRejected: true,
+        watchComments: true,
+        lookbackHours: 72,
+        render: { displayName: '' },
+      },
     } satisfies PollerConfig);
   });
 
@@ -57,6 +66,13 @@ describe('parsePollerConfig', () => {
           SECRET_CACHE_SECONDS: '0',
           CLOSED_RETENTION_DAYS: '30',
           DEADLINE_MARGIN_MS: '1000',
+          FIRST_RUN_SUMMARY: 'FALSE',
+          DIGEST_THRESHOLD: '25',
+          FOC_REMINDER_HOURS: '4, 24,4',
+          WATCH_REJECTED: 'false',
+          WATCH_COMMENTS: 'false',
+          LOOKBACK_HOURS: '168',
+          SMS_DISPLAY_NAME: 'PortWatch',
         }),
       ),
     ).toEqual({
@@ -69,7 +85,20 @@ describe('parsePollerConfig', () => {
       secretCacheSeconds: 0,
       closedRetentionDays: 30,
       deadlineMarginMs: 1_000,
+      alertPolicy: {
+        firstRunSummary: false,
+        digestThreshold: 25,
+        reminderHours: [24, 4],
+        watchRejected: false,
+        watchComments: false,
+        lookbackHours: 168,
+        render: { displayName: 'PortWatch' },
+      },
     } satisfies PollerConfig);
+  });
+
+  it('turns FOC reminders off with an empty list', () => {
+    expect(parsePollerConfig(stackEnv({ FOC_REMINDER_HOURS: '' })).alertPolicy.reminderHours).toEqual([]);
   });
 
   it('uses the secret, not the env key, when both are set', () => {
@@ -152,6 +181,18 @@ describe('parsePollerConfig', () => {
     { name: 'TELNYX_TIMEOUT_MS below 100', env: stackEnv({ TELNYX_TIMEOUT_MS: '99' }), says: timeout },
     { name: 'TELNYX_TIMEOUT_MS above 120000', env: stackEnv({ TELNYX_TIMEOUT_MS: '120001' }), says: timeout },
     { name: 'TELNYX_TIMEOUT_MS in seconds', env: stackEnv({ TELNYX_TIMEOUT_MS: '10s' }), says: timeout },
+    { name: 'FIRST_RUN_SUMMARY yes', env: stackEnv({ FIRST_RUN_SUMMARY: 'yes' }), says: 'FIRST_RUN_SUMMARY must be true or false' },
+    { name: 'WATCH_REJECTED 1', env: stackEnv({ WATCH_REJECTED: '1' }), says: 'WATCH_REJECTED must be true or false' },
+    { name: 'WATCH_COMMENTS on', env: stackEnv({ WATCH_COMMENTS: 'on' }), says: 'WATCH_COMMENTS must be true or false' },
+    { name: 'DIGEST_THRESHOLD 0', env: stackEnv({ DIGEST_THRESHOLD: '0' }), says: 'DIGEST_THRESHOLD must be a whole number from 1 to 1000' },
+    { name: 'LOOKBACK_HOURS 0', env: stackEnv({ LOOKBACK_HOURS: '0' }), says: 'LOOKBACK_HOURS must be a whole number from 1 to 720' },
+    { name: 'FOC_REMINDER_HOURS 24h', env: stackEnv({ FOC_REMINDER_HOURS: '24h' }), says: 'FOC_REMINDER_HOURS must be a comma-separated list' },
+    { name: 'FOC_REMINDER_HOURS 0', env: stackEnv({ FOC_REMINDER_HOURS: '24,0' }), says: 'FOC_REMINDER_HOURS must be a comma-separated list' },
+    {
+      name: 'SMS_DISPLAY_NAME too long',
+      env: stackEnv({ SMS_DISPLAY_NAME: 'Portout Watcher' }),
+      says: 'SMS_DISPLAY_NAME must be at most 11 characters',
+    },
   ])('rejects $name with a ConfigError naming the variable', ({ env, says }) => {
     const error = configError(env);
     expect(error.name).toBe('ConfigError');

@@ -24,7 +24,7 @@ describe('poller handler, end to end over several polls', () => {
     handler({}, { getRemainingTimeInMillis: () => 60_000, awsRequestId: `req-${++invocation}` });
   const scanTable = async () =>
     ((await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items ?? [])
-      .filter((item) => item.pk !== 'LEASE')
+      .filter((item) => item.pk !== 'LEASE' && item.sk !== '#initialized')
       .map((item) => ({ pk: item.pk, id: item.sk, status: item.status, version: item.version }))
       .sort((a, b) => `${a.pk}${a.id}`.localeCompare(`${b.pk}${b.id}`));
   const since = (count: number) => published.slice(count).map((p) => p.alertId);
@@ -70,11 +70,13 @@ describe('poller handler, end to end over several polls', () => {
     await table.drop();
   });
 
-  it('poll 1: three new requests are alerted and recorded', async () => {
+  it('poll 1: three waiting requests are summarised for people, sent one by one to machines, and recorded', async () => {
     sim.upsert(telnyxPortout({ id: 'A' }), telnyxPortout({ id: 'B' }), telnyxPortout({ id: 'C' }));
     const report = await poll();
     expect(report.outcome).toBe('ok');
-    expect(since(0).sort()).toEqual(['A.new.pending.v1', 'B.new.pending.v1', 'C.new.pending.v1']);
+    expect(report.firstRun).toBe(true);
+    expect(since(0).sort()).toEqual(['A.new.pending.v1', 'B.new.pending.v1', 'C.new.pending.v1', 'watch-started']);
+    expect(published.find((p) => p.alertId === 'watch-started')?.eventType).toBe('watch-started');
     expect(await scanTable()).toEqual([
       { pk: 'OPEN', id: 'A', status: 'pending', version: 1 },
       { pk: 'OPEN', id: 'B', status: 'pending', version: 1 },
@@ -88,7 +90,7 @@ describe('poller handler, end to end over several polls', () => {
     sim.remove('C');
     const report = await poll();
     expect(report.outcome).toBe('ok');
-    expect(since(3).sort()).toEqual(['A.status-changed.rejected-pending.v2', 'B.status-changed.ported.v2', 'C.vanished.gone.v2']);
+    expect(since(4).sort()).toEqual(['A.status-changed.rejected-pending.v2', 'B.status-changed.ported.v2', 'C.vanished.gone.v2']);
     expect(await scanTable()).toEqual([
       { pk: 'CLOSED', id: 'B', status: 'ported', version: 2 },
       { pk: 'CLOSED', id: 'C', status: 'pending', version: 2 },
@@ -103,7 +105,7 @@ describe('poller handler, end to end over several polls', () => {
     const report = await poll();
     expect(report.outcome).toBe('partial');
     expect(report.listingComplete).toBe(false);
-    expect(since(6)).toEqual([]);
+    expect(since(7)).toEqual([]);
     expect(await scanTable()).toEqual(before);
     sim.clearFaults();
   });
@@ -114,7 +116,7 @@ describe('poller handler, end to end over several polls', () => {
     const report = await poll();
     expect(report.outcome).toBe('partial');
     expect(report.publishFailures).toEqual([{ alertId: 'D.new.pending.v1', reason: 'InternalError' }]);
-    expect(since(6)).toEqual(['A.status-changed.pending.v3']);
+    expect(since(7)).toEqual(['A.status-changed.pending.v3']);
     expect((await scanTable()).find((row) => row.id === 'D')).toBeUndefined();
   });
 
@@ -123,7 +125,7 @@ describe('poller handler, end to end over several polls', () => {
     sim.setStatus('A', 'authorized');
     const report = await poll();
     expect(report.outcome).toBe('ok');
-    expect(since(7).sort()).toEqual(['A.status-changed.authorized.v4', 'D.new.pending.v1']);
+    expect(since(8).sort()).toEqual(['A.status-changed.authorized.v4', 'D.new.pending.v1']);
     expect(await scanTable()).toEqual([
       { pk: 'CLOSED', id: 'A', status: 'authorized', version: 4 },
       { pk: 'CLOSED', id: 'B', status: 'ported', version: 2 },
@@ -137,7 +139,8 @@ describe('poller handler, end to end over several polls', () => {
     const before = (await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items;
     const report = await poll();
     expect(report.outcome).toBe('ok');
-    expect(report.telnyxRequests).toBe(1);
+    // The watched listing, the rejected (fraud-gap) query and the comment feed: one page each.
+    expect(report.telnyxRequests).toBe(3);
     expect(sns.commandCalls(PublishBatchCommand).length).toBe(calls);
     expect((await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items).toEqual(before);
   });

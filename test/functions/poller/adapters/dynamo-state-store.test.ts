@@ -1,15 +1,14 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoStateStore } from '../../../../functions/poller/adapters/dynamo-state-store.ts';
-import { trackedFrom } from '../../../../functions/poller/core/diff.ts';
 import type { StateChange, StateStore, TrackedPortout } from '../../../../functions/poller/core/ports.ts';
 import { createTestTable, type TestTable } from '../../../support/dynamo.ts';
-import { portout } from '../../../support/factories.ts';
+import { trackedPortout } from '../../../support/factories.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
 function record(id: string, version = 1, status: TrackedPortout['status'] = 'pending'): TrackedPortout {
-  return trackedFrom(portout({ id, status }), version);
+  return trackedPortout({ id, version, status, remindedHours: [24], lastCommentAt: '2026-11-27T11:00:00.000Z' });
 }
 
 function open(id: string, version = 1): StateChange {
@@ -28,7 +27,7 @@ describe('DynamoDB state store', () => {
 
   it('round-trips open records', async () => {
     await store.apply([open('a'), open('b')], NOW);
-    const loaded = await store.loadOpen();
+    const loaded = (await store.loadOpen()).records;
     expect([...loaded.keys()].sort()).toEqual(['a', 'b']);
     expect(loaded.get('a')).toEqual(record('a'));
   });
@@ -43,7 +42,7 @@ describe('DynamoDB state store', () => {
     }));
     await store.apply(changes, NOW);
     await store.apply([{ kind: 'close', record: record('id-0', 2, 'ported'), expectedVersion: 1 }], NOW);
-    const loaded = await store.loadOpen();
+    const loaded = (await store.loadOpen()).records;
     expect(loaded.size).toBe(13);
     expect(loaded.has('id-0')).toBe(false);
   });
@@ -52,7 +51,7 @@ describe('DynamoDB state store', () => {
     await store.apply([open('a')], NOW);
     const result = await store.apply([{ kind: 'close', record: record('a', 2, 'authorized'), expectedVersion: 1 }], NOW);
     expect(result).toEqual({ applied: ['a'], conflicted: [], failed: [] });
-    expect((await store.loadOpen()).size).toBe(0);
+    expect((await store.loadOpen()).records.size).toBe(0);
     const closed = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'CLOSED', sk: 'a' } }));
     expect(closed.Item).toMatchObject({ status: 'authorized', version: 2, expiresAt: Math.floor(NOW / 1000) + 90 * 86_400 });
   });
@@ -62,7 +61,7 @@ describe('DynamoDB state store', () => {
     await store.apply([open('a', 2)], NOW);
     const result = await store.apply([open('a', 2), open('b', 2)], NOW);
     expect(result).toEqual({ applied: ['b'], conflicted: ['a'], failed: [] });
-    expect((await store.loadOpen()).get('b')?.version).toBe(2);
+    expect((await store.loadOpen()).records.get('b')?.version).toBe(2);
   });
 
   it('refuses to create a record another run created first', async () => {
@@ -80,7 +79,7 @@ describe('DynamoDB state store', () => {
       expectedVersion: 1,
     }));
     expect((await store.apply(closes, NOW)).applied).toHaveLength(60);
-    expect((await store.loadOpen()).size).toBe(70);
+    expect((await store.loadOpen()).records.size).toBe(70);
   });
 
   it('grants the lease to one holder at a time until it expires', async () => {
@@ -103,5 +102,29 @@ describe('DynamoDB state store', () => {
   it('names a malformed open record instead of guessing', async () => {
     await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'OPEN', sk: 'bad', status: 'weird', version: 1 } }));
     await expect(store.loadOpen()).rejects.toThrow(/malformed open record \(sk=bad\)/);
+  });
+
+  it('says whether a first run was recorded, from the same Query', async () => {
+    expect(await store.loadOpen()).toEqual({ records: new Map(), initialized: false });
+    await store.apply([{ kind: 'mark-initialized' }, open('a')], NOW);
+    const state = await store.loadOpen();
+    expect(state.initialized).toBe(true);
+    expect([...state.records.keys()]).toEqual(['a']);
+    expect(await store.apply([{ kind: 'mark-initialized' }], NOW)).toEqual({ applied: [], conflicted: ['#initialized'], failed: [] });
+  });
+
+  it('remembers a born-rejected request among the closed ones exactly once', async () => {
+    const fraud: StateChange = { kind: 'remember-closed', record: record('f1', 1, 'rejected') };
+    expect(await store.apply([fraud], NOW)).toEqual({ applied: ['f1'], conflicted: [], failed: [] });
+    expect(await store.apply([fraud], NOW)).toEqual({ applied: [], conflicted: ['f1'], failed: [] });
+    expect((await store.loadOpen()).records.size).toBe(0);
+  });
+
+  it('finds which ids are closed, in batches of 100', async () => {
+    await store.apply([open('a')], NOW);
+    await store.apply([{ kind: 'close', record: record('a', 2, 'ported'), expectedVersion: 1 }], NOW);
+    await store.apply([{ kind: 'remember-closed', record: record('f1', 1, 'rejected') }], NOW);
+    const ids = ['a', 'f1', ...Array.from({ length: 150 }, (_, i) => `unknown-${i}`)];
+    expect(await store.loadClosedIds(ids)).toEqual(new Set(['a', 'f1']));
   });
 });

@@ -31,7 +31,8 @@ function outgoingAlert(alertId: string, overrides: { reason?: string; rendered?:
   return {
     alertId,
     portoutId: listed.id,
-    rendered: overrides.rendered ?? renderAlert({ type: 'new', portout: listed }, alertId, NOW),
+    covers: [alertId],
+    rendered: overrides.rendered ?? renderAlert({ type: 'new', portout: listed, comments: [] }, alertId, NOW),
   };
 }
 
@@ -148,6 +149,7 @@ describe('toBatchEntry', () => {
             eventType: { DataType: 'String', StringValue: 'new' },
             status: { DataType: 'String', StringValue: 'pending' },
             previousStatus: { DataType: 'String', StringValue: 'none' },
+            countryCodes: { DataType: 'String.Array', StringValue: '["US"]' },
           },
         },
       ],

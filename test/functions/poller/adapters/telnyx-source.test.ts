@@ -292,4 +292,55 @@ describe('Telnyx source (official SDK against the simulator)', () => {
     await telnyx.listWatchedPortouts(deadline());
     expect(telnyx.requestCount()).toBe(2);
   });
+
+  describe('the fraud-gap query', () => {
+    it('asks for rejected requests created since the look-back start, and checks the status itself', async () => {
+      sim.upsert(
+        telnyxPortout({ id: 'old', status: 'rejected', inserted_at: '2026-11-01T00:00:00.000Z' }),
+        telnyxPortout({ id: 'new', status: 'rejected', inserted_at: '2026-11-27T09:00:00.000Z' }),
+        telnyxPortout({ id: 'pend', status: 'pending', inserted_at: '2026-11-27T09:00:00.000Z' }),
+      );
+      const rejected = await source().listRejectedSince('2026-11-24T12:00:00.000Z', deadline());
+      expect(rejected).toMatchObject({ complete: true, failures: [], invalid: [] });
+      expect(rejected.portouts.map((p) => p.id)).toEqual(['new']);
+      const query = sim.requests[0]!.query;
+      expect(query.get('filter[status]')).toBe('rejected');
+      expect(query.get('filter[inserted_at][gte]')).toBe('2026-11-24T12:00:00.000Z');
+    });
+
+    it('reports a failed page as incomplete', async () => {
+      sim.injectFault({ match: { route: 'list' }, status: 500, times: Infinity });
+      const rejected = await source().listRejectedSince('2026-11-24T12:00:00.000Z', deadline());
+      expect(rejected.complete).toBe(false);
+      expect(rejected.failures[0]).toMatchObject({ kind: 'server-error' });
+    });
+  });
+
+  describe('the comment feed', () => {
+    it('reads new-comment events since the look-back start, marking Telnyx staff comments', async () => {
+      sim.upsert(telnyxPortout({ id: 'a' }));
+      sim.addComment('a', { body: 'Rejection reason not valid', userId: null, createdAt: '2026-11-27T10:00:00.000Z' });
+      sim.addComment('a', { body: 'We will port on the FOC date', userId: 'c3a2e7a4-0000-4000-8000-000000000001', createdAt: '2026-11-27T10:05:00.000Z' });
+      sim.setStatus('a', 'rejected-pending');
+      const feed = await source().listCommentsSince('2026-11-24T12:00:00.000Z', deadline());
+      expect(feed).toMatchObject({ complete: true, invalid: 0, failures: [] });
+      expect(feed.comments.map(({ portoutId, body, byTelnyxStaff, createdAt }) => ({ portoutId, body, byTelnyxStaff, createdAt }))).toEqual([
+        { portoutId: 'a', body: 'Rejection reason not valid', byTelnyxStaff: true, createdAt: '2026-11-27T10:00:00.000Z' },
+        { portoutId: 'a', body: 'We will port on the FOC date', byTelnyxStaff: false, createdAt: '2026-11-27T10:05:00.000Z' },
+      ]);
+      const query = sim.requests[0]!.query;
+      expect(sim.requests[0]!.path).toBe('/v2/portouts/events');
+      expect(query.get('filter[event_type]')).toBe('portout.new_comment');
+      expect(query.get('filter[created_at][gte]')).toBe('2026-11-24T12:00:00.000Z');
+    });
+
+    it('counts feed entries it cannot read instead of guessing', async () => {
+      sim.injectFault({
+        match: { route: 'events' },
+        body: JSON.stringify({ data: [{ id: 'e1', event_type: 'portout.new_comment', portout_id: 'a', created_at: 'soon', payload: {} }], meta: { page_number: 1, total_pages: 1 } }),
+      });
+      const feed = await source().listCommentsSince('2026-11-24T12:00:00.000Z', deadline());
+      expect(feed).toMatchObject({ comments: [], invalid: 1, complete: true });
+    });
+  });
 });

@@ -1,121 +1,216 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alertIdFor, diffPortouts, resolveMissing, stateChangeFor, trackedFrom } from '../../../../functions/poller/core/diff.ts';
+import {
+  alertIdFor,
+  crossedThresholds,
+  diffPortouts,
+  findPossibleFraud,
+  resolveMissing,
+  stateChangeFor,
+  type DiffOptions,
+} from '../../../../functions/poller/core/diff.ts';
+import type { PortoutEvent } from '../../../../functions/poller/core/events.ts';
 import { PORTOUT_STATUSES, WATCHED_STATUSES, type PortoutStatus } from '../../../../functions/poller/core/portout.ts';
 import type { TrackedPortout } from '../../../../functions/poller/core/ports.ts';
-import { portout } from '../../../support/factories.ts';
+import { portout, portoutComment, trackedOf, trackedPortout } from '../../../support/factories.ts';
 
+const NOW = new Date('2026-11-27T12:00:00.000Z');
+const OPTIONS: DiffOptions = { now: NOW, reminderHours: [24], comments: null };
 const complete = { complete: true, unreadableIds: new Set<string>() };
 const incomplete = { complete: false, unreadableIds: new Set<string>() };
-
-function tracked(id: string, status: PortoutStatus, version = 1): TrackedPortout {
-  return trackedFrom(portout({ id, status }), version);
-}
+const inHours = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000).toISOString();
 
 function trackedMap(...records: TrackedPortout[]) {
   return new Map(records.map((r) => [r.id, r]));
 }
 
+function summary(events: PortoutEvent[]) {
+  return events.map((e) => `${e.type}:${e.type === 'vanished' ? e.tracked.id : e.portout.id}`);
+}
+
 describe('diffPortouts', () => {
   it.each([
-    {
-      name: 'an id never seen is new',
-      listed: [portout({ id: 'a' })],
-      known: [],
-      expected: [{ type: 'new', id: 'a' }],
-    },
+    { name: 'an id never seen is new', listed: [portout({ id: 'a' })], known: [], expected: ['new:a'] },
     {
       name: 'pending to rejected-pending is a status change',
       listed: [portout({ id: 'a', status: 'rejected-pending' })],
-      known: [tracked('a', 'pending')],
-      expected: [{ type: 'status-changed', id: 'a', from: 'pending' }],
+      known: [trackedPortout({ id: 'a', status: 'pending' })],
+      expected: ['status-changed:a'],
     },
     {
       name: 'rejected-pending back to pending is a status change',
       listed: [portout({ id: 'a', status: 'pending' })],
-      known: [tracked('a', 'rejected-pending')],
-      expected: [{ type: 'status-changed', id: 'a', from: 'rejected-pending' }],
+      known: [trackedPortout({ id: 'a', status: 'rejected-pending' })],
+      expected: ['status-changed:a'],
     },
     {
-      name: 'an unchanged port-out yields nothing',
-      listed: [portout({ id: 'a' })],
-      known: [tracked('a', 'pending')],
+      name: 'a new FOC date on an unchanged status is a FOC change',
+      listed: [portout({ id: 'a', focDate: inHours(100) })],
+      known: [trackedPortout({ id: 'a', focDate: inHours(200) })],
+      expected: ['foc-date-changed:a'],
+    },
+    {
+      name: 'a FOC date set for the first time is a FOC change',
+      listed: [portout({ id: 'a', focDate: inHours(100) })],
+      known: [trackedPortout({ id: 'a', focDate: null })],
+      expected: ['foc-date-changed:a'],
+    },
+    {
+      name: 'a status change and a FOC change in one run are one status event',
+      listed: [portout({ id: 'a', status: 'rejected-pending', focDate: inHours(100) })],
+      known: [trackedPortout({ id: 'a', focDate: inHours(200) })],
+      expected: ['status-changed:a'],
+    },
+    {
+      name: 'an unchanged port-out far from its FOC date yields nothing',
+      listed: [portout({ id: 'a', focDate: inHours(100) })],
+      known: [trackedPortout({ id: 'a', focDate: inHours(100) })],
       expected: [],
     },
   ])('$name', ({ listed, known, expected }) => {
-    const { events } = diffPortouts(listed, trackedMap(...known), complete);
-    expect(
-      events.map((e) =>
-        e.type === 'status-changed'
-          ? { type: e.type, id: e.portout.id, from: e.previousStatus }
-          : { type: e.type, id: e.type === 'vanished' ? e.tracked.id : e.portout.id },
-      ),
-    ).toEqual(expected);
+    expect(summary(diffPortouts(listed, trackedMap(...known), complete, OPTIONS).events)).toEqual(expected);
   });
 
   it('reports a tracked id missing from a complete listing for lookup', () => {
-    const { missing, events } = diffPortouts([portout({ id: 'a' })], trackedMap(tracked('a', 'pending'), tracked('b', 'pending')), complete);
+    const { missing, events } = diffPortouts(
+      [portout({ id: 'a' })],
+      trackedMap(trackedOf(portout({ id: 'a' })), trackedPortout({ id: 'b' })),
+      complete,
+      OPTIONS,
+    );
     expect(missing.map((m) => m.id)).toEqual(['b']);
     expect(events).toEqual([]);
   });
 
   it('a failed page never turns tracked requests into missing ones', () => {
-    const { missing } = diffPortouts([], trackedMap(tracked('a', 'pending'), tracked('b', 'pending')), incomplete);
+    const { missing } = diffPortouts([], trackedMap(trackedPortout({ id: 'a' }), trackedPortout({ id: 'b' })), incomplete, OPTIONS);
     expect(missing).toEqual([]);
   });
 
   it('a listed item that failed validation is present, not missing', () => {
-    const { missing } = diffPortouts([], trackedMap(tracked('a', 'pending')), { complete: true, unreadableIds: new Set(['a']) });
+    const { missing } = diffPortouts([], trackedMap(trackedPortout({ id: 'a' })), { complete: true, unreadableIds: new Set(['a']) }, OPTIONS);
     expect(missing).toEqual([]);
+  });
+
+  describe('FOC reminders', () => {
+    const listedAt = (hours: number) => [portout({ id: 'a', focDate: inHours(hours) })];
+
+    it('reminds a request whose FOC date is inside the threshold, once', () => {
+      const known = trackedPortout({ id: 'a', focDate: inHours(20) });
+      const [event] = diffPortouts(listedAt(20), trackedMap(known), complete, OPTIONS).events;
+      expect(event).toMatchObject({ type: 'foc-approaching', reminderHours: 24 });
+      const after = stateChangeFor(event!, OPTIONS);
+      expect(after).toMatchObject({ kind: 'upsert-open', record: { remindedHours: [24], version: 2 } });
+      const again = diffPortouts(listedAt(20), trackedMap(after.kind === 'upsert-open' ? after.record : known), complete, OPTIONS);
+      expect(again.events).toEqual([]);
+    });
+
+    it('sends the tightest threshold crossed and records every crossed one', () => {
+      const options = { ...OPTIONS, reminderHours: [24, 4] };
+      const known = trackedPortout({ id: 'a', focDate: inHours(3) });
+      const [event] = diffPortouts(listedAt(3), trackedMap(known), complete, options).events;
+      expect(event).toMatchObject({ type: 'foc-approaching', reminderHours: 4 });
+      expect(stateChangeFor(event!, options)).toMatchObject({ record: { remindedHours: [24, 4] } });
+    });
+
+    it('needs no reminder for thresholds the first alert already covered', () => {
+      const [event] = diffPortouts(listedAt(10), new Map(), complete, OPTIONS).events;
+      expect(stateChangeFor(event!, OPTIONS)).toMatchObject({ record: { remindedHours: [24] } });
+    });
+
+    it('a moved FOC date resets the reminders to the new date', () => {
+      const known = trackedPortout({ id: 'a', focDate: inHours(10), remindedHours: [24] });
+      const [event] = diffPortouts(listedAt(100), trackedMap(known), complete, OPTIONS).events;
+      expect(event?.type).toBe('foc-date-changed');
+      expect(stateChangeFor(event!, OPTIONS)).toMatchObject({ record: { remindedHours: [], focDate: inHours(100) } });
+    });
+
+    it.each([
+      { focDate: null, expected: [] },
+      { focDate: 'not a date', expected: [] },
+      { focDate: inHours(25), expected: [] },
+      { focDate: inHours(24), expected: [24] },
+      { focDate: inHours(-2), expected: [24, 4] },
+    ])('crossedThresholds($focDate) = $expected', ({ focDate, expected }) => {
+      expect(crossedThresholds(focDate, NOW, [24, 4])).toEqual(expected);
+    });
+  });
+
+  describe('comments', () => {
+    const comment = portoutComment({ portoutId: 'a', createdAt: '2026-11-27T11:00:00.000Z' });
+    const withComments = { ...OPTIONS, comments: new Map([['a', [comment]]]) };
+
+    it('alerts a comment newer than the last one alerted, and records it', () => {
+      const known = trackedPortout({ id: 'a', focDate: inHours(100), lastCommentAt: '2026-11-27T10:00:00.000Z' });
+      const [event] = diffPortouts([portout({ id: 'a', focDate: inHours(100) })], trackedMap(known), complete, withComments).events;
+      expect(event).toMatchObject({ type: 'new-comment', comments: [comment] });
+      expect(stateChangeFor(event!, withComments)).toMatchObject({ record: { lastCommentAt: comment.createdAt } });
+    });
+
+    it('does not alert a comment already alerted', () => {
+      const known = trackedPortout({ id: 'a', focDate: inHours(100), lastCommentAt: comment.createdAt });
+      expect(diffPortouts([portout({ id: 'a', focDate: inHours(100) })], trackedMap(known), complete, withComments).events).toEqual([]);
+    });
+
+    it('carries the comment inside a status change that came with it', () => {
+      const known = trackedPortout({ id: 'a', status: 'rejected-pending', focDate: inHours(100) });
+      const [event] = diffPortouts([portout({ id: 'a', focDate: inHours(100) })], trackedMap(known), complete, withComments).events;
+      expect(event).toMatchObject({ type: 'status-changed', previousStatus: 'rejected-pending', comments: [comment] });
+    });
   });
 });
 
 describe('resolveMissing', () => {
-  const record = tracked('a', 'pending', 3);
+  const record = trackedPortout({ id: 'a', status: 'pending', version: 3 });
 
-  it('a port-out still pending only moved between pages: nothing happened', () => {
-    expect(resolveMissing(record, { kind: 'found', portout: portout({ id: 'a', status: 'pending' }) })).toBeNull();
+  it('a port-out still pending and unchanged only moved between pages: nothing happened', () => {
+    expect(resolveMissing(record, { kind: 'found', portout: portout({ id: 'a', status: 'pending' }) }, OPTIONS)).toBeNull();
   });
 
-  it.each(['authorized', 'ported', 'rejected', 'canceled', 'rejected-pending'] as const)(
-    'a port-out now %s is a status change',
-    (status) => {
-      const event = resolveMissing(record, { kind: 'found', portout: portout({ id: 'a', status }) });
-      expect(event).toMatchObject({ type: 'status-changed', previousStatus: 'pending', portout: { status } });
-    },
-  );
+  it.each(['authorized', 'ported', 'rejected', 'canceled', 'rejected-pending'] as const)('a port-out now %s is a status change', (status) => {
+    const event = resolveMissing(record, { kind: 'found', portout: portout({ id: 'a', status }) }, OPTIONS);
+    expect(event).toMatchObject({ type: 'status-changed', previousStatus: 'pending', portout: { status } });
+  });
 
   it('a 404 is a "no longer visible" event', () => {
-    expect(resolveMissing(record, { kind: 'not-found' })).toEqual({ type: 'vanished', tracked: record });
+    expect(resolveMissing(record, { kind: 'not-found' }, OPTIONS)).toEqual({ type: 'vanished', tracked: record });
   });
 
   it('a failed or unreadable lookup concludes nothing', () => {
-    expect(resolveMissing(record, { kind: 'failed', failure: { kind: 'server-error', detail: 'HTTP 500' } })).toBeNull();
-    expect(resolveMissing(record, { kind: 'invalid', problem: 'status: unknown status' })).toBeNull();
+    expect(resolveMissing(record, { kind: 'failed', failure: { kind: 'server-error', detail: 'HTTP 500' } }, OPTIONS)).toBeNull();
+    expect(resolveMissing(record, { kind: 'invalid', problem: 'status: unknown status' }, OPTIONS)).toBeNull();
+  });
+});
+
+describe('findPossibleFraud', () => {
+  it('flags rejected requests that were never open and are not yet remembered', () => {
+    const rejected = ['x', 'open', 'closed'].map((id) => portout({ id, status: 'rejected' }));
+    const events = findPossibleFraud(rejected, trackedMap(trackedPortout({ id: 'open' })), new Set(['closed']));
+    expect(summary(events)).toEqual(['possible-fraud:x']);
+    expect(stateChangeFor(events[0]!, OPTIONS)).toMatchObject({ kind: 'remember-closed', record: { id: 'x', status: 'rejected', version: 1 } });
   });
 });
 
 describe('stateChangeFor', () => {
   it('records a new port-out as open, version 1, only if absent', () => {
-    const change = stateChangeFor({ type: 'new', portout: portout({ id: 'a' }) });
+    const change = stateChangeFor({ type: 'new', portout: portout({ id: 'a' }), comments: [] }, OPTIONS);
     expect(change).toMatchObject({ kind: 'upsert-open', expectedVersion: null, record: { id: 'a', version: 1 } });
   });
 
   it('keeps a watched status change open, conditional on the version read', () => {
-    const change = stateChangeFor({
-      type: 'status-changed',
-      portout: portout({ id: 'a', status: 'rejected-pending' }),
-      previousStatus: 'pending',
-      tracked: tracked('a', 'pending', 4),
-    });
+    const change = stateChangeFor(
+      { type: 'status-changed', portout: portout({ id: 'a', status: 'rejected-pending' }), previousStatus: 'pending', tracked: trackedPortout({ id: 'a', version: 4 }), comments: [] },
+      OPTIONS,
+    );
     expect(change).toMatchObject({ kind: 'upsert-open', expectedVersion: 4, record: { status: 'rejected-pending', version: 5 } });
   });
 
   it('closes a record whose status left the watched set, and one that vanished', () => {
+    const tracked = trackedPortout({ id: 'a', version: 2 });
     expect(
-      stateChangeFor({ type: 'status-changed', portout: portout({ id: 'a', status: 'ported' }), previousStatus: 'pending', tracked: tracked('a', 'pending', 2) }),
+      stateChangeFor({ type: 'status-changed', portout: portout({ id: 'a', status: 'ported' }), previousStatus: 'pending', tracked, comments: [] }, OPTIONS),
     ).toMatchObject({ kind: 'close', expectedVersion: 2, record: { status: 'ported', version: 3 } });
-    expect(stateChangeFor({ type: 'vanished', tracked: tracked('a', 'pending', 2) })).toMatchObject({
+    expect(stateChangeFor({ type: 'vanished', tracked }, OPTIONS)).toMatchObject({
       kind: 'close',
       expectedVersion: 2,
       record: { status: 'pending', version: 3 },
@@ -123,27 +218,35 @@ describe('stateChangeFor', () => {
   });
 
   it('gives a re-sent alert the same id, and a later change a different one', () => {
-    const first = { type: 'new', portout: portout({ id: 'a' }) } as const;
+    const first: PortoutEvent = { type: 'new', portout: portout({ id: 'a' }), comments: [] };
     expect(alertIdFor(first)).toBe(alertIdFor({ ...first }));
-    const later = { type: 'status-changed', portout: portout({ id: 'a', status: 'rejected-pending' }), previousStatus: 'pending', tracked: tracked('a', 'pending', 1) } as const;
+    const later: PortoutEvent = {
+      type: 'status-changed',
+      portout: portout({ id: 'a', status: 'rejected-pending' }),
+      previousStatus: 'pending',
+      tracked: trackedPortout({ id: 'a' }),
+      comments: [],
+    };
     expect(alertIdFor(later)).not.toBe(alertIdFor(first));
   });
 });
 
 /** Applies the events of one diff as the poller would after SNS accepted them all. */
 function step(state: Map<string, TrackedPortout>, statuses: ReadonlyMap<string, PortoutStatus>) {
-  const listed = [...statuses].filter(([, s]) => (WATCHED_STATUSES as readonly string[]).includes(s)).map(([id, status]) => portout({ id, status }));
-  const diff = diffPortouts(listed, state, complete);
+  const listed = [...statuses]
+    .filter(([, s]) => (WATCHED_STATUSES as readonly string[]).includes(s))
+    .map(([id, status]) => portout({ id, status }));
+  const diff = diffPortouts(listed, state, complete, OPTIONS);
   const resolved = diff.missing.map((record) => {
     const status = statuses.get(record.id);
-    return resolveMissing(record, status ? { kind: 'found', portout: portout({ id: record.id, status }) } : { kind: 'not-found' });
+    return resolveMissing(record, status ? { kind: 'found', portout: portout({ id: record.id, status }) } : { kind: 'not-found' }, OPTIONS);
   });
   const events = [...diff.events, ...resolved.filter((e) => e !== null)];
   const next = new Map(state);
   for (const event of events) {
-    const change = stateChangeFor(event);
+    const change = stateChangeFor(event, OPTIONS);
     if (change.kind === 'upsert-open') next.set(change.record.id, change.record);
-    else next.delete(change.record.id);
+    else if (change.kind === 'close') next.delete(change.record.id);
   }
   return { events, next };
 }
@@ -157,8 +260,8 @@ describe('diffPortouts properties', () => {
     fc.assert(
       fc.property(sequence, (snapshots) => {
         let state = new Map<string, TrackedPortout>();
-        const alerted = new Map<string, PortoutStatus[]>();
-        const expected = new Map<string, PortoutStatus[]>();
+        const alerted = new Map<string, string[]>();
+        const expected = new Map<string, string[]>();
         let previous = new Map<string, PortoutStatus>();
         for (const snap of snapshots) {
           const statuses = new Map(Object.entries(snap) as Array<[string, PortoutStatus]>);
@@ -171,12 +274,12 @@ describe('diffPortouts properties', () => {
             }
           }
           for (const id of state.keys()) {
-            if (!statuses.has(id)) expected.set(id, [...(expected.get(id) ?? []), 'gone' as PortoutStatus]);
+            if (!statuses.has(id)) expected.set(id, [...(expected.get(id) ?? []), 'gone']);
           }
           const { events, next } = step(state, statuses);
           for (const event of events) {
             const id = event.type === 'vanished' ? event.tracked.id : event.portout.id;
-            const status = event.type === 'vanished' ? ('gone' as PortoutStatus) : event.portout.status;
+            const status = event.type === 'vanished' ? 'gone' : event.portout.status;
             alerted.set(id, [...(alerted.get(id) ?? []), status]);
           }
           state = next;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { trackedFrom } from '../../../../functions/poller/core/diff.ts';
 import { PUBLISH_RESERVE_MS, runPoll, type PollDeps } from '../../../../functions/poller/core/run-poll.ts';
-import { portout } from '../../../support/factories.ts';
+import { DEFAULT_ALERT_POLICY } from '../../../../functions/poller/core/policy.ts';
+import { portout, portoutComment, trackedOf } from '../../../support/factories.ts';
 import { InMemoryStateStore, listing, RecordingNotifier, ScriptedSource } from '../../../support/fakes.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -30,12 +30,14 @@ describe('runPoll', () => {
   });
 
   it('a run with no change publishes nothing and writes nothing, not even the lease', async () => {
-    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    store.open.set('a', trackedOf(portout({ id: 'a' })));
     source.current = listing([portout({ id: 'a' })]);
     const report = await runPoll(deps, ctx);
     expect(report.outcome).toBe('ok');
     expect(notifier.calls).toBe(0);
     expect(store.writes).toBe(0);
+    // The listing, the rejected query and the comment feed: one request each.
+    expect(report.telnyxRequests).toBe(3);
   });
 
   it('an alert SNS refused leaves the state as it was, so the next run alerts again', async () => {
@@ -54,7 +56,7 @@ describe('runPoll', () => {
   });
 
   it('a failed page never turns tracked requests into "left" events', async () => {
-    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    store.open.set('a', trackedOf(portout({ id: 'a' })));
     source.current = listing([], { complete: false, failures: [{ kind: 'server-error', detail: 'HTTP 503', pageNumber: 2 }] });
     const report = await runPoll(deps, ctx);
     expect(source.lookups).toEqual([]);
@@ -70,7 +72,7 @@ describe('runPoll', () => {
   });
 
   it('looks up a port-out missing from a complete listing and closes it once its new status is alerted', async () => {
-    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    store.open.set('a', trackedOf(portout({ id: 'a' })));
     source.current = listing([]);
     source.retrievals.set('a', { kind: 'found', portout: portout({ id: 'a', status: 'authorized' }) });
     await runPoll(deps, ctx);
@@ -81,7 +83,7 @@ describe('runPoll', () => {
   });
 
   it('says nothing about a missing port-out that is still pending (it moved between pages)', async () => {
-    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    store.open.set('a', trackedOf(portout({ id: 'a' })));
     source.current = listing([]);
     source.retrievals.set('a', { kind: 'found', portout: portout({ id: 'a', status: 'pending' }) });
     await runPoll(deps, ctx);
@@ -90,7 +92,7 @@ describe('runPoll', () => {
   });
 
   it('caps lookups per run and leaves the rest for the next run', async () => {
-    for (const id of ['a', 'b', 'c']) store.open.set(id, trackedFrom(portout({ id }), 1));
+    for (const id of ['a', 'b', 'c']) store.open.set(id, trackedOf(portout({ id })));
     source.current = listing([]);
     const report = await runPoll({ ...deps, maxMissingLookups: 2 }, ctx);
     expect(source.lookups).toHaveLength(2);
@@ -100,7 +102,7 @@ describe('runPoll', () => {
   });
 
   it('flags a listing that lost most tracked port-outs as an anomaly', async () => {
-    for (const id of ['a', 'b', 'c', 'd', 'e']) store.open.set(id, trackedFrom(portout({ id }), 1));
+    for (const id of ['a', 'b', 'c', 'd', 'e']) store.open.set(id, trackedOf(portout({ id })));
     source.current = listing([]);
     for (const id of ['a', 'b', 'c', 'd', 'e']) source.retrievals.set(id, { kind: 'found', portout: portout({ id }) });
     const report = await runPoll(deps, ctx);
@@ -129,7 +131,7 @@ describe('runPoll', () => {
     const original = store.acquireLease.bind(store);
     store.acquireLease = async (...args) => {
       // The other run finished just before we took the lease.
-      store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+      store.open.set('a', trackedOf(portout({ id: 'a' })));
       return original(...args);
     };
     const report = await runPoll(deps, ctx);
@@ -159,12 +161,162 @@ describe('runPoll', () => {
   });
 
   it('leaves a listed but unreadable port-out untouched and processes the others', async () => {
-    store.open.set('a', trackedFrom(portout({ id: 'a' }), 1));
+    store.open.set('a', trackedOf(portout({ id: 'a' })));
     source.current = listing([portout({ id: 'b' })], { invalid: [{ id: 'a', problem: 'status: unknown status' }] });
     const report = await runPoll(deps, ctx);
     expect(store.open.get('a')).toMatchObject({ version: 1, status: 'pending' });
     expect(source.lookups).toEqual([]);
     expect(notifier.sent.map((a) => a.portoutId)).toEqual(['b']);
     expect(report.invalid).toEqual([{ id: 'a', problem: 'status: unknown status' }]);
+  });
+
+  describe('first run', () => {
+    beforeEach(() => {
+      store.initialized = false;
+    });
+
+    it('sends one summary to people and one JSON document per request to machines, then records all', async () => {
+      source.current = listing([portout({ id: 'a' }), portout({ id: 'b' })]);
+      const report = await runPoll(deps, ctx);
+      expect(report.outcome).toBe('ok');
+      expect(notifier.sent.map((a) => [a.alertId, a.rendered.attributes.audience])).toEqual([
+        ['watch-started', ['people']],
+        ['a.new.pending.v1', ['machines']],
+        ['b.new.pending.v1', ['machines']],
+      ]);
+      expect(notifier.sent[0]?.covers).toEqual(['a.new.pending.v1', 'b.new.pending.v1']);
+      expect([...store.open.keys()]).toEqual(['a', 'b']);
+      expect(store.initialized).toBe(true);
+    });
+
+    it('confirms it is watching even when there is nothing to watch', async () => {
+      const report = await runPoll(deps, ctx);
+      expect(report.outcome).toBe('ok');
+      expect(notifier.sent.map((a) => a.alertId)).toEqual(['watch-started']);
+      expect(store.initialized).toBe(true);
+      // The second run is an ordinary quiet one.
+      await runPoll(deps, ctx);
+      expect(notifier.calls).toBe(1);
+    });
+
+    it('alerts each request on its own when the summary is turned off', async () => {
+      source.current = listing([portout({ id: 'a' })]);
+      await runPoll({ ...deps, policy: { ...DEFAULT_ALERT_POLICY, firstRunSummary: false } }, ctx);
+      expect(notifier.sent.map((a) => [a.alertId, a.rendered.attributes.audience])).toEqual([['a.new.pending.v1', ['people', 'machines']]]);
+      expect(store.initialized).toBe(true);
+    });
+
+    it('records nothing from an incomplete first listing', async () => {
+      source.current = listing([portout({ id: 'a' })], { complete: false, failures: [{ kind: 'timeout', detail: 'x', pageNumber: 2 }] });
+      const report = await runPoll(deps, ctx);
+      expect(report.outcome).toBe('partial');
+      expect(notifier.calls).toBe(0);
+      expect(store.initialized).toBe(false);
+    });
+
+    it('retries the whole first run when people did not get the summary', async () => {
+      source.current = listing([portout({ id: 'a' })]);
+      notifier.rejectAlertIds.add('watch-started');
+      await runPoll(deps, ctx);
+      expect(store.open.size).toBe(0);
+      expect(store.initialized).toBe(false);
+    });
+  });
+
+  describe('digest', () => {
+    const twelve = () => listing(Array.from({ length: 12 }, (_, i) => portout({ id: `n${i}` })));
+
+    it('past the threshold, people get one digest and machines one document per event', async () => {
+      source.current = twelve();
+      const report = await runPoll(deps, ctx);
+      const people = notifier.sent.filter((a) => (a.rendered.attributes.audience as string[]).includes('people'));
+      expect(people.map((a) => a.alertId)).toEqual([expect.stringMatching(/^digest\.[0-9a-f]{8}$/)]);
+      expect(people[0]?.covers).toHaveLength(12);
+      expect(report.messages).toBe(13);
+      expect(store.open.size).toBe(12);
+    });
+
+    it('at the threshold, each event still goes out on its own', async () => {
+      source.current = listing(Array.from({ length: 10 }, (_, i) => portout({ id: `n${i}` })));
+      await runPoll(deps, ctx);
+      expect(notifier.sent.filter((a) => a.alertId.startsWith('digest'))).toEqual([]);
+      expect(notifier.sent).toHaveLength(10);
+    });
+
+    it('records no event whose digest SNS refused, though its JSON went out; the re-sent digest keeps its id', async () => {
+      source.current = twelve();
+      const first = await runPoll({ ...deps }, ctx);
+      expect(first.outcome).toBe('ok');
+      const digestId = notifier.sent[0]!.alertId;
+      store.open.clear();
+      notifier.sent = [];
+      notifier.rejectAlertIds.add(digestId);
+      const refused = await runPoll(deps, ctx);
+      expect(refused.outcome).toBe('partial');
+      expect(store.open.size).toBe(0);
+      notifier.rejectAlertIds.clear();
+      await runPoll(deps, ctx);
+      expect(notifier.sent.filter((a) => a.alertId === digestId)).toHaveLength(1);
+      expect(store.open.size).toBe(12);
+    });
+  });
+
+  describe('the fraud gap', () => {
+    it('alerts a request born rejected once, and remembers it', async () => {
+      source.rejected = { portouts: [portout({ id: 'x', status: 'rejected' })], invalid: [], complete: true, failures: [] };
+      await runPoll(deps, ctx);
+      expect(notifier.sent.map((a) => a.alertId)).toEqual(['x.possible-fraud.rejected.v1']);
+      expect(store.closed.get('x')).toMatchObject({ status: 'rejected' });
+      await runPoll(deps, ctx);
+      expect(notifier.sent).toHaveLength(1);
+    });
+
+    it('says nothing of a rejection it already reported as a status change', async () => {
+      store.closed.set('y', trackedOf(portout({ id: 'y', status: 'rejected' })));
+      source.rejected = { portouts: [portout({ id: 'y', status: 'rejected' })], invalid: [], complete: true, failures: [] };
+      await runPoll(deps, ctx);
+      expect(notifier.calls).toBe(0);
+    });
+
+    it('looks back as far as configured, from the run time', async () => {
+      await runPoll({ ...deps, policy: { ...DEFAULT_ALERT_POLICY, lookbackHours: 48 } }, ctx);
+      expect(source.sinces).toEqual([
+        { query: 'rejected', since: '2026-11-25T12:00:00.000Z' },
+        { query: 'comments', since: '2026-11-25T12:00:00.000Z' },
+      ]);
+    });
+
+    it('does not ask for rejected requests or comments when those are turned off', async () => {
+      const report = await runPoll({ ...deps, policy: { ...DEFAULT_ALERT_POLICY, watchRejected: false, watchComments: false } }, ctx);
+      expect(source.sinces).toEqual([]);
+      expect(report.telnyxRequests).toBe(1);
+    });
+  });
+
+  describe('comments', () => {
+    it('alerts a new comment on a watched request', async () => {
+      store.open.set('a', trackedOf(portout({ id: 'a' })));
+      source.current = listing([portout({ id: 'a' })]);
+      source.addComment(portoutComment({ portoutId: 'a' }));
+      await runPoll(deps, ctx);
+      expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.new-comment.pending.v2']);
+      expect(store.open.get('a')?.lastCommentAt).toBe('2026-11-27T11:00:00.000Z');
+    });
+
+    it('ignores a comment feed that came back incomplete, so no comment is skipped for good', async () => {
+      store.open.set('a', trackedOf(portout({ id: 'a' })));
+      source.current = listing([portout({ id: 'a' })]);
+      source.comments = {
+        comments: [portoutComment({ portoutId: 'a' })],
+        invalid: 0,
+        complete: false,
+        failures: [{ kind: 'server-error', detail: 'HTTP 502', pageNumber: 2 }],
+      };
+      const report = await runPoll(deps, ctx);
+      expect(notifier.calls).toBe(0);
+      // The extra queries failing is reported, but the watched listing was whole: the run is healthy.
+      expect(report.outcome).toBe('ok');
+      expect(report.extraFailures).toHaveLength(1);
+    });
   });
 });
