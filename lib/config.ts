@@ -1,0 +1,504 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ALERT_ATTRIBUTES, type AlertAttributeName } from '../functions/poller/core/alert-types.ts';
+import { DEFAULTS, ENV, parsePollerConfig } from '../functions/poller/config.ts';
+
+/**
+ * One deployment's settings, declared once: `parseConfig` is the only way to get one, so every value here
+ * has been checked. JSON (cdk.json context or config/<stage>.json) uses the same shape, with `schedule`
+ * as a string and email subscriptions optionally as bare addresses.
+ */
+export interface PortoutWatchConfig {
+  /** Deploy only into this account; unset, the stack deploys wherever the CLI's credentials point. */
+  account?: string;
+  region?: string;
+  schedule: PollSchedule;
+  function: FunctionSettings;
+  /** Overrides for the poller's own settings; unset ones keep the poller's defaults. */
+  poller: PollerSettings;
+  telnyxApiKeySecret: TelnyxApiKeySecretSource;
+  table: { encryption: TableEncryption };
+  alerts: AlertSettings;
+  operations: { alarmEmail?: string };
+}
+
+export interface PollSchedule {
+  /** An EventBridge Scheduler rate expression, e.g. `rate(5 minutes)`. */
+  expression: string;
+  intervalMinutes: number;
+}
+
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface FunctionSettings {
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Unset by default: new accounts often have no concurrency to reserve. The lease item guards overlap. */
+  reservedConcurrency?: number;
+  logLevel: LogLevel;
+  logRetentionDays: RetentionDays;
+}
+
+/** The poller settings a deployment may override, keyed as in the poller's `ENV` and `DEFAULTS`. */
+export const POLLER_SETTINGS = [
+  'listConcurrency',
+  'telnyxTimeoutMs',
+  'secretCacheSeconds',
+  'closedRetentionDays',
+  'deadlineMarginMs',
+] as const satisfies readonly (keyof typeof ENV & keyof typeof DEFAULTS)[];
+export type PollerSetting = (typeof POLLER_SETTINGS)[number];
+export type PollerSettings = Partial<Record<PollerSetting, number>>;
+
+export type TelnyxApiKeySecretSource =
+  | { kind: 'create' }
+  | { kind: 'existing-name'; name: string }
+  | { kind: 'existing-arn'; arn: string };
+
+export const TABLE_ENCRYPTIONS = ['aws-managed', 'customer-managed'] as const;
+export type TableEncryption = (typeof TABLE_ENCRYPTIONS)[number];
+
+/** Per attribute: the values to deliver, or `{ anythingBut }` the values to hold back. */
+export type AttributeMatch = string[] | { anythingBut: string[] };
+export type AlertFilterPolicy = Partial<Record<AlertAttributeName, AttributeMatch>>;
+
+export interface EmailSubscriptionSettings {
+  address: string;
+  filterPolicy?: AlertFilterPolicy;
+}
+
+export interface SmsSubscriptionSettings {
+  phoneNumber: string;
+  filterPolicy?: AlertFilterPolicy;
+}
+
+export interface AlertSettings {
+  /** SNS puts this in front of every SMS, so it stays short; empty by default. */
+  displayName: string;
+  email: EmailSubscriptionSettings[];
+  sms: SmsSubscriptionSettings[];
+}
+
+/**
+ * The worst run lists 40 pages (10,000 port-outs) four at a time: 10 rounds of requests that each take the
+ * full 10 s timeout is 100 s; retries past that are cut off by the poller's own deadline, DEADLINE_MARGIN_MS
+ * before the timeout. 120 s covers that and stays well inside the default 5-minute interval.
+ */
+export const CONFIG_DEFAULTS = {
+  schedule: 'rate(5 minutes)',
+  memoryMb: 256,
+  timeoutSeconds: 120,
+  logLevel: 'INFO',
+  logRetentionDays: RetentionDays.THREE_MONTHS,
+  tableEncryption: 'aws-managed',
+  displayName: '',
+} as const satisfies {
+  schedule: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  logLevel: LogLevel;
+  logRetentionDays: RetentionDays;
+  tableEncryption: TableEncryption;
+  displayName: string;
+};
+
+/** Three missed intervals must fit the one day a CloudWatch alarm can look back over. */
+export const MAX_INTERVAL_MINUTES = 8 * 60;
+
+/**
+ * Email and SMS reach people, so their subscriptions always filter on `audience: people`: on a grouped run the
+ * poller sends people one digest and machine subscribers one message per event. Users can't set it.
+ */
+export const PEOPLE_AUDIENCE = {
+  name: ALERT_ATTRIBUTES.audience.name,
+  value: 'people',
+} as const satisfies { name: AlertAttributeName; value: (typeof ALERT_ATTRIBUTES.audience.values)[number] };
+
+/** SNS limits a filter policy to 150 combinations of values and 5 attributes. */
+const MAX_FILTER_COMBINATIONS = 150;
+const MAX_FILTER_ATTRIBUTES = 5;
+const DISPLAY_NAME = /^[A-Za-z0-9 _-]{0,10}$/;
+const EMAIL = /^[^\s@"<>(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+// Secrets Manager appends "-" and six random characters to every secret's ARN.
+const COMPLETE_SECRET_ARN = /-[A-Za-z0-9]{6}$/;
+const COUNTRY_CODE = /^[A-Z]{2}$/;
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
+);
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Json = Record<string, unknown>;
+
+/** Collects every problem, each prefixed with the setting's path, so one synth reports them all. */
+class Problems {
+  readonly messages: string[] = [];
+  add(path: string, message: string): void {
+    this.messages.push(`${path}: ${message}`);
+  }
+}
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const oneOf = (values: readonly (string | number)[]): string => values.join(', ');
+
+function objectAt(value: unknown, path: string, known: readonly string[], problems: Problems): Json | undefined {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    problems.add(path || '(top level)', `must be an object with any of: ${oneOf(known)}`);
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) problems.add(path ? `${path}.${key}` : key, `is not a setting: use one of ${oneOf(known)}`);
+  }
+  return value;
+}
+
+function integerAt(
+  value: unknown,
+  path: string,
+  { min, max, fallback }: { min: number; max: number; fallback: number },
+  problems: Problems,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    problems.add(path, `${show(value)} must be a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+  return value;
+}
+
+function stringAt(value: unknown, path: string, problems: Problems): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    problems.add(path, `${show(value)} must be a string`);
+    return undefined;
+  }
+  return value.trim();
+}
+
+export function parseSchedule(expression: string): PollSchedule | string {
+  const match = RATE.exec(expression);
+  if (!match) {
+    return `${show(expression)} is not a rate expression: write rate(5 minutes), rate(1 hour) and so on (cron is not supported: the heartbeat alarm needs a fixed interval)`;
+  }
+  const amount = Number(match[1]);
+  const unit = match[2] ?? '';
+  if (amount === 0) return `${show(expression)} must be at least rate(1 minute)`;
+  if ((amount === 1) !== !unit.endsWith('s')) {
+    return `${show(expression)} must use the singular unit for 1 and the plural otherwise, e.g. rate(1 hour), rate(2 hours)`;
+  }
+  const minutesPerUnit = unit.startsWith('minute') ? 1 : unit.startsWith('hour') ? 60 : 1_440;
+  return { expression, intervalMinutes: amount * minutesPerUnit };
+}
+
+function parseFilterPolicy(value: unknown, path: string, problems: Problems): AlertFilterPolicy | undefined {
+  const attributes = Object.values(ALERT_ATTRIBUTES).filter((attribute) => attribute.name !== PEOPLE_AUDIENCE.name);
+  const names = attributes.map((attribute) => attribute.name);
+  if (!isObject(value) || Object.keys(value).length === 0) {
+    problems.add(
+      path,
+      `must be an object mapping alert attributes (${oneOf(names)}) to values; leave filterPolicy out to receive every alert`,
+    );
+    return undefined;
+  }
+  const policy: AlertFilterPolicy = {};
+  let combinations = 1;
+  for (const [key, raw] of Object.entries(value)) {
+    const attribute = attributes.find((candidate) => candidate.name === key);
+    if (key === PEOPLE_AUDIENCE.name) {
+      problems.add(`${path}.${key}`, `is set by the stack (email and SMS always get the messages for ${PEOPLE_AUDIENCE.value}): remove it`);
+      continue;
+    }
+    if (!attribute) {
+      problems.add(`${path}.${key}`, `is not an alert attribute: use one of ${oneOf(names)}`);
+      continue;
+    }
+    const anythingBut = isObject(raw);
+    const list = anythingBut ? raw.anythingBut : raw;
+    const listPath = anythingBut ? `${path}.${key}.anythingBut` : `${path}.${key}`;
+    if (anythingBut && Object.keys(raw).some((k) => k !== 'anythingBut')) {
+      problems.add(`${path}.${key}`, 'must be a list of values, or { "anythingBut": [values] }');
+      continue;
+    }
+    if (!Array.isArray(list) || list.length === 0) {
+      problems.add(listPath, 'must be a non-empty list of values, or { "anythingBut": [values] }');
+      continue;
+    }
+    const allowed: readonly string[] | undefined = attribute.values;
+    const values: string[] = [];
+    list.forEach((item: unknown, index) => {
+      if (typeof item === 'string' && (allowed ? allowed.includes(item) : COUNTRY_CODE.test(item))) {
+        values.push(item);
+      } else if (allowed) {
+        problems.add(`${listPath}[${index}]`, `${show(item)} is not a valid ${key}: use one of ${oneOf(allowed)}`);
+      } else {
+        problems.add(`${listPath}[${index}]`, `${show(item)} is not an ISO 3166 alpha-2 country code such as US or CA`);
+      }
+    });
+    combinations *= values.length;
+    policy[attribute.name] = anythingBut ? { anythingBut: values } : values;
+  }
+  if (Object.keys(policy).length + 1 > MAX_FILTER_ATTRIBUTES) {
+    problems.add(path, `filters on ${Object.keys(policy).length} attributes; with ${PEOPLE_AUDIENCE.name}, which the stack adds, that is more than the ${MAX_FILTER_ATTRIBUTES} SNS accepts`);
+  }
+  if (combinations > MAX_FILTER_COMBINATIONS) {
+    problems.add(
+      path,
+      `allows ${combinations} combinations of values, more than the ${MAX_FILTER_COMBINATIONS} SNS accepts: list fewer values or use anythingBut`,
+    );
+  }
+  return policy;
+}
+
+function parseSubscriptions<T>(
+  value: unknown,
+  path: string,
+  endpointKey: string,
+  parseEndpoint: (endpoint: unknown, endpointPath: string) => string | undefined,
+  build: (endpoint: string, filterPolicy: AlertFilterPolicy | undefined) => T,
+  problems: Problems,
+): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.add(path, 'must be a list of subscriptions');
+    return [];
+  }
+  const seen = new Set<string>();
+  const subscriptions: T[] = [];
+  value.forEach((entry: unknown, index) => {
+    const entryPath = `${path}[${index}]`;
+    const fields = typeof entry === 'string' ? { [endpointKey]: entry } : objectAt(entry, entryPath, [endpointKey, 'filterPolicy'], problems);
+    if (!fields) return;
+    const endpointPath = typeof entry === 'string' ? entryPath : `${entryPath}.${endpointKey}`;
+    const endpoint = parseEndpoint(fields[endpointKey], endpointPath);
+    const filterPolicy =
+      fields.filterPolicy === undefined ? undefined : parseFilterPolicy(fields.filterPolicy, `${entryPath}.filterPolicy`, problems);
+    if (endpoint === undefined) return;
+    if (seen.has(endpoint.toLowerCase())) {
+      problems.add(endpointPath, `${show(endpoint)} is listed twice: subscribe each endpoint once`);
+      return;
+    }
+    seen.add(endpoint.toLowerCase());
+    subscriptions.push(build(endpoint, filterPolicy));
+  });
+  return subscriptions;
+}
+
+function emailAt(value: unknown, path: string, problems: Problems): string | undefined {
+  const address = stringAt(value, path, problems);
+  if (address === undefined) {
+    if (value === undefined) problems.add(path, 'is required: give an email address such as ops@example.com');
+    return undefined;
+  }
+  if (address.length > 254 || !EMAIL.test(address)) {
+    problems.add(path, `${show(address)} is not an email address: write it as name@example.com`);
+    return undefined;
+  }
+  return address;
+}
+
+function phoneAt(value: unknown, path: string, problems: Problems): string | undefined {
+  const phone = stringAt(value, path, problems);
+  if (phone === undefined) {
+    if (value === undefined) problems.add(path, 'is required: give an E.164 phone number such as +14155550100');
+    return undefined;
+  }
+  if (!E164.test(phone)) {
+    problems.add(
+      path,
+      `${show(phone)} is not an E.164 phone number: write + then the country code and number, no spaces or dashes, e.g. +14155550100`,
+    );
+    return undefined;
+  }
+  return phone;
+}
+
+function parseSecretSource(value: unknown, problems: Problems): TelnyxApiKeySecretSource {
+  const path = 'telnyxApiKeySecret';
+  const id = stringAt(value, path, problems);
+  if (!id) return { kind: 'create' };
+  if (id.startsWith('arn:')) {
+    if (!SECRET_ARN.test(id)) {
+      problems.add(path, `${show(id)} is not a Secrets Manager secret ARN: give the secret's name or its complete ARN`);
+    } else if (!COMPLETE_SECRET_ARN.test(id)) {
+      problems.add(
+        path,
+        `${show(id)} looks like a partial ARN: give the complete ARN (it ends with - and six characters) or just the secret's name`,
+      );
+    }
+    return { kind: 'existing-arn', arn: id };
+  }
+  if (!SECRET_NAME.test(id)) {
+    problems.add(path, `${show(id)} is not a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -)`);
+  }
+  return { kind: 'existing-name', name: id };
+}
+
+/** Runs the poller's own environment validation on each override, so the stack and the handler agree on the limits. */
+function parsePollerSettings(value: unknown, problems: Problems): PollerSettings {
+  const fields = objectAt(value, 'poller', POLLER_SETTINGS, problems);
+  const settings: PollerSettings = {};
+  if (!fields) return settings;
+  for (const setting of POLLER_SETTINGS) {
+    const raw = fields[setting];
+    if (raw === undefined) continue;
+    const path = `poller.${setting}`;
+    if (typeof raw !== 'number') {
+      problems.add(path, `${show(raw)} must be a number`);
+      continue;
+    }
+    try {
+      parsePollerConfig({
+        [ENV.tableName]: 'portout-watch-state',
+        [ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:portout-watch-alerts',
+        [ENV.apiKeySecretArn]: 'portout-watch/telnyx-api-key',
+        [ENV[setting]]: String(raw),
+      });
+      settings[setting] = raw;
+    } catch (error) {
+      problems.add(path, (error as Error).message.replace(/^invalid configuration: /, ''));
+    }
+  }
+  return settings;
+}
+
+function parseFunctionSettings(value: unknown, schedule: PollSchedule | undefined, poller: PollerSettings, problems: Problems): FunctionSettings {
+  const keys = ['memoryMb', 'timeoutSeconds', 'reservedConcurrency', 'logLevel', 'logRetentionDays'] as const;
+  const fields = objectAt(value, 'function', keys, problems) ?? {};
+  const memoryMb = integerAt(fields.memoryMb, 'function.memoryMb', { min: 128, max: 10_240, fallback: CONFIG_DEFAULTS.memoryMb }, problems);
+  const timeoutSeconds = integerAt(
+    fields.timeoutSeconds,
+    'function.timeoutSeconds',
+    { min: 10, max: 900, fallback: CONFIG_DEFAULTS.timeoutSeconds },
+    problems,
+  );
+  const reservedConcurrency =
+    fields.reservedConcurrency === undefined
+      ? undefined
+      : integerAt(fields.reservedConcurrency, 'function.reservedConcurrency', { min: 1, max: 1_000, fallback: 1 }, problems);
+  const logLevel = stringAt(fields.logLevel, 'function.logLevel', problems)?.toUpperCase() ?? CONFIG_DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.add('function.logLevel', `${show(fields.logLevel)} is not a log level: use one of ${oneOf(LOG_LEVELS)}`);
+  }
+  let logRetentionDays: RetentionDays = CONFIG_DEFAULTS.logRetentionDays;
+  if (fields.logRetentionDays !== undefined) {
+    if (LOG_RETENTION_DAYS.includes(fields.logRetentionDays as RetentionDays)) {
+      logRetentionDays = fields.logRetentionDays as RetentionDays;
+    } else {
+      problems.add(
+        'function.logRetentionDays',
+        `${show(fields.logRetentionDays)} is not a retention CloudWatch Logs offers: use one of ${oneOf(LOG_RETENTION_DAYS)}`,
+      );
+    }
+  }
+
+  if (schedule && timeoutSeconds >= schedule.intervalMinutes * 60) {
+    problems.add(
+      'function.timeoutSeconds',
+      `${timeoutSeconds} s must be shorter than the schedule's ${schedule.intervalMinutes}-minute interval: lower it or lengthen the schedule`,
+    );
+  }
+  const requestMs = poller.telnyxTimeoutMs ?? DEFAULTS.telnyxTimeoutMs;
+  const marginMs = poller.deadlineMarginMs ?? DEFAULTS.deadlineMarginMs;
+  if (timeoutSeconds * 1_000 <= requestMs + marginMs) {
+    problems.add(
+      'function.timeoutSeconds',
+      `${timeoutSeconds} s leaves no time for one Telnyx request (${requestMs} ms) plus the deadline margin (${marginMs} ms): raise it`,
+    );
+  }
+  return {
+    memoryMb,
+    timeoutSeconds,
+    ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+    logLevel: logLevel as LogLevel,
+    logRetentionDays,
+  };
+}
+
+const TOP_LEVEL = ['account', 'region', 'schedule', 'function', 'poller', 'telnyxApiKeySecret', 'table', 'alerts', 'operations'] as const;
+
+/**
+ * Validates one deployment's raw settings. Every problem is reported at once, each naming the setting
+ * (as a path such as `alerts.sms[0].phoneNumber`) and how to fix it; `source` says where they came from.
+ */
+export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
+  const problems = new Problems();
+  const fields = objectAt(raw ?? {}, '', TOP_LEVEL, problems) ?? {};
+
+  const account = stringAt(fields.account, 'account', problems);
+  if (account !== undefined && !ACCOUNT.test(account)) problems.add('account', `${show(account)} must be a 12-digit AWS account id`);
+  const region = stringAt(fields.region, 'region', problems);
+  if (region !== undefined && !REGION.test(region)) problems.add('region', `${show(region)} is not an AWS region such as us-east-1`);
+
+  const expression = stringAt(fields.schedule, 'schedule', problems) ?? CONFIG_DEFAULTS.schedule;
+  const parsedSchedule = parseSchedule(expression);
+  let schedule: PollSchedule | undefined;
+  if (typeof parsedSchedule === 'string') problems.add('schedule', parsedSchedule);
+  else if (parsedSchedule.intervalMinutes > MAX_INTERVAL_MINUTES) {
+    problems.add('schedule', `${show(expression)} is longer than ${MAX_INTERVAL_MINUTES / 60} hours: the heartbeat alarm looks back three intervals, at most one day`);
+  } else schedule = parsedSchedule;
+
+  const poller = parsePollerSettings(fields.poller, problems);
+  const fn = parseFunctionSettings(fields.function, schedule, poller, problems);
+  const telnyxApiKeySecret = parseSecretSource(fields.telnyxApiKeySecret, problems);
+
+  const table = objectAt(fields.table, 'table', ['encryption'], problems) ?? {};
+  const encryption = stringAt(table.encryption, 'table.encryption', problems) ?? CONFIG_DEFAULTS.tableEncryption;
+  if (!(TABLE_ENCRYPTIONS as readonly string[]).includes(encryption)) {
+    problems.add('table.encryption', `${show(encryption)} must be one of ${oneOf(TABLE_ENCRYPTIONS)}`);
+  } else if (encryption === 'customer-managed' && region === undefined) {
+    problems.add('table.encryption', '"customer-managed" needs the stack\'s region: set region (and account) in the same config');
+  }
+
+  const alerts = objectAt(fields.alerts, 'alerts', ['displayName', 'email', 'sms'], problems) ?? {};
+  const displayName = stringAt(alerts.displayName, 'alerts.displayName', problems) ?? CONFIG_DEFAULTS.displayName;
+  if (!DISPLAY_NAME.test(displayName)) {
+    problems.add(
+      'alerts.displayName',
+      `${show(displayName)} is too long or has other characters: SNS puts it in front of every SMS, so use at most 10 of A-Z a-z 0-9 space _ - (or leave it empty)`,
+    );
+  }
+  const email = parseSubscriptions(
+    alerts.email,
+    'alerts.email',
+    'address',
+    (value, path) => emailAt(value, path, problems),
+    (address, filterPolicy) => ({ address, ...(filterPolicy ? { filterPolicy } : {}) }),
+    problems,
+  );
+  const sms = parseSubscriptions(
+    alerts.sms,
+    'alerts.sms',
+    'phoneNumber',
+    (value, path) => phoneAt(value, path, problems),
+    (phoneNumber, filterPolicy) => ({ phoneNumber, ...(filterPolicy ? { filterPolicy } : {}) }),
+    problems,
+  );
+
+  const operations = objectAt(fields.operations, 'operations', ['alarmEmail'], problems) ?? {};
+  const alarmEmail = operations.alarmEmail === undefined ? undefined : emailAt(operations.alarmEmail, 'operations.alarmEmail', problems);
+
+  if (problems.messages.length > 0 || !schedule) {
+    throw new ConfigError(`invalid portout-watch configuration in ${source}:\n  - ${problems.messages.join('\n  - ')}`);
+  }
+  return {
+    ...(account ? { account } : {}),
+    ...(region ? { region } : {}),
+    schedule,
+    function: fn,
+    poller,
+    telnyxApiKeySecret,
+    table: { encryption: encryption as TableEncryption },
+    alerts: { displayName, email, sms },
+    operations: alarmEmail ? { alarmEmail } : {},
+  };
+}

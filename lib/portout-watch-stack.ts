@@ -1,0 +1,76 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
+import { AlertTopic } from './alert-topic.ts';
+import type { PortoutWatchConfig } from './config.ts';
+import { Operations } from './operations.ts';
+import { PollerFunction } from './poller-function.ts';
+import { StateTable } from './state-table.ts';
+import { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
+
+export interface PortoutWatchStackProps extends Omit<StackProps, 'env'> {
+  readonly config: PortoutWatchConfig;
+}
+
+/** One account's portout-watch: the poller on a schedule, its state, the alert topic, and what watches them. */
+export class PortoutWatchStack extends Stack {
+  readonly stateTable: StateTable;
+  readonly alertTopic: AlertTopic;
+  readonly apiKey: TelnyxApiKeySecret;
+  readonly poller: PollerFunction;
+  readonly operations: Operations;
+  readonly key: Key;
+
+  constructor(scope: Construct, id: string, { config, ...stackProps }: PortoutWatchStackProps) {
+    super(scope, id, {
+      description: 'portout-watch: alerts by email and SMS when a Telnyx port-out request appears or changes',
+      // Unset, the stack is environment-agnostic and deploys wherever the CLI's credentials point.
+      env: { account: config.account, region: config.region },
+      ...stackProps,
+    });
+    Tags.of(this).add('app', SERVICE_NAME);
+    const tableUsesKey = config.table.encryption === 'customer-managed';
+
+    this.key = new Key(this, 'Key', {
+      description: `${this.stackName}: encrypts the ops topic${tableUsesKey ? ' and the state table' : ''}`,
+      enableKeyRotation: true,
+      // A retained table stays readable only while its key exists.
+      removalPolicy: tableUsesKey ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(30),
+    });
+    this.stateTable = new StateTable(this, 'State', tableUsesKey ? { encryptionKey: this.key } : {});
+    this.alertTopic = new AlertTopic(this, 'Alerts', config.alerts);
+    this.apiKey = new TelnyxApiKeySecret(this, 'TelnyxApiKey', { source: config.telnyxApiKeySecret });
+    this.poller = new PollerFunction(this, 'Poller', {
+      table: this.stateTable.table,
+      alertTopic: this.alertTopic.topic,
+      apiKey: this.apiKey,
+      schedule: config.schedule,
+      scheduleName: `${this.stackName}-poll`,
+      settings: config.function,
+      poller: config.poller,
+    });
+    this.operations = new Operations(this, 'Operations', {
+      poller: this.poller,
+      deadLetterQueues: [this.poller.failedRuns, ...this.alertTopic.deadLetterQueues],
+      key: this.key,
+      alarmNamePrefix: this.stackName,
+      ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'TelnyxApiKeySecretId', {
+      description: 'The secret the poller reads the Telnyx API key from',
+      value: this.apiKey.secretId,
+    });
+    new CfnOutput(this, 'SetTelnyxApiKeyCommand', {
+      description: 'Run after `read -rs TELNYX_API_KEY` to put the key in the secret',
+      value: `aws secretsmanager put-secret-value --region ${this.region} --secret-id ${this.apiKey.secretId} --secret-string "$TELNYX_API_KEY"`,
+    });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topic.topicArn });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.operations.topic.topicArn });
+    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
+    new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+  }
+}

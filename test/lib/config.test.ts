@@ -1,0 +1,249 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { ALERT_ATTRIBUTES, EVENT_TYPES } from '../../functions/poller/core/alert-types.ts';
+import { PORTOUT_STATUSES } from '../../functions/poller/core/portout.ts';
+import { ConfigError, parseConfig, parseSchedule } from '../../lib/config.ts';
+import { resolveStages, type ContextReader } from '../../lib/stages.ts';
+import { FULL_CONFIG } from './synth.ts';
+
+/** The attributes a user may filter on: all but `audience`, which the stack sets. */
+const FILTER_KEYS = Object.values(ALERT_ATTRIBUTES)
+  .map((attribute) => attribute.name)
+  .filter((name) => name !== 'audience')
+  .join(', ');
+
+function problemsOf(raw: unknown): string {
+  try {
+    parseConfig(raw, 'config/test.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('parseConfig', () => {
+  it('gives every setting a default, so an empty config deploys with no subscriptions', () => {
+    expect(parseConfig(undefined, 'cdk.json')).toEqual({
+      schedule: { expression: 'rate(5 minutes)', intervalMinutes: 5 },
+      function: { memoryMb: 256, timeoutSeconds: 120, logLevel: 'INFO', logRetentionDays: RetentionDays.THREE_MONTHS },
+      poller: {},
+      telnyxApiKeySecret: { kind: 'create' },
+      table: { encryption: 'aws-managed' },
+      alerts: { displayName: '', email: [], sms: [] },
+      operations: {},
+    });
+  });
+
+  it('reads every setting, turning bare email addresses into subscriptions', () => {
+    const config = parseConfig(FULL_CONFIG, 'test');
+    expect(config).toMatchObject({
+      account: '123456789012',
+      region: 'us-east-1',
+      schedule: { expression: 'rate(10 minutes)', intervalMinutes: 10 },
+      function: { memoryMb: 512, timeoutSeconds: 90, reservedConcurrency: 1, logLevel: 'DEBUG', logRetentionDays: 30 },
+      poller: { listConcurrency: 2, telnyxTimeoutMs: 8000 },
+      telnyxApiKeySecret: { kind: 'existing-arn', arn: FULL_CONFIG.telnyxApiKeySecret },
+      table: { encryption: 'customer-managed' },
+      operations: { alarmEmail: 'oncall@example.com' },
+    });
+    expect(config.alerts.email).toEqual([
+      { address: 'noc@example.com' },
+      { address: 'fraud@example.com', filterPolicy: { eventType: ['possible-fraud', 'new'] } },
+    ]);
+    expect(config.alerts.sms).toEqual([
+      {
+        phoneNumber: '+14155550100',
+        filterPolicy: { eventType: { anythingBut: ['digest', 'new-comment'] }, countryCodes: ['US', 'CA'] },
+      },
+    ]);
+  });
+
+  it('takes an existing secret by name', () => {
+    expect(parseConfig({ telnyxApiKeySecret: 'prod/telnyx' }, 'test').telnyxApiKeySecret).toEqual({
+      kind: 'existing-name',
+      name: 'prod/telnyx',
+    });
+  });
+
+  it('accepts "none" as a previous status, which new port-outs carry', () => {
+    const config = parseConfig({ alerts: { email: [{ address: 'a@example.com', filterPolicy: { previousStatus: ['none'] } }] } }, 'test');
+    expect(config.alerts.email[0]?.filterPolicy).toEqual({ previousStatus: ['none'] });
+  });
+
+  // Each bad value fails with the setting's path and a fix.
+  it.each([
+    ['an unknown setting', { scheduel: 'rate(5 minutes)' }, 'scheduel: is not a setting: use one of account, region, schedule'],
+    ['an account id that is not 12 digits', { account: '1234' }, 'account: "1234" must be a 12-digit AWS account id'],
+    ['a region that is not one', { region: 'US East' }, 'region: "US East" is not an AWS region such as us-east-1'],
+    ['a cron schedule', { schedule: 'cron(0/5 * * * ? *)' }, 'schedule: "cron(0/5 * * * ? *)" is not a rate expression: write rate(5 minutes)'],
+    ['a plural unit for 1', { schedule: 'rate(1 minutes)' }, 'schedule: "rate(1 minutes)" must use the singular unit for 1'],
+    ['a zero rate', { schedule: 'rate(0 minutes)' }, 'schedule: "rate(0 minutes)" must be at least rate(1 minute)'],
+    ['an interval the heartbeat cannot look back over', { schedule: 'rate(12 hours)' }, 'schedule: "rate(12 hours)" is longer than 8 hours'],
+    ['too little memory', { function: { memoryMb: 100 } }, 'function.memoryMb: 100 must be a whole number from 128 to 10240'],
+    [
+      'a timeout as long as the interval',
+      { schedule: 'rate(2 minutes)', function: { timeoutSeconds: 120 } },
+      "function.timeoutSeconds: 120 s must be shorter than the schedule's 2-minute interval",
+    ],
+    [
+      'a timeout shorter than one Telnyx request',
+      { function: { timeoutSeconds: 12 } },
+      'function.timeoutSeconds: 12 s leaves no time for one Telnyx request (10000 ms) plus the deadline margin (5000 ms)',
+    ],
+    ['zero reserved concurrency', { function: { reservedConcurrency: 0 } }, 'function.reservedConcurrency: 0 must be a whole number from 1 to 1000'],
+    ['an unknown log level', { function: { logLevel: 'verbose' } }, 'function.logLevel: "verbose" is not a log level: use one of DEBUG, INFO, WARN, ERROR'],
+    ['a retention CloudWatch Logs lacks', { function: { logRetentionDays: 45 } }, 'function.logRetentionDays: 45 is not a retention CloudWatch Logs offers: use one of 1, 3, 5, 7'],
+    [
+      'a poller setting outside the poller’s own limits',
+      { poller: { listConcurrency: 64 } },
+      'poller.listConcurrency: LIST_CONCURRENCY must be a whole number from 1 to 16',
+    ],
+    ['a poller setting given as a string', { poller: { telnyxTimeoutMs: '8000' } }, 'poller.telnyxTimeoutMs: "8000" must be a number'],
+    ['the Telnyx base URL, which the stack does not expose', { poller: { telnyxBaseUrl: 'http://x' } }, 'poller.telnyxBaseUrl: is not a setting'],
+    [
+      'a partial secret ARN',
+      { telnyxApiKeySecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx' },
+      'telnyxApiKeySecret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx" looks like a partial ARN: give the complete ARN',
+    ],
+    ['a secret name with spaces', { telnyxApiKeySecret: 'my secret' }, 'telnyxApiKeySecret: "my secret" is not a Secrets Manager secret name'],
+    ['an unknown table encryption', { table: { encryption: 'none' } }, 'table.encryption: "none" must be one of aws-managed, customer-managed'],
+    [
+      'a customer-managed table key in a stack without a region',
+      { table: { encryption: 'customer-managed' } },
+      'table.encryption: "customer-managed" needs the stack\'s region: set region (and account)',
+    ],
+    ['a long display name', { alerts: { displayName: 'Port-out watch alerts' } }, 'alerts.displayName: "Port-out watch alerts" is too long or has other characters: SNS puts it in front of every SMS'],
+    ['an email address without a domain', { alerts: { email: ['bob@'] } }, 'alerts.email[0]: "bob@" is not an email address: write it as name@example.com'],
+    ['an email subscription without an address', { alerts: { email: [{ filterPolicy: { eventType: ['new'] } }] } }, 'alerts.email[0].address: is required'],
+    [
+      'the same address twice',
+      { alerts: { email: ['a@example.com', { address: 'A@example.com' }] } },
+      'alerts.email[1].address: "A@example.com" is listed twice',
+    ],
+    [
+      'a phone number with dashes',
+      { alerts: { sms: [{ phoneNumber: '415-555-0100' }] } },
+      'alerts.sms[0].phoneNumber: "415-555-0100" is not an E.164 phone number: write + then the country code and number',
+    ],
+    ['subscriptions that are not a list', { alerts: { sms: '+14155550100' } }, 'alerts.sms: must be a list of subscriptions'],
+    [
+      'a filter key that is not an alert attribute',
+      { alerts: { email: [{ address: 'a@example.com', filterPolicy: { eventTyp: ['new'] } }] } },
+      `alerts.email[0].filterPolicy.eventTyp: is not an alert attribute: use one of ${FILTER_KEYS}`,
+    ],
+    [
+      'a filter on the audience, which the stack sets',
+      { alerts: { sms: [{ phoneNumber: '+14155550100', filterPolicy: { audience: ['machines'] } }] } },
+      'alerts.sms[0].filterPolicy.audience: is set by the stack (email and SMS always get the messages for people): remove it',
+    ],
+    [
+      'an event type the poller never sends',
+      { alerts: { email: [{ address: 'a@example.com', filterPolicy: { eventType: ['new', 'created'] } }] } },
+      `alerts.email[0].filterPolicy.eventType[1]: "created" is not a valid eventType: use one of ${EVENT_TYPES.join(', ')}`,
+    ],
+    [
+      'a status outside the spec’s enum',
+      { alerts: { sms: [{ phoneNumber: '+14155550100', filterPolicy: { status: { anythingBut: ['approved'] } } }] } },
+      `alerts.sms[0].filterPolicy.status.anythingBut[0]: "approved" is not a valid status: use one of ${PORTOUT_STATUSES.join(', ')}`,
+    ],
+    [
+      'a country code that is not ISO alpha-2',
+      { alerts: { email: [{ address: 'a@example.com', filterPolicy: { countryCodes: ['usa'] } }] } },
+      'alerts.email[0].filterPolicy.countryCodes[0]: "usa" is not an ISO 3166 alpha-2 country code',
+    ],
+    [
+      'an empty filter policy',
+      { alerts: { email: [{ address: 'a@example.com', filterPolicy: {} }] } },
+      `alerts.email[0].filterPolicy: must be an object mapping alert attributes (${FILTER_KEYS}) to values; leave filterPolicy out to receive every alert`,
+    ],
+    [
+      'an empty value list',
+      { alerts: { email: [{ address: 'a@example.com', filterPolicy: { eventType: { anythingBut: [] } } }] } },
+      'alerts.email[0].filterPolicy.eventType.anythingBut: must be a non-empty list of values',
+    ],
+    [
+      'more value combinations than SNS accepts',
+      {
+        alerts: {
+          email: [
+            {
+              address: 'a@example.com',
+              filterPolicy: { eventType: [...EVENT_TYPES], status: [...PORTOUT_STATUSES], previousStatus: [...PORTOUT_STATUSES] },
+            },
+          ],
+        },
+      },
+      'alerts.email[0].filterPolicy: allows 324 combinations of values, more than the 150 SNS accepts',
+    ],
+    ['a bad alarm email', { operations: { alarmEmail: 'oncall' } }, 'operations.alarmEmail: "oncall" is not an email address'],
+  ])('rejects %s, naming the setting and the fix', (_name, raw, expected) => {
+    expect(problemsOf(raw)).toContain(expected);
+  });
+
+  it('reports every problem at once, and where the settings came from', () => {
+    const message = problemsOf({ account: 'x', schedule: 'hourly', alerts: { sms: [{ phoneNumber: '555' }] } });
+    expect(message).toMatch(/^invalid portout-watch configuration in config\/test\.json:\n/);
+    expect(message.split('\n  - ')).toHaveLength(4);
+  });
+});
+
+describe('parseSchedule', () => {
+  it.each([
+    ['rate(1 minute)', 1],
+    ['rate(15 minutes)', 15],
+    ['rate(1 hour)', 60],
+    ['rate(2 hours)', 120],
+    ['rate(1 day)', 1_440],
+  ])('reads %s as a %i-minute interval', (expression, intervalMinutes) => {
+    expect(parseSchedule(expression)).toEqual({ expression, intervalMinutes });
+  });
+});
+
+describe('resolveStages', () => {
+  const context = (values: Record<string, unknown>): ContextReader => ({ tryGetContext: (key) => values[key] });
+  const configDir = mkdtempSync(join(tmpdir(), 'portout-watch-config-'));
+  writeFileSync(join(configDir, 'us.json'), JSON.stringify({ region: 'us-east-1', alerts: { email: ['us@example.com'] } }));
+  writeFileSync(join(configDir, 'eu.json'), JSON.stringify({ region: 'eu-west-1', function: { memoryMb: 512 } }));
+  writeFileSync(join(configDir, 'broken.json'), '{ "region": ');
+  writeFileSync(join(configDir, 'bad.json'), JSON.stringify({ alerts: { sms: ['+1 415 555 0100'] } }));
+
+  it('without stages, builds one PortoutWatch stack from the cdk.json context', () => {
+    const [stage, ...rest] = resolveStages(context({ portoutWatch: { schedule: 'rate(10 minutes)' } }), configDir);
+    expect(rest).toEqual([]);
+    expect(stage?.stackId).toBe('PortoutWatch');
+    expect(stage?.config.schedule.intervalMinutes).toBe(10);
+  });
+
+  it('builds one stack per stage, merging each config file over the shared context', () => {
+    const stages = resolveStages(
+      context({ stages: 'us, eu', portoutWatch: { schedule: 'rate(10 minutes)', alerts: { email: ['all@example.com'] } } }),
+      configDir,
+    );
+    expect(stages.map((stage) => stage.stackId)).toEqual(['PortoutWatch-us', 'PortoutWatch-eu']);
+    const [us, eu] = stages;
+    expect(us?.config).toMatchObject({ region: 'us-east-1', schedule: { intervalMinutes: 10 } });
+    // Lists from the stage replace the shared list.
+    expect(us?.config.alerts.email).toEqual([{ address: 'us@example.com' }]);
+    expect(eu?.config).toMatchObject({ region: 'eu-west-1', function: { memoryMb: 512, timeoutSeconds: 120 } });
+    expect(eu?.config.alerts.email).toEqual([{ address: 'all@example.com' }]);
+  });
+
+  it('accepts stages as a list and the shared config as a JSON string, as -c passes them', () => {
+    const stages = resolveStages(context({ stages: ['eu'], portoutWatch: '{"schedule":"rate(15 minutes)"}' }), configDir);
+    expect(stages[0]?.config.schedule.intervalMinutes).toBe(15);
+  });
+
+  it.each([
+    [{ stages: 'asia' }, `stage asia: ${join(configDir, 'asia.json')} does not exist: create it`],
+    [{ stages: '1st' }, 'stage "1st" in context stages must start with a letter'],
+    [{ stages: 'broken' }, `stage broken: ${join(configDir, 'broken.json')} is not valid JSON`],
+    [{ stages: 'bad' }, `invalid portout-watch configuration in ${join(configDir, 'bad.json')}:\n  - alerts.sms[0]: "+1 415 555 0100" is not an E.164 phone number`],
+    [{ portoutWatch: '{schedule:' }, 'context portoutWatch is not valid JSON'],
+  ])('rejects %j with a message that says what to fix', (values, expected) => {
+    expect(() => resolveStages(context(values), configDir)).toThrow(expected);
+  });
+});

@@ -1,0 +1,61 @@
+import { Validations, type App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FULL_CONFIG, build } from './synth.ts';
+
+function findings(pack: NagPack, app: App): string[] {
+  return pack.validateScope(app).violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} @ ${resource.constructPath}`),
+  );
+}
+
+/** rule id -> reason, for every acknowledgement in the tree, with the construct path it sits on. */
+function acknowledgements(app: App): { path: string; id: string; reason: unknown }[] {
+  return app.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, unknown>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe.each([
+  ['no configuration', {}],
+  ['every setting', FULL_CONFIG],
+  ['an existing secret by name', { telnyxApiKeySecret: 'prod/telnyx-api-key', alerts: { sms: ['+14155550100'] } }],
+])('cdk-nag on the stack with %s', (_name, config) => {
+  let app: App;
+  beforeAll(() => {
+    // cdk-nag reads the construct tree; it needs no synthesized template.
+    ({ app } = build(config));
+  });
+
+  it('finds nothing in the AwsSolutions pack, errors or warnings', () => {
+    expect(findings(new AwsSolutionsChecks(), app)).toEqual([]);
+  });
+
+  it('finds nothing in the Serverless pack, errors or warnings', () => {
+    expect(findings(new ServerlessChecks(), app)).toEqual([]);
+  });
+
+  it('acknowledges only the expected rules, each with its reason in code', () => {
+    const acks = acknowledgements(app);
+    for (const ack of acks) expect(typeof ack.reason === 'string' && ack.reason.length > 40, `${ack.id} @ ${ack.path}`).toBe(true);
+    expect(new Set(acks.map((ack) => ack.id))).toEqual(
+      new Set([
+        'AwsSolutions-SQS3',
+        'Serverless-SQSRedrivePolicy',
+        'Serverless-LambdaDLQ',
+        'Serverless-LambdaTracing',
+        ...(config === FULL_CONFIG || 'telnyxApiKeySecret' in config ? [] : ['AwsSolutions-SMG4']),
+      ]),
+    );
+    // Acknowledgements sit on the resource they excuse, never on the stack.
+    for (const ack of acks) expect(ack.path.split('/').length).toBeGreaterThan(2);
+  });
+});

@@ -1,0 +1,626 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS, ENV } from '../../functions/poller/config.ts';
+import { EVENT_TYPES } from '../../functions/poller/core/alert-types.ts';
+import { STATE_TABLE } from '../../functions/poller/state-table.ts';
+import { METRIC, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/poller/telemetry.ts';
+import { TABLE_ACTIONS, TABLE_KEY_ACTIONS } from '../../lib/poller-function.ts';
+import type { PortoutWatchStack } from '../../lib/portout-watch-stack.ts';
+import { FULL_CONFIG, synthesize } from './synth.ts';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+function ids(stack: PortoutWatchStack) {
+  const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  return {
+    table: id(stack.stateTable.table),
+    alertTopic: id(stack.alertTopic.topic),
+    opsTopic: id(stack.operations.topic),
+    key: id(stack.key),
+    fn: id(stack.poller.function),
+    role: id(stack.poller.role),
+    logGroup: id(stack.poller.logGroup),
+    failedRuns: id(stack.poller.failedRuns.queue),
+    secret: stack.apiKey.createdSecret ? id(stack.apiKey.createdSecret) : undefined,
+  };
+}
+
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const ref = (logicalId: string) => ({ Ref: logicalId });
+
+/** Every statement of every identity policy in the template. */
+function identityStatements(template: Template): { Action: unknown; Resource: unknown; Effect: string }[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources);
+  return policies.flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown; Effect: string }[] }).Statement);
+}
+
+function expectNoWildcards(template: Template): void {
+  const statements = identityStatements(template);
+  expect(statements.length).toBeGreaterThan(0);
+  for (const statement of statements) {
+    expect(statement.Effect).toBe('Allow');
+    expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|:\*"/);
+    for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+  }
+}
+
+function policyOfRole(template: Template, roleId: string): unknown[] {
+  const [policy, ...others] = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }) as Resources,
+  );
+  expect(others).toEqual([]);
+  return (policy?.Properties?.PolicyDocument as { Statement: unknown[] }).Statement;
+}
+
+describe('the stack with no configuration', () => {
+  let stack: PortoutWatchStack;
+  let template: Template;
+  let id: ReturnType<typeof ids>;
+  beforeAll(() => {
+    ({ stack, template } = synthesize({}));
+    id = ids(stack);
+  });
+
+  it('is environment-agnostic, so it synthesizes without AWS credentials', () => {
+    expect(stack.resolve(stack.account)).toEqual({ Ref: 'AWS::AccountId' });
+    expect(stack.resolve(stack.region)).toEqual({ Ref: 'AWS::Region' });
+  });
+
+  it('has exactly the resources this issue asks for, and no subscriptions', () => {
+    const counts: Record<string, number> = {};
+    for (const resource of Object.values(template.toJSON().Resources as Resources)) counts[resource.Type] = (counts[resource.Type] ?? 0) + 1;
+    expect(counts).toEqual({
+      'AWS::KMS::Key': 1,
+      'AWS::DynamoDB::GlobalTable': 1,
+      'AWS::SNS::Topic': 2,
+      'AWS::SNS::TopicPolicy': 2,
+      'AWS::SecretsManager::Secret': 1,
+      'AWS::Logs::LogGroup': 1,
+      'AWS::SQS::Queue': 1,
+      'AWS::SQS::QueuePolicy': 1,
+      'AWS::IAM::Role': 2,
+      'AWS::IAM::Policy': 2,
+      'AWS::Lambda::Function': 1,
+      'AWS::Lambda::EventInvokeConfig': 1,
+      'AWS::Scheduler::Schedule': 1,
+      'AWS::CloudWatch::Alarm': 5,
+      'AWS::CloudWatch::Dashboard': 1,
+    });
+  });
+
+  describe('the poller function', () => {
+    it('runs the newest Node.js runtime on arm64 as an ESM bundle, sized for the worst run', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 256,
+        Timeout: 120,
+        LoggingConfig: { LogGroup: ref(id.logGroup) },
+        Role: arnOf(id.role),
+      });
+      const fn = Object.values(template.findResources('AWS::Lambda::Function') as Resources)[0]?.Properties ?? {};
+      expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+      expect(fn.TracingConfig).toBeUndefined();
+    });
+
+    it('gets exactly the environment the poller reads, from its own names', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.exact({
+            [ENV.tableName]: ref(id.table),
+            [ENV.topicArn]: ref(id.alertTopic),
+            [ENV.apiKeySecretArn]: ref(id.secret ?? ''),
+            POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+            POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+    });
+
+    it('does not retry a failed run itself, drops events older than one interval, and files failures in a queue', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(id.fn),
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 300,
+        DestinationConfig: { OnFailure: { Destination: arnOf(id.failedRuns) } },
+      });
+    });
+
+    it('logs to its own log group with a set retention that outlives the stack', () => {
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: 90 },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('has a role trusted by Lambda alone, with no managed policies', () => {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+        },
+        ManagedPolicyArns: Match.absent(),
+      });
+    });
+
+    it("may touch only this stack's log group, table, alert topic, secret and failed-runs queue", () => {
+      expect(policyOfRole(template, id.role)).toEqual([
+        { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: arnOf(id.logGroup) },
+        { Action: [...TABLE_ACTIONS], Effect: 'Allow', Resource: arnOf(id.table) },
+        { Action: 'sns:Publish', Effect: 'Allow', Resource: ref(id.alertTopic) },
+        { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref(id.secret ?? '') },
+        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(id.failedRuns) },
+      ]);
+    });
+  });
+
+  describe('the schedule', () => {
+    it('invokes the function every 5 minutes through EventBridge Scheduler, filing undeliverable events', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Name: 'PortoutWatch-poll',
+        ScheduleExpression: 'rate(5 minutes)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: arnOf(id.fn),
+          RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PollerSchedulerRole'), 'Arn'] },
+          DeadLetterConfig: { Arn: arnOf(id.failedRuns) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
+        },
+      });
+    });
+
+    it("uses a role that only this account's schedule can assume and that can only invoke the function", () => {
+      const [roleId] = Object.keys(
+        template.findResources('AWS::IAM::Role', {
+          Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } },
+        }),
+      );
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Action: 'sts:AssumeRole',
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: {
+                StringEquals: {
+                  'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                  'aws:SourceArn': {
+                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/default/PortoutWatch-poll']],
+                  },
+                },
+              },
+            },
+          ],
+        },
+      });
+      expect(policyOfRole(template, roleId ?? '')).toEqual([
+        { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arnOf(id.fn) },
+        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(id.failedRuns) },
+      ]);
+    });
+  });
+
+  it('grants nothing on Resource "*" and no wildcard actions', () => {
+    expectNoWildcards(template);
+  });
+
+  describe('the state table', () => {
+    it('is on-demand with the poller’s key schema, TTL attribute and point-in-time recovery', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        KeySchema: [
+          { AttributeName: STATE_TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: STATE_TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: STATE_TABLE.partitionKey, AttributeType: 'S' },
+          { AttributeName: STATE_TABLE.sortKey, AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: STATE_TABLE.ttlAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+            SSESpecification: Match.absent(),
+          }),
+        ],
+        GlobalSecondaryIndexes: Match.absent(),
+      });
+    });
+
+    it('survives stack deletion and replacement', () => {
+      template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+  });
+
+  describe('the alert topic', () => {
+    it('is a standard, encrypted topic with no display name', () => {
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alias/aws/sns']] },
+        FifoTopic: Match.absent(),
+        DisplayName: Match.absent(),
+      });
+    });
+
+    it('refuses publishers that are not using TLS', () => {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [ref(id.alertTopic)],
+        PolicyDocument: {
+          Statement: [
+            {
+              Sid: 'AllowPublishThroughSSLOnly',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sns:Publish',
+              Resource: ref(id.alertTopic),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      });
+    });
+  });
+
+  describe('the Telnyx API key', () => {
+    it('is a secret this stack creates, deleted with the stack', () => {
+      template.hasResource('AWS::SecretsManager::Secret', {
+        Properties: { GenerateSecretString: {}, Description: Match.stringLikeRegexp('bare key') },
+        DeletionPolicy: 'Delete',
+      });
+    });
+
+    it('comes with the command that sets it as a stack output', () => {
+      template.hasOutput('SetTelnyxApiKeyCommand', {
+        Value: {
+          'Fn::Join': [
+            '',
+            ['aws secretsmanager put-secret-value --region ', { Ref: 'AWS::Region' }, ' --secret-id ', ref(id.secret ?? ''), ' --secret-string "$TELNYX_API_KEY"'],
+          ],
+        },
+      });
+    });
+  });
+
+  describe('the failed-runs queue', () => {
+    it('is encrypted, keeps messages 14 days and refuses requests without TLS', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(id.failedRuns)],
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: 'sqs:*',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Resource: arnOf(id.failedRuns),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      });
+    });
+  });
+
+  describe('operations', () => {
+    it('encrypts the ops topic with a rotating customer-managed key that CloudWatch may use', () => {
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(id.key) });
+      template.hasResource('AWS::KMS::Key', {
+        Properties: {
+          EnableKeyRotation: true,
+          KeyPolicy: {
+            Statement: Match.arrayWith([
+              {
+                Sid: 'AllowCloudWatchAlarmsToPublishToTheOpsTopic',
+                Effect: 'Allow',
+                Principal: { Service: 'cloudwatch.amazonaws.com' },
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+                Resource: '*',
+              },
+            ]),
+          },
+        },
+        // Nothing retained depends on it unless the table uses it.
+        DeletionPolicy: 'Delete',
+      });
+    });
+
+    it("lets only this stack's alarms publish to the ops topic, over TLS", () => {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [ref(id.opsTopic)],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            {
+              Sid: 'AllowThisStacksAlarms',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: ref(id.opsTopic),
+              Condition: {
+                ArnLike: {
+                  'aws:SourceArn': {
+                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:PortoutWatch-*']],
+                  },
+                },
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('raises the heartbeat alarm after three intervals without a successful run, even with no data at all', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'PortoutWatch-heartbeat',
+        Metrics: [
+          { Id: 'expr_1', Expression: 'FILL(m, 0)', Label: 'Successful runs', ReturnData: true },
+          {
+            Id: 'm',
+            MetricStat: {
+              Metric: { Namespace: METRIC_NAMESPACE, MetricName: METRIC.pollSucceeded, Dimensions: [{ Name: 'service', Value: SERVICE_NAME }] },
+              Period: 300,
+              Stat: 'Sum',
+            },
+            ReturnData: false,
+          },
+        ],
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'breaching',
+        AlarmActions: [ref(id.opsTopic)],
+        OKActions: [ref(id.opsTopic)],
+      });
+    });
+
+    it.each([
+      ['PortoutWatch-function-errors', 'AWS/Lambda', 'Errors', 'Sum', 300],
+      ['PortoutWatch-async-events-dropped', 'AWS/Lambda', 'AsyncEventsDropped', 'Sum', 300],
+    ])('alarms as %s on any %s %s', (alarmName, namespace, metricName, statistic, period) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: alarmName,
+        Namespace: namespace,
+        MetricName: metricName,
+        Dimensions: [{ Name: 'FunctionName', Value: ref(id.fn) }],
+        Statistic: statistic,
+        Period: period,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref(id.opsTopic)],
+      });
+    });
+
+    it('alarms on the first Telnyx authentication failure', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'PortoutWatch-telnyx-auth-failures',
+        Namespace: METRIC_NAMESPACE,
+        MetricName: METRIC.telnyxAuthFailures,
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: [ref(id.opsTopic)],
+      });
+    });
+
+    it('alarms on any message waiting in the failed-runs queue', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'PortoutWatch-dead-letters-failed-poller-runs',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id.failedRuns, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref(id.opsTopic)],
+      });
+    });
+
+    it('sends every alarm to the ops topic, and its recovery too', () => {
+      for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources)) {
+        expect(alarm.Properties).toMatchObject({ AlarmActions: [ref(id.opsTopic)], OKActions: [ref(id.opsTopic)] });
+        expect(alarm.Properties?.AlarmName).toMatch(/^PortoutWatch-/);
+        expect(alarm.Properties?.AlarmDescription).toBeTruthy();
+      }
+    });
+
+    it('has a dashboard of runs, events by type, port-outs watched, Telnyx errors by kind, the function and the queues', () => {
+      const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources)[0];
+      const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+      for (const title of ['Alarms', 'Runs', 'Events by type', 'Port-outs watched', 'Telnyx errors by kind', 'Poller function', 'Dead-letter queues']) {
+        expect(body).toContain(title);
+      }
+      for (const name of [METRIC.pollSucceeded, METRIC.pollFailed, METRIC.portoutsWatched, METRIC.telnyxAuthFailures, 'AsyncEventsDropped']) {
+        expect(body).toContain(name);
+      }
+      for (const eventType of EVENT_TYPES) expect(body).toContain(`\\"eventType\\",\\"${eventType}\\"`);
+      expect(body).toContain(`SEARCH('{${METRIC_NAMESPACE},kind,service} MetricName=\\\\\\"${METRIC.telnyxErrors}\\\\\\"`);
+      expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    });
+  });
+});
+
+describe('the stack with every setting', () => {
+  let stack: PortoutWatchStack;
+  let template: Template;
+  let id: ReturnType<typeof ids>;
+  beforeAll(() => {
+    ({ stack, template } = synthesize(FULL_CONFIG, 'PortoutWatch-prod'));
+    id = ids(stack);
+  });
+
+  it('deploys only into the configured account and region', () => {
+    expect(stack.account).toBe('123456789012');
+    expect(stack.region).toBe('us-east-1');
+  });
+
+  it('sizes and configures the function as set, passing poller overrides by their env names', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Timeout: 90,
+      ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.apiKeySecretArn]: FULL_CONFIG.telnyxApiKeySecret,
+          [ENV.listConcurrency]: '2',
+          [ENV.telnyxTimeoutMs]: '8000',
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        }),
+      },
+    });
+    const variables = (Object.values(template.findResources('AWS::Lambda::Function') as Resources)[0]?.Properties?.Environment as {
+      Variables: Record<string, unknown>;
+    }).Variables;
+    expect(variables[ENV.telnyxBaseUrl]).toBeUndefined();
+    expect(variables[ENV.secretCacheSeconds]).toBeUndefined();
+    expect(DEFAULTS.telnyxBaseUrl).toMatch(/^https:/);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('schedules every 10 minutes and scales the event ages and heartbeat period to match', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Target: Match.objectLike({ RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 } }),
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 600 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'PortoutWatch-prod-heartbeat',
+      Metrics: Match.arrayWith([Match.objectLike({ Id: 'm', MetricStat: Match.objectLike({ Period: 600 }) })]),
+    });
+  });
+
+  it('reads only the existing secret it was given, and creates none', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const secretStatements = identityStatements(template).filter((s) => JSON.stringify(s.Action).includes('secretsmanager'));
+    expect(secretStatements).toEqual([{ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: FULL_CONFIG.telnyxApiKeySecret }]);
+  });
+
+  it('encrypts the table with the stack’s key, lets the function use that key alone, and keeps the key with the table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      Replicas: [Match.objectLike({ Region: 'us-east-1', SSESpecification: { KMSMasterKeyId: arnOf(id.key) } })],
+    });
+    expect(policyOfRole(template, id.role)).toContainEqual({ Action: [...TABLE_KEY_ACTIONS], Effect: 'Allow', Resource: arnOf(id.key) });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('still grants nothing on Resource "*" and no wildcard actions', () => {
+    expectNoWildcards(template);
+  });
+
+  it('puts the short display name on the alert topic', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'Portouts' });
+  });
+
+  describe('subscriptions', () => {
+    const subscription = (endpoint: string) =>
+      Object.values(template.findResources('AWS::SNS::Subscription', { Properties: { Endpoint: endpoint } }) as Resources)[0]?.Properties ?? {};
+
+    it('subscribes every configured endpoint, plus the alarm email to the ops topic', () => {
+      template.resourceCountIs('AWS::SNS::Subscription', 4);
+      expect(subscription('noc@example.com')).toMatchObject({ Protocol: 'email', TopicArn: ref(id.alertTopic) });
+      expect(subscription('fraud@example.com')).toMatchObject({ Protocol: 'email', TopicArn: ref(id.alertTopic) });
+      expect(subscription('+14155550100')).toMatchObject({ Protocol: 'sms', TopicArn: ref(id.alertTopic) });
+      expect(subscription('oncall@example.com')).toMatchObject({ Protocol: 'email', TopicArn: ref(id.opsTopic) });
+    });
+
+    it('filters on the message attributes as configured, and only ever delivers the messages meant for people', () => {
+      expect(subscription('noc@example.com').FilterPolicy).toEqual({ audience: ['people'] });
+      expect(subscription('fraud@example.com').FilterPolicy).toEqual({ eventType: ['possible-fraud', 'new'], audience: ['people'] });
+      expect(subscription('+14155550100').FilterPolicy).toEqual({
+        eventType: [{ 'anything-but': ['digest', 'new-comment'] }],
+        countryCodes: ['US', 'CA'],
+        audience: ['people'],
+      });
+      expect(subscription('+14155550100').FilterPolicyScope).toBeUndefined();
+      expect(subscription('oncall@example.com').FilterPolicy).toBeUndefined();
+    });
+
+    it('gives each subscription its own encrypted dead-letter queue that only its topic may write to', () => {
+      const queues = new Set<string>();
+      for (const [endpoint, topicId] of [
+        ['noc@example.com', id.alertTopic],
+        ['fraud@example.com', id.alertTopic],
+        ['+14155550100', id.alertTopic],
+        ['oncall@example.com', id.opsTopic],
+      ] as const) {
+        const target = (subscription(endpoint).RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] } }).deadLetterTargetArn;
+        const queueId = target['Fn::GetAtt'][0];
+        queues.add(queueId);
+        template.hasResource('AWS::SQS::Queue', {
+          Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+        });
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [ref(queueId)],
+          PolicyDocument: {
+            Statement: [
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+              {
+                Action: 'sqs:SendMessage',
+                Effect: 'Allow',
+                Principal: { Service: 'sns.amazonaws.com' },
+                Resource: arnOf(queueId),
+                Condition: { ArnEquals: { 'aws:SourceArn': ref(topicId) } },
+              },
+            ],
+          },
+        });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          AlarmActions: [ref(id.opsTopic)],
+        });
+      }
+      expect(queues.size).toBe(4);
+      template.resourceCountIs('AWS::SQS::Queue', 5);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    });
+  });
+});
+
+describe('the stack with other settings', () => {
+  it('reads an existing secret by name, matching the suffix Secrets Manager adds', () => {
+    const { stack, template } = synthesize({ telnyxApiKeySecret: 'prod/telnyx-api-key' });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.apiKeySecretArn]: 'prod/telnyx-api-key' }) },
+    });
+    const secretStatements = identityStatements(template).filter((s) => JSON.stringify(s.Action).includes('secretsmanager'));
+    expect(secretStatements).toEqual([
+      {
+        Action: 'secretsmanager:GetSecretValue',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:prod/telnyx-api-key-??????'],
+          ],
+        },
+      },
+    ]);
+    template.hasOutput('TelnyxApiKeySecretId', { Value: 'prod/telnyx-api-key' });
+    expect(stack.apiKey.createdSecret).toBeUndefined();
+  });
+
+  it('caps Lambda’s event age at its six-hour limit on long intervals', () => {
+    const { template } = synthesize({ schedule: 'rate(8 hours)' });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 21_600 });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(8 hours)',
+      Target: Match.objectLike({ RetryPolicy: { MaximumEventAgeInSeconds: 28_800, MaximumRetryAttempts: 2 } }),
+    });
+  });
+});
