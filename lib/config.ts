@@ -46,9 +46,22 @@ export const POLLER_SETTINGS = [
   'secretCacheSeconds',
   'closedRetentionDays',
   'deadlineMarginMs',
-] as const satisfies readonly (keyof typeof ENV & keyof typeof DEFAULTS)[];
+  'firstRunSummary',
+  'digestThreshold',
+  'focReminderHours',
+  'watchRejected',
+  'watchComments',
+  'lookbackHours',
+] as const satisfies readonly (keyof typeof ENV)[];
 export type PollerSetting = (typeof POLLER_SETTINGS)[number];
-export type PollerSettings = Partial<Record<PollerSetting, number>>;
+/** A number, a true/false switch, or a list of hours (focReminderHours); each becomes the poller's env string. */
+export type PollerSettingValue = number | boolean | number[];
+export type PollerSettings = Partial<Record<PollerSetting, PollerSettingValue>>;
+
+/** The environment string the poller reads for a setting's value. */
+export function pollerEnvValue(value: PollerSettingValue): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
 
 export type TelnyxApiKeySecretSource =
   | { kind: 'create' }
@@ -352,8 +365,9 @@ function parsePollerSettings(value: unknown, problems: Problems): PollerSettings
     const raw = fields[setting];
     if (raw === undefined) continue;
     const path = `poller.${setting}`;
-    if (typeof raw !== 'number') {
-      problems.add(path, `${show(raw)} must be a number`);
+    const isHours = Array.isArray(raw) && raw.every((item) => typeof item === 'number');
+    if (typeof raw !== 'number' && typeof raw !== 'boolean' && !isHours) {
+      problems.add(path, `${show(raw)} must be a number, true or false, or a list of numbers`);
       continue;
     }
     try {
@@ -361,9 +375,9 @@ function parsePollerSettings(value: unknown, problems: Problems): PollerSettings
         [ENV.tableName]: 'portout-watch-state',
         [ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:portout-watch-alerts',
         [ENV.apiKeySecretArn]: 'portout-watch/telnyx-api-key',
-        [ENV[setting]]: String(raw),
+        [ENV[setting]]: pollerEnvValue(raw as PollerSettingValue),
       });
-      settings[setting] = raw;
+      settings[setting] = raw as PollerSettingValue;
     } catch (error) {
       problems.add(path, (error as Error).message.replace(/^invalid configuration: /, ''));
     }
@@ -407,8 +421,8 @@ function parseFunctionSettings(value: unknown, schedule: PollSchedule | undefine
       `${timeoutSeconds} s must be shorter than the schedule's ${schedule.intervalMinutes}-minute interval: lower it or lengthen the schedule`,
     );
   }
-  const requestMs = poller.telnyxTimeoutMs ?? DEFAULTS.telnyxTimeoutMs;
-  const marginMs = poller.deadlineMarginMs ?? DEFAULTS.deadlineMarginMs;
+  const requestMs = Number(poller.telnyxTimeoutMs ?? DEFAULTS.telnyxTimeoutMs);
+  const marginMs = Number(poller.deadlineMarginMs ?? DEFAULTS.deadlineMarginMs);
   if (timeoutSeconds * 1_000 <= requestMs + marginMs) {
     problems.add(
       'function.timeoutSeconds',

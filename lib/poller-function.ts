@@ -10,7 +10,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/poller/config.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
-import type { FunctionSettings, PollSchedule, PollerSettings } from './config.ts';
+import { pollerEnvValue, type FunctionSettings, type PollSchedule, type PollerSettings } from './config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
 
@@ -59,6 +59,8 @@ export interface PollerFunctionProps {
   readonly scheduleName: string;
   readonly settings: FunctionSettings;
   readonly poller: PollerSettings;
+  /** The alert topic's display name, which SNS puts before every SMS: the poller budgets each SMS around it. */
+  readonly smsDisplayName: string;
 }
 
 /**
@@ -103,7 +105,7 @@ export class PollerFunction extends Construct {
     const onFailure: IDestination = { bind: () => ({ destination: this.failedRuns.queue.queueArn }) };
 
     const pollerOverrides = Object.fromEntries(
-      Object.entries(props.poller).map(([setting, value]) => [ENV[setting as keyof PollerSettings], String(value)]),
+      Object.entries(props.poller).map(([setting, value]) => [ENV[setting as keyof PollerSettings], pollerEnvValue(value)]),
     );
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -127,6 +129,7 @@ export class PollerFunction extends Construct {
         [ENV.topicArn]: props.alertTopic.topicArn,
         [ENV.apiKeySecretArn]: props.apiKey.secretId,
         ...pollerOverrides,
+        ...(props.smsDisplayName ? { [ENV.smsDisplayName]: props.smsDisplayName } : {}),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: settings.logLevel,

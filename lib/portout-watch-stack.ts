@@ -50,6 +50,7 @@ export class PortoutWatchStack extends Stack {
       scheduleName: `${this.stackName}-poll`,
       settings: config.function,
       poller: config.poller,
+      smsDisplayName: config.alerts.displayName,
     });
     this.operations = new Operations(this, 'Operations', {
       poller: this.poller,

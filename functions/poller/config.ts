@@ -26,7 +26,7 @@ export const ENV = {
 } as const;
 
 /** SNS puts the topic's display name before every SMS; longer names leave too little of one segment. */
-export const MAX_SMS_DISPLAY_NAME = 11;
+export const MAX_SMS_DISPLAY_NAME = 10;
 
 export const DEFAULTS = {
   telnyxBaseUrl: 'https://api.telnyx.com/v2',

@@ -45,7 +45,7 @@ describe('parseConfig', () => {
       region: 'us-east-1',
       schedule: { expression: 'rate(10 minutes)', intervalMinutes: 10 },
       function: { memoryMb: 512, timeoutSeconds: 90, reservedConcurrency: 1, logLevel: 'DEBUG', logRetentionDays: 30 },
-      poller: { listConcurrency: 2, telnyxTimeoutMs: 8000 },
+      poller: { listConcurrency: 2, telnyxTimeoutMs: 8000, focReminderHours: [24, 4], watchComments: false, digestThreshold: 20 },
       telnyxApiKeySecret: { kind: 'existing-arn', arn: FULL_CONFIG.telnyxApiKeySecret },
       table: { encryption: 'customer-managed' },
       operations: { alarmEmail: 'oncall@example.com' },
@@ -102,7 +102,13 @@ describe('parseConfig', () => {
       { poller: { listConcurrency: 64 } },
       'poller.listConcurrency: LIST_CONCURRENCY must be a whole number from 1 to 16',
     ],
-    ['a poller setting given as a string', { poller: { telnyxTimeoutMs: '8000' } }, 'poller.telnyxTimeoutMs: "8000" must be a number'],
+    ['a poller setting given as a string', { poller: { telnyxTimeoutMs: '8000' } }, 'poller.telnyxTimeoutMs: "8000" must be a number, true or false, or a list of numbers'],
+    [
+      'a FOC reminder of zero hours',
+      { poller: { focReminderHours: [24, 0] } },
+      'poller.focReminderHours: FOC_REMINDER_HOURS must be a comma-separated list of whole hours from 1 to 720',
+    ],
+    ['a switch given as a number', { poller: { watchRejected: 1 } }, 'poller.watchRejected: WATCH_REJECTED must be true or false'],
     ['the Telnyx base URL, which the stack does not expose', { poller: { telnyxBaseUrl: 'http://x' } }, 'poller.telnyxBaseUrl: is not a setting'],
     [
       'a partial secret ARN',

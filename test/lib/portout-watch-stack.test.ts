@@ -478,6 +478,11 @@ describe('the stack with every setting', () => {
           [ENV.apiKeySecretArn]: FULL_CONFIG.telnyxApiKeySecret,
           [ENV.listConcurrency]: '2',
           [ENV.telnyxTimeoutMs]: '8000',
+          [ENV.focReminderHours]: '24,4',
+          [ENV.watchComments]: 'false',
+          [ENV.digestThreshold]: '20',
+          // The poller budgets every SMS around the display name SNS puts in front of it.
+          [ENV.smsDisplayName]: 'Portouts',
           POWERTOOLS_LOG_LEVEL: 'DEBUG',
         }),
       },

@@ -33,7 +33,7 @@ export const FULL_CONFIG = {
   region: 'us-east-1',
   schedule: 'rate(10 minutes)',
   function: { memoryMb: 512, timeoutSeconds: 90, reservedConcurrency: 1, logLevel: 'DEBUG', logRetentionDays: 30 },
-  poller: { listConcurrency: 2, telnyxTimeoutMs: 8000 },
+  poller: { listConcurrency: 2, telnyxTimeoutMs: 8000, focReminderHours: [24, 4], watchComments: false, digestThreshold: 20 },
   telnyxApiKeySecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx/api-key-AbC123',
   table: { encryption: 'customer-managed' },
   alerts: {

@@ -191,7 +191,7 @@ describe('parsePollerConfig', () => {
     {
       name: 'SMS_DISPLAY_NAME too long',
       env: stackEnv({ SMS_DISPLAY_NAME: 'Portout Watcher' }),
-      says: 'SMS_DISPLAY_NAME must be at most 11 characters',
+      says: 'SMS_DISPLAY_NAME must be at most 10 characters',
     },
   ])('rejects $name with a ConfigError naming the variable', ({ env, says }) => {
     const error = configError(env);
