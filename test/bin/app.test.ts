@@ -3,7 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTelnyxSimulator } from '../../local/telnyx-simulator.ts';
+import { startAwsLoopback } from '../support/aws-loopback.ts';
+import { createTestTable } from '../support/dynamo.ts';
+import { telnyxPortout } from '../support/factories.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -28,20 +33,24 @@ interface Manifest {
 }
 
 describe('the CDK app', () => {
-  it('synthesizes with `npx cdk synth`, offline and without credentials, bundling the poller', { timeout: 120_000 }, async () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'portout-watch-synth-'));
-    await run('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: ROOT, env: offlineEnv() });
+  const outdir = mkdtempSync(join(tmpdir(), 'portout-watch-synth-'));
+  let assetDir = '';
 
+  beforeAll(async () => {
+    await run('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: ROOT, env: offlineEnv() });
+    const template = JSON.parse(readFileSync(join(outdir, 'PortoutWatch.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+    };
+    const fn = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function');
+    assetDir = join(outdir, fn?.Metadata?.['aws:asset:path'] ?? 'missing');
+  }, 180_000);
+
+  it('synthesizes with `npx cdk synth`, offline and without credentials, bundling the poller', async () => {
     const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.artifacts.PortoutWatch).toMatchObject({
       type: 'aws:cloudformation:stack',
       environment: 'aws://unknown-account/unknown-region',
     });
-    const template = JSON.parse(readFileSync(join(outdir, 'PortoutWatch.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
-    };
-    const fn = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function');
-    const assetDir = join(outdir, fn?.Metadata?.['aws:asset:path'] ?? 'missing');
     expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
 
     const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
@@ -89,5 +98,63 @@ describe('the CDK app', () => {
     expect(result.stderr).toContain('alerts.sms[0]: "415-555-0100" is not an E.164 phone number');
     expect(result.stderr).not.toContain('    at ');
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
+  });
+
+  describe('the bundle in the cloud assembly', () => {
+    const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:portout-watch/telnyx-AbC123';
+    const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:portout-watch-alerts';
+    const cleanup: Array<() => Promise<void>> = [];
+    afterAll(async () => {
+      for (const step of cleanup) await step();
+    });
+
+    it('runs as Lambda would: secret, simulator, DynamoDB Local and SNS, two polls in one container', { timeout: 60_000 }, async () => {
+      const sim = await startTelnyxSimulator();
+      cleanup.push(() => sim.close());
+      const aws = await startAwsLoopback({ [SECRET_ARN]: sim.apiKey });
+      cleanup.push(() => aws.close());
+      const table = await createTestTable();
+      cleanup.push(() => table.drop());
+      sim.upsert(telnyxPortout({ id: 'b1' }), telnyxPortout({ id: 'b2', status: 'rejected-pending' }));
+
+      // A fresh Node process imports the asset exactly as the Lambda runtime would, and invokes it twice.
+      const script = `
+        const { handler } = await import(process.argv[1]);
+        const context = { getRemainingTimeInMillis: () => 60000, awsRequestId: 'bundle-run' };
+        const reports = [await handler({}, context), await handler({}, context)];
+        process.stdout.write('REPORTS ' + JSON.stringify(reports.map((r) => ({ outcome: r.outcome, events: r.events.length, messages: r.messages }))) + '\\n');`;
+      const { stdout } = await run('node', ['--input-type=module', '-e', script, join(assetDir, 'index.mjs')], {
+        cwd: tmpdir(),
+        env: offlineEnv({
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+          AWS_ENDPOINT_URL_SNS: aws.endpoint,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+          TABLE_NAME: table.tableName,
+          TOPIC_ARN,
+          TELNYX_API_KEY_SECRET_ARN: SECRET_ARN,
+          TELNYX_BASE_URL: sim.baseUrl,
+          POWERTOOLS_SERVICE_NAME: 'portout-watch',
+          POWERTOOLS_METRICS_NAMESPACE: 'PortoutWatch',
+        }),
+      });
+      const reports = JSON.parse(/REPORTS (.*)/.exec(stdout)?.[1] ?? 'null');
+      expect(reports).toEqual([
+        { outcome: 'ok', events: 2, messages: 3 },
+        { outcome: 'ok', events: 0, messages: 0 },
+      ]);
+      expect(aws.published.map((entry) => [JSON.parse(entry.message.default).alertId, entry.attributes.audience]).sort()).toEqual([
+        ['b1.new.pending.v1', '["machines"]'],
+        ['b2.new.rejected-pending.v1', '["machines"]'],
+        ['watch-started', '["people"]'],
+      ]);
+      expect(new Set(aws.published.map((entry) => entry.topicArn))).toEqual(new Set([TOPIC_ARN]));
+      // The key is read once per container, not once per run.
+      expect(aws.secretReads).toEqual([SECRET_ARN]);
+      const items = (await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items ?? [];
+      expect(items.map((item) => `${item.pk}/${item.sk}`).sort()).toEqual(['OPEN/#initialized', 'OPEN/b1', 'OPEN/b2']);
+    });
   });
 });

@@ -104,19 +104,37 @@ async function readJsonCapped(response: Response): Promise<unknown> {
 export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource {
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let client: Telnyx | null = null;
+  // One client promise shared by concurrent requests, so the key is read once however many start together.
+  let client: Promise<Telnyx> | null = null;
   let requests = 0;
 
-  async function getClient(refresh: boolean): Promise<Telnyx> {
-    if (client && !refresh) return client;
-    client = new Telnyx({
-      apiKey: await options.getApiKey(refresh),
-      baseURL: options.baseURL,
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-      logLevel: 'off',
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+  function build(refresh: boolean): Promise<Telnyx> {
+    const built = options.getApiKey(refresh).then(
+      (apiKey) =>
+        new Telnyx({
+          apiKey,
+          baseURL: options.baseURL,
+          maxRetries: 0,
+          timeout: options.timeoutMs,
+          logLevel: 'off',
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+    );
+    // A failed key read must not stick to a warm container: the next request tries again.
+    built.catch(() => {
+      if (client === built) client = null;
     });
+    return built;
+  }
+
+  function currentClient(): Promise<Telnyx> {
+    client ??= build(false);
+    return client;
+  }
+
+  /** After a 401: re-read the key, unless a concurrent request already replaced the client that failed. */
+  function refreshedClient(failed: Promise<Telnyx>): Promise<Telnyx> {
+    if (client === failed || client === null) client = build(true);
     return client;
   }
 
@@ -132,7 +150,8 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
       if (remaining <= 0) {
         throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
       }
-      const telnyx = await getClient(false);
+      const clientInUse = currentClient();
+      const telnyx = await clientInUse;
       requests += 1;
       try {
         return await call(telnyx, Math.min(options.timeoutMs, remaining));
@@ -144,7 +163,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
             );
           }
           refreshed = true;
-          await getClient(true);
+          await refreshedClient(clientInUse);
           attempt -= 1;
           continue;
         }

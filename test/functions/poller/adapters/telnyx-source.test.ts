@@ -242,6 +242,43 @@ describe('Telnyx source (official SDK against the simulator)', () => {
   });
 
   describe('authentication', () => {
+    it('reads the key once for requests that start together', async () => {
+      const telnyx = source();
+      await Promise.all([
+        telnyx.listWatchedPortouts(deadline()),
+        telnyx.listRejectedSince('2026-11-24T12:00:00.000Z', deadline()),
+        telnyx.listCommentsSince('2026-11-24T12:00:00.000Z', deadline()),
+      ]);
+      expect(keyReads).toEqual([false]);
+    });
+
+    it('re-reads the key once when requests that started together all get a 401', async () => {
+      const oldKey = sim.apiKey;
+      sim.setApiKey('KEY_ROTATED');
+      let reads = 0;
+      const telnyx = source({ getApiKey: async (refresh) => (keyReads.push(refresh), reads++ === 0 ? oldKey : 'KEY_ROTATED') });
+      const results = await Promise.all([
+        telnyx.listWatchedPortouts(deadline()),
+        telnyx.listRejectedSince('2026-11-24T12:00:00.000Z', deadline()),
+        telnyx.listCommentsSince('2026-11-24T12:00:00.000Z', deadline()),
+      ]);
+      expect(results.map((r) => r.complete)).toEqual([true, true, true]);
+      expect(keyReads).toEqual([false, true]);
+      sim.setApiKey(oldKey);
+    });
+
+    it('tries the key again on the next request after a failed read', async () => {
+      let reads = 0;
+      const telnyx = source({
+        getApiKey: async () => {
+          if (reads++ === 0) throw new Error('Secrets Manager throttled');
+          return sim.apiKey;
+        },
+      });
+      await expect(telnyx.listWatchedPortouts(deadline())).rejects.toThrow('Secrets Manager throttled');
+      expect((await telnyx.listWatchedPortouts(deadline())).complete).toBe(true);
+    });
+
     it('re-reads the key once after a 401 (it may have been rotated) and carries on', async () => {
       sim.upsert(telnyxPortout({ id: 'ok' }));
       const oldKey = sim.apiKey;
