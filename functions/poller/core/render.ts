@@ -414,6 +414,13 @@ function emailTime(value: string | null, now: Date | null, missing: string): str
   return now ? `${formatUtcLong(moment)} (${leftOrAgo(moment, now)})` : formatUtcLong(moment);
 }
 
+/** For moments that have happened (filed, updated): a clock a little ahead of ours still reads as "ago". */
+function emailPastTime(value: string | null, now: Date, missing: string): string {
+  const moment = value === null ? null : parseTimestamp(value);
+  if (moment && moment.getTime() >= now.getTime()) return `${formatUtcLong(moment)} (just now)`;
+  return emailTime(value, now, missing);
+}
+
 function emailAutoAuthorization(portout: Portout, now: Date): string {
   const window = autoAuthorizationWindow(portout);
   if (!window) {
@@ -472,8 +479,8 @@ function portoutSections(portout: Portout, now: Date, previousFocDate?: string |
   if (portout.rejectionCode !== null) details.push(['Rejection code', String(portout.rejectionCode)]);
   if (portout.reason !== null) details.push(['Reason', shown(portout.reason)]);
   details.push(
-    ['Filed', emailTime(portout.createdAt, now, 'not given')],
-    ['Last updated', emailTime(portout.updatedAt, now, 'not given')],
+    ['Filed', emailPastTime(portout.createdAt, now, 'not given')],
+    ['Last updated', emailPastTime(portout.updatedAt, now, 'not given')],
   );
   return [`Dates\n${rows(timing)}`, numbersSection(portout.phoneNumbers), `Request\n${rows(details)}`];
 }

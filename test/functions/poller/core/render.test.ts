@@ -412,6 +412,15 @@ describe('renderAlert: message attributes', () => {
   });
 });
 
+describe('renderAlert: times that have happened', () => {
+  it('reads a filing or update time a little ahead of our clock as just now, never as time left', () => {
+    const ahead = portout({ id: 'po-3', updatedAt: '2026-11-27T16:00:00.400Z' });
+    const { email } = renderAlert({ type: 'new', portout: ahead, comments: [] }, 'a', NOW);
+    expect(email).toContain('Last updated:    2026-11-27 16:00 UTC (just now)');
+    expect(email).not.toMatch(/Last updated:.*left/);
+  });
+});
+
 describe('renderAlert: degrading gracefully', () => {
   const bare = portout({
     id: 'po-2',
