@@ -947,7 +947,9 @@ export function renderGroup(
     email: `${email.join('\n\n')}\n`,
     json: document,
     attributes: {
-      [ALERT_ATTRIBUTES.eventType.name]: kind,
+      // The group's own type and every type it carries: a subscription filtered to, say, possible-fraud still gets
+      // the digest that holds one, rather than never hearing of it.
+      [ALERT_ATTRIBUTES.eventType.name]: distinct([kind, ...events.map((event) => event.type)]),
       // A group holds several statuses: as arrays, a filter on any one of them still matches.
       [ALERT_ATTRIBUTES.status.name]: distinct(contents.map((content) => content.document.status)),
       [ALERT_ATTRIBUTES.previousStatus.name]: distinct(

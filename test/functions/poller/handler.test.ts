@@ -76,7 +76,7 @@ describe('poller handler, end to end over several polls', () => {
     expect(report.outcome).toBe('ok');
     expect(report.firstRun).toBe(true);
     expect(since(0).sort()).toEqual(['A.new.pending.v1', 'B.new.pending.v1', 'C.new.pending.v1', 'watch-started']);
-    expect(published.find((p) => p.alertId === 'watch-started')?.eventType).toBe('watch-started');
+    expect(published.find((p) => p.alertId === 'watch-started')?.eventType).toBe('["new","watch-started"]');
     expect(await scanTable()).toEqual([
       { pk: 'OPEN', id: 'A', status: 'pending', version: 1 },
       { pk: 'OPEN', id: 'B', status: 'pending', version: 1 },

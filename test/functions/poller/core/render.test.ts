@@ -361,10 +361,10 @@ describe('renderGroup', () => {
     });
   });
 
-  it('gives statuses as arrays, so a filter on any one of them matches the group', () => {
+  it('gives types and statuses as arrays, so a filter on any one the group carries matches it', () => {
     const alert = renderGroup('digest', items, 'digest.abc', NOW);
     expect(alert.attributes).toEqual({
-      eventType: 'digest',
+      eventType: ['digest', 'new', 'vanished'],
       status: ['pending'],
       previousStatus: ['none', 'pending'],
       countryCodes: ['CA', 'GB', 'GG', 'IM', 'JE', 'US'],
