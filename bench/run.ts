@@ -1,0 +1,280 @@
+/**
+ * `npm run bench`: the poller against the Telnyx simulator (with latency) and DynamoDB Local, beside the least work
+ * possible and beside what a user could write instead; then the bundle's size and cold start. See bench/README.md.
+ */
+import { fork } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DEFAULTS, ENV } from '../functions/poller/config.ts';
+import { PAGE_SIZE } from '../functions/poller/adapters/telnyx-source.ts';
+import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
+import { STATE_TABLE } from '../functions/poller/state-table.ts';
+import { CONFIG_DEFAULTS } from '../lib/config.ts';
+import { ensureStateTable, LOCAL_AWS, startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { startTelnyxSimulator, type TelnyxSimulator } from '../local/telnyx-simulator.ts';
+import { itemBytes, lowerBounds } from './bounds.ts';
+import { BUNDLE_VARIANTS, buildPollChild, buildPollerBundle, TMP_DIR, type BundleVariant } from './bundle.ts';
+import { measureColdStarts } from './cold-start.ts';
+import { benchPortout, flippedStatus, portoutId } from './fixtures.ts';
+import type { ChildResult, Implementation, PollJob } from './jobs.ts';
+import { renderMarkdown, type BenchResults, type RunRecord } from './report.ts';
+
+const USAGE = `Usage: npm run bench [-- options]
+
+  --latency MS             simulated Telnyx latency per request (default 100)
+  --sizes LIST             watched port-outs per size, comma-separated (default 0,100,1000,10000)
+  --concurrency-sweep LIST LIST_CONCURRENCY values for extra listing runs at the largest size (default 1,8,16; the
+                           default ${DEFAULTS.listConcurrency} always runs; empty to skip)
+  --per-item-max N         largest size for alternative (b), one GetItem per port-out (default 1000)
+  --cold-runs N            fresh processes per cold-start figure (default 10)
+  -h, --help               show this help
+`;
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:portout-watch-alerts';
+const REMAINING_MS = CONFIG_DEFAULTS.timeoutSeconds * 1_000;
+/** The busy run flips every port-out whose index is this set number modulo 100: 1% of them, disjoint per run. */
+const FLIP_SETS = { ours: 0, 'sdk-autopager': 1, 'per-item': 2 } as const;
+
+function numberList(value: string, flag: string): number[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((item) => {
+    const parsed = Number(item.trim());
+    if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${flag}: ${item} is not a whole number`);
+    return parsed;
+  });
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      latency: { type: 'string', default: '100' },
+      sizes: { type: 'string', default: '0,100,1000,10000' },
+      'concurrency-sweep': { type: 'string', default: '1,8,16' },
+      'per-item-max': { type: 'string', default: '1000' },
+      'cold-runs': { type: 'string', default: '10' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const [latencyMs = 100] = numberList(values.latency, '--latency');
+  const [perItemMax = 1_000] = numberList(values['per-item-max'], '--per-item-max');
+  const [coldRuns = 10] = numberList(values['cold-runs'], '--cold-runs');
+  return {
+    latencyMs,
+    sizes: numberList(values.sizes, '--sizes'),
+    sweep: numberList(values['concurrency-sweep'], '--concurrency-sweep').filter((c) => c !== DEFAULTS.listConcurrency),
+    perItemMax,
+    coldRuns: Math.max(1, coldRuns),
+  };
+}
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+function runChild(childPath: string, env: Record<string, string>): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    // execArgv [] keeps tsx's loader out of the child: it runs the plain bundle, as Lambda would.
+    const child = fork(childPath, [], { execArgv: [], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    let reply: { ok: true; result: ChildResult } | { ok: false; error: string } | undefined;
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('message', (message) => (reply = message as typeof reply));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (reply?.ok) resolve(reply.result);
+      else reject(new Error(`measured run failed (exit ${code}): ${reply ? reply.error : stderr}`));
+    });
+  });
+}
+
+async function openSet(client: DynamoDBClient, tableName: string): Promise<{ items: number; bytes: number; maxItemBytes: number }> {
+  let items = 0;
+  let bytes = 0;
+  let maxItemBytes = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :open',
+        ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
+        ExpressionAttributeValues: { ':open': { S: 'OPEN' } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const size = itemBytes(item);
+      items += 1;
+      bytes += size;
+      maxItemBytes = Math.max(maxItemBytes, size);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { items, bytes, maxItemBytes };
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const startedAt = Date.now();
+  // Other work on the machine slows every figure here: the load averages go into the results.
+  const loadAtStart = loadavg().map((load) => Math.round(load * 100) / 100);
+  mkdirSync(TMP_DIR, { recursive: true });
+
+  log('Bundling the handler as the stack does, and the measured-run child…');
+  const bundles = [];
+  for (const variant of Object.keys(BUNDLE_VARIANTS) as BundleVariant[]) bundles.push(await buildPollerBundle(variant));
+  const childPath = await buildPollChild();
+
+  log('Starting DynamoDB Local…');
+  const dynamo = await startDynamoDbLocal();
+  // Ctrl-C must not leave the DynamoDB Local JVM running.
+  process.once('SIGINT', () => void dynamo.stop().then(() => process.exit(130)));
+  const admin = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamo.endpoint });
+  const runs: RunRecord[] = [];
+  try {
+    for (const size of opts.sizes) {
+      const sim: TelnyxSimulator = await startTelnyxSimulator({ latencyMs: opts.latencyMs });
+      try {
+        const statuses = Array.from({ length: size }, (_, index) => benchPortout(index).status);
+        sim.upsert(...Array.from({ length: size }, (_, index) => benchPortout(index)));
+        const tableName = `bench-${size}-${startedAt}`;
+        await ensureStateTable(admin, tableName);
+
+        const measure = async (
+          kind: RunRecord['kind'],
+          implementation: Implementation,
+          opt: { polls?: number; listConcurrency?: number; changes?: number } = {},
+        ): Promise<RunRecord> => {
+          const listConcurrency = opt.listConcurrency ?? DEFAULTS.listConcurrency;
+          const job: PollJob = {
+            implementation,
+            polls: opt.polls ?? 1,
+            dynamoEndpoint: dynamo.endpoint,
+            listingOnly: kind === 'listing',
+          };
+          const open = await openSet(admin, tableName);
+          sim.resetRequests();
+          const parentCpu = process.cpuUsage();
+          const result = await runChild(childPath, {
+            PATH: process.env.PATH ?? '',
+            [ENV.tableName]: tableName,
+            [ENV.topicArn]: TOPIC_ARN,
+            [ENV.apiKey]: sim.apiKey,
+            [ENV.telnyxBaseUrl]: sim.baseUrl,
+            [ENV.listConcurrency]: String(listConcurrency),
+            AWS_REGION: LOCAL_AWS.region,
+            AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+            AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+            POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+            POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            BENCH_JOB: JSON.stringify(job),
+            BENCH_REMAINING_MS: String(REMAINING_MS),
+          });
+          const simulatorCpu = process.cpuUsage(parentCpu);
+          const first = result.polls[0];
+          const record: RunRecord = {
+            size,
+            kind,
+            implementation,
+            listConcurrency,
+            changes: opt.changes ?? 0,
+            openItems: open.items,
+            openBytes: open.bytes,
+            openMaxItemBytes: open.maxItemBytes,
+            simulatorRequests: sim.requests.length,
+            simulatorCpuMs: (simulatorCpu.user + simulatorCpu.system) / 1000,
+            ...result,
+            ...(kind === 'seed' || kind === 'listing' || !first
+              ? {}
+              : { bounds: lowerBounds(kind, { watched: size, events: first.events, messages: first.messages, openBytes: open.bytes }) }),
+          };
+          runs.push(record);
+          const polls = result.polls.map((p) => `${Math.round(p.wallMs)} ms`).join(' then ');
+          log(`  N=${size} ${kind} ${implementation} c=${listConcurrency}: ${polls}, ${first?.events ?? 0} event(s), ${record.simulatorRequests} Telnyx request(s), peak RSS ${Math.round(result.peakRssMb)} MB`);
+          return record;
+        };
+        const flip = (set: number): number => {
+          let changed = 0;
+          for (let index = set; index < size; index += 100) {
+            statuses[index] = flippedStatus(statuses[index]);
+            sim.setStatus(portoutId(index), statuses[index] as string);
+            changed += 1;
+          }
+          return changed;
+        };
+
+        log(`N = ${size}`);
+        await measure('seed', 'wired');
+        await measure('quiet', 'wired', { polls: 2 });
+        await measure('quiet', 'handler', { polls: 2 });
+        await measure('listing', 'wired', { polls: 4 });
+        await measure('listing', 'sdk-autopager', { polls: 2 });
+        await measure('quiet', 'sdk-autopager');
+        if (size <= opts.perItemMax) await measure('quiet', 'per-item');
+        await measure('busy', 'wired', { changes: flip(FLIP_SETS.ours) });
+        await measure('busy', 'sdk-autopager', { changes: flip(FLIP_SETS['sdk-autopager']) });
+        if (size <= opts.perItemMax) await measure('busy', 'per-item', { changes: flip(FLIP_SETS['per-item']) });
+        if (size === Math.max(...opts.sizes)) {
+          for (const listConcurrency of opts.sweep) await measure('listing', 'wired', { polls: 4, listConcurrency });
+        }
+      } finally {
+        await sim.close();
+      }
+    }
+  } finally {
+    admin.destroy();
+    await dynamo.stop();
+  }
+
+  log('Cold start: import and initialise the bundled handler in fresh processes…');
+  const coldStart = await measureColdStarts(
+    bundles.flatMap((bundle) =>
+      // The stack sets NODE_OPTIONS=--enable-source-maps; the deployed bundle is also measured without it.
+      (bundle.variant === 'as-deployed' ? ['--enable-source-maps', ''] : ['--enable-source-maps']).map((nodeOptions) => ({
+        label: bundle.variant,
+        bundlePath: bundle.path,
+        nodeOptions,
+      })),
+    ),
+    opts.coldRuns,
+  );
+
+  const results: BenchResults = {
+    environment: {
+      date: new Date(startedAt).toISOString(),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryMb: Math.round(totalmem() / 1024 / 1024),
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadavg().map((load) => Math.round(load * 100) / 100),
+      latencyMs: opts.latencyMs,
+      pageSize: PAGE_SIZE,
+      defaultListConcurrency: DEFAULTS.listConcurrency,
+      perItemMax: opts.perItemMax,
+      lambdaTimeoutMs: REMAINING_MS,
+      durationS: Math.round((Date.now() - startedAt) / 1000),
+    },
+    bundles,
+    coldStart,
+    runs,
+  };
+  const outDir = new URL('./', import.meta.url);
+  writeFileSync(new URL('results.json', outDir), `${JSON.stringify(results, null, 2)}\n`);
+  const markdown = renderMarkdown(results);
+  writeFileSync(new URL('results.md', outDir), markdown);
+  log(`\n${markdown}`);
+  log(`Wrote bench/results.json and bench/results.md in ${results.environment.durationS} s.`);
+}
+
+await main();
