@@ -99,7 +99,7 @@ export interface AlertSettings {
  */
 export const CONFIG_DEFAULTS = {
   schedule: 'rate(5 minutes)',
-  memoryMb: 256,
+  memoryMb: 512,
   timeoutSeconds: 120,
   logLevel: 'INFO',
   logRetentionDays: RetentionDays.THREE_MONTHS,

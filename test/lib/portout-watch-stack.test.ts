@@ -96,7 +96,7 @@ describe('the stack with no configuration', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 256,
+        MemorySize: 512,
         Timeout: 120,
         LoggingConfig: { LogGroup: ref(id.logGroup) },
         Role: arnOf(id.role),
