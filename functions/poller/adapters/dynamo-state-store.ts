@@ -70,6 +70,11 @@ function fromItem(item: Item): TrackedPortout {
   };
 }
 
+/** A read or the lease write failed, so the run stops before publishing; the message names the table. */
+export class StateTableError extends Error {
+  override name = 'StateTableError';
+}
+
 function isConditionalFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
@@ -79,6 +84,12 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pk = STATE_TABLE.partitionKey;
   const sk = STATE_TABLE.sortKey;
+  // A bare "connect ECONNREFUSED" or "ThrottlingException" doesn't say which service or table to look at.
+  const tableError = (doing: string, error: unknown) =>
+    new StateTableError(
+      `${doing} in DynamoDB table ${tableName} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`,
+      { cause: error },
+    );
 
   function actionsFor(change: StateChange, nowMs: number): TransactItem[] {
     const absent = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': pk } };
@@ -168,16 +179,20 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
       let initialized = false;
       let startKey: Record<string, unknown> | undefined;
       do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: '#pk = :open',
-            ExpressionAttributeNames: { '#pk': pk },
-            ExpressionAttributeValues: { ':open': OPEN },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
+        const page = await client
+          .send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: '#pk = :open',
+              ExpressionAttributeNames: { '#pk': pk },
+              ExpressionAttributeValues: { ':open': OPEN },
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+            }),
+          )
+          .catch((error: unknown) => {
+            throw tableError('reading the open records', error);
+          });
         for (const item of page.Items ?? []) {
           if (item[sk] === INITIALIZED_KEY) {
             initialized = true;
@@ -199,11 +214,15 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
           .map((id) => ({ [pk]: CLOSED, [sk]: id }));
         // BatchGetItem may hand back unprocessed keys under load; ask again for those, with a short pause.
         for (let attempt = 1; keys && keys.length > 0; attempt++) {
-          const response: BatchGetCommandOutput = await client.send(
-            new BatchGetCommand({
-              RequestItems: { [tableName]: { Keys: keys, ProjectionExpression: '#sk', ExpressionAttributeNames: { '#sk': sk } } },
-            }),
-          );
+          const response: BatchGetCommandOutput = await client
+            .send(
+              new BatchGetCommand({
+                RequestItems: { [tableName]: { Keys: keys, ProjectionExpression: '#sk', ExpressionAttributeNames: { '#sk': sk } } },
+              }),
+            )
+            .catch((error: unknown) => {
+              throw tableError('reading closed records', error);
+            });
           for (const item of response.Responses?.[tableName] ?? []) found.add(String(item[sk]));
           keys = response.UnprocessedKeys?.[tableName]?.Keys;
           if (keys && keys.length > 0) {
@@ -234,7 +253,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
         return true;
       } catch (error) {
         if (isConditionalFailure(error)) return false;
-        throw error;
+        throw tableError('taking the lease', error);
       }
     },
 
