@@ -21,10 +21,11 @@ export async function handler(_event: unknown, context: Pick<Context, 'getRemain
       return { config, adapters: wireAdapters(config) };
     })();
     const { config, adapters } = wired;
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+    const hardStop = Date.now() + context.getRemainingTimeInMillis();
+    const deadline = hardStop - config.deadlineMarginMs;
     return runPoll(
       { ...adapters, policy: config.alertPolicy, runId: context.awsRequestId || randomUUID() },
-      { now: new Date(), deadline },
+      { now: new Date(), deadline, hardStop },
     );
   });
 }

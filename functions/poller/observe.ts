@@ -109,6 +109,8 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
     logger.warn('the listing lost more than half of the tracked port-outs; each was looked up before any alert', {
       tracked: report.tracked,
       watched: report.watched,
+      // A 404 proves nothing while the listing looks this wrong (a key for another account?): those stay open.
+      notFoundHeld: report.vanishedHeld,
     });
   }
   if (report.unwatchedDropped > 0) {

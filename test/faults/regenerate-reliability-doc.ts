@@ -120,13 +120,10 @@ Only from an alert SNS accepted whose state write then did not happen: a kill be
 the write failing after every retry (DynamoDB down or throttled), an SNS answer lost after SNS accepted the batch,
 or a run stalled past its lease while another run took over. Each such run reports \`AlertsPossiblyDuplicated\`
 (except a lost SNS answer, which the notifier cannot tell from a refusal). Past the digest threshold people get one
-digest and machines one document per event; an event is recorded only when both went out, so today a refused digest
-makes the next run send the documents again (the rows marked **Gap** have a proposed fix).
+digest and machines one document per event; the digest goes out first, and if SNS refuses it the documents it covers
+wait with it, so a refused digest repeats nothing.
 
 ## Known limits
-
-- The rows marked **Gap** are measured as they are today; their scenarios are \`it.fails\` until the proposed
-  change lands, then plain tests.
 
 - Polling sees states, not transitions: a request created and authorized between two polls (5 minutes) is only
   seen if the rejected-requests query or the events feed reports it.

@@ -128,11 +128,12 @@ export class RecordingNotifier implements Notifier {
   calls = 0;
   rejectFor = new Set<string>();
   rejectAlertIds = new Set<string>();
+  rejectWhen: (alert: OutgoingAlert) => boolean = () => false;
   async publish(alerts: OutgoingAlert[]): Promise<PublishResult> {
     this.calls += 1;
     const result: PublishResult = { delivered: [], failed: [] };
     for (const alert of alerts) {
-      if ((alert.portoutId && this.rejectFor.has(alert.portoutId)) || this.rejectAlertIds.has(alert.alertId)) {
+      if ((alert.portoutId && this.rejectFor.has(alert.portoutId)) || this.rejectAlertIds.has(alert.alertId) || this.rejectWhen(alert)) {
         result.failed.push({ alertId: alert.alertId, reason: 'Throttled' });
       } else {
         this.sent.push(alert);

@@ -29,6 +29,8 @@ export interface PollContext {
   now: Date;
   /** Epoch ms by which the run must have finished, margin already taken off. */
   deadline: number;
+  /** Epoch ms at which the platform kills the run (Lambda's timeout); the lease must outlive it. */
+  hardStop?: number;
 }
 
 export type PollOutcome =
@@ -58,6 +60,8 @@ export interface PollReport {
   shrinkAnomaly: boolean;
   missingLookedUp: number;
   missingDeferred: number;
+  /** Lookups that answered 404 while the listing had lost most of what we track: not taken as "vanished". */
+  vanishedHeld: number;
   events: Array<{ type: PortoutEvent['type']; portoutId: string; alertId: string }>;
   /** Messages sent: one per event, or a summary/digest plus one JSON document per event. */
   messages: number;
@@ -142,6 +146,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     shrinkAnomaly: open.records.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > open.records.size,
     missingLookedUp: 0,
     missingDeferred: 0,
+    vanishedHeld: 0,
     events: [],
     messages: 0,
     superseded: 0,
@@ -161,6 +166,12 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
       const retrieval = await deps.source.retrievePortout(record.id, ctx.deadline);
       if (retrieval.kind === 'failed') report.failures.push(retrieval.failure);
       if (retrieval.kind === 'invalid') report.invalid.push({ id: record.id, problem: retrieval.problem });
+      // While the listing has lost most of what we track, a 404 proves nothing (a key for another account, a
+      // Telnyx outage): no burst of "left" alerts. The record stays open and a normal listing decides later.
+      if (retrieval.kind === 'not-found' && report.shrinkAnomaly) {
+        report.vanishedHeld += 1;
+        return null;
+      }
       return resolveMissing(record, retrieval, diffOptions);
     }),
     (async () => {
@@ -177,7 +188,11 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   const finish = (outcome: PollOutcome): PollReport => {
     report.telnyxRequests = deps.source.requestCount() - requestsBefore;
     const leftover =
-      !listing.complete || report.failures.length > 0 || report.missingDeferred > 0 || report.publishFailures.length > 0;
+      !listing.complete ||
+      report.failures.length > 0 ||
+      report.missingDeferred > 0 ||
+      report.vanishedHeld > 0 ||
+      report.publishFailures.length > 0;
     report.outcome = outcome === 'ok' && leftover ? 'partial' : outcome;
     return report;
   };
@@ -186,7 +201,9 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   // The first run records what it found even if that is nothing, and is never concluded from a partial listing.
   if (!open.initialized && !listing.complete) return finish('partial');
   if (ctx.deadline - clock() < PUBLISH_RESERVE_MS) return finish('deadline');
-  if (!(await deps.store.acquireLease(deps.runId, clock(), ctx.deadline + PUBLISH_RESERVE_MS))) {
+  // Held until the run is surely over: another run can't take over while this one may still publish.
+  const leaseUntil = Math.max(ctx.deadline + PUBLISH_RESERVE_MS, ctx.hardStop ?? 0);
+  if (!(await deps.store.acquireLease(deps.runId, clock(), leaseUntil))) {
     return finish('lease-busy');
   }
   try {
@@ -201,7 +218,19 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     report.events = planned.map(({ event, alertId }) => ({ type: event.type, portoutId: eventPortoutId(event), alertId }));
     report.messages = alerts.length;
 
-    const published = await deps.notifier.publish(alerts, ctx.deadline + PUBLISH_RESERVE_MS);
+    // People's grouped message goes first. If SNS refuses it, the machine documents it covers wait with it: the
+    // next run sends the group and its documents again, and none of them has gone out twice.
+    const publishBy = ctx.deadline + PUBLISH_RESERVE_MS;
+    const groups = alerts.filter((alert) => !alert.covers.includes(alert.alertId));
+    const sentGroups = groups.length > 0 ? await deps.notifier.publish(groups, publishBy) : { delivered: [], failed: [] };
+    const refusedGroups = new Set(sentGroups.failed.map((failure) => failure.alertId));
+    const held = new Set(groups.filter((group) => refusedGroups.has(group.alertId)).flatMap((group) => group.covers));
+    const singles = alerts.filter((alert) => alert.covers.includes(alert.alertId) && !held.has(alert.alertId));
+    const sentSingles = singles.length > 0 ? await deps.notifier.publish(singles, publishBy) : { delivered: [], failed: [] };
+    const published = {
+      delivered: [...sentGroups.delivered, ...sentSingles.delivered],
+      failed: [...sentGroups.failed, ...sentSingles.failed],
+    };
     report.published = published.delivered.length;
     report.publishFailures = published.failed;
 

@@ -110,6 +110,38 @@ describe('runPoll', () => {
     expect(notifier.calls).toBe(0);
   });
 
+  it('holds a 404 as proof of nothing while the listing lost most of what is tracked', async () => {
+    for (const id of ['a', 'b', 'c', 'd', 'e']) store.open.set(id, trackedOf(portout({ id })));
+    source.current = listing([]);
+    const report = await runPoll(deps, ctx);
+    expect(report.vanishedHeld).toBe(5);
+    expect(report.outcome).toBe('partial');
+    expect(notifier.calls).toBe(0);
+    expect(store.open.size).toBe(5);
+  });
+
+  it('takes a 404 as "no longer visible" when the listing is otherwise whole', async () => {
+    for (const id of ['a', 'b', 'c', 'd', 'e']) store.open.set(id, trackedOf(portout({ id })));
+    source.current = listing(['a', 'b', 'c', 'd'].map((id) => portout({ id })));
+    await runPoll(deps, ctx);
+    expect(notifier.sent.map((a) => a.alertId)).toEqual(['e.vanished.gone.v2']);
+  });
+
+  it('holds the lease until the platform would have killed the run', async () => {
+    source.current = listing([portout({ id: 'a' })]);
+    let until = 0;
+    const original = store.acquireLease.bind(store);
+    store.acquireLease = async (holder, now, untilMs) => {
+      until = untilMs;
+      return original(holder, now, untilMs);
+    };
+    await runPoll(deps, { ...ctx, hardStop: ctx.deadline + 60_000 });
+    expect(until).toBe(ctx.deadline + 60_000);
+    source.current = listing([portout({ id: 'a' }), portout({ id: 'b' })]);
+    await runPoll(deps, { ...ctx, hardStop: undefined });
+    expect(until).toBe(ctx.deadline + PUBLISH_RESERVE_MS);
+  });
+
   it('leaves its events to a run that holds the lease', async () => {
     store.lease = { holder: 'other-run', until: NOW + 30_000 };
     source.current = listing([portout({ id: 'a' })]);
@@ -234,6 +266,32 @@ describe('runPoll', () => {
       expect(people[0]?.covers).toHaveLength(12);
       expect(report.messages).toBe(13);
       expect(store.open.size).toBe(12);
+    });
+
+    it('publishes the digest before the documents it covers', async () => {
+      source.current = twelve();
+      const calls: string[][] = [];
+      const publish = notifier.publish.bind(notifier);
+      notifier.publish = async (alerts) => {
+        calls.push(alerts.map((a) => a.alertId));
+        return publish(alerts);
+      };
+      await runPoll(deps, ctx);
+      expect(calls.map((ids) => ids.length)).toEqual([1, 12]);
+      expect(calls[0]?.[0]).toMatch(/^digest\./);
+    });
+
+    it('holds back the documents of a digest SNS refused, so the next run repeats nothing', async () => {
+      source.current = twelve();
+      notifier.rejectWhen = (alert) => alert.alertId.startsWith('digest.');
+      const report = await runPoll(deps, ctx);
+      expect(report.published).toBe(0);
+      expect(notifier.calls).toBe(1);
+      expect(store.open.size).toBe(0);
+      notifier.rejectWhen = () => false;
+      await runPoll(deps, ctx);
+      expect(notifier.sent).toHaveLength(13);
+      expect(new Set(notifier.sent.map((a) => a.alertId)).size).toBe(13);
     });
 
     it('at the threshold, each event still goes out on its own', async () => {
