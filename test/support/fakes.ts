@@ -71,6 +71,10 @@ export class InMemoryStateStore implements StateStore {
   async loadOpen() {
     return { records: new Map(this.open), initialized: this.initialized };
   }
+  async reloadOpen(ids: string[]) {
+    const records = new Map([...this.open].filter(([id]) => ids.includes(id)));
+    return { records, initialized: this.initialized };
+  }
   async loadClosedIds(ids: string[]) {
     return new Set(ids.filter((id) => this.closed.has(id)));
   }

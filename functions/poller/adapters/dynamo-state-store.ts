@@ -173,6 +173,42 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
     }
   }
 
+  /** Reads items of one partition by sort key, 100 keys a request, asking again for any DynamoDB left unprocessed. */
+  async function batchGet(
+    partition: string,
+    sortKeys: string[],
+    how: { consistent: boolean; keysOnly: boolean },
+    doing: string,
+  ): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let start = 0; start < sortKeys.length; start += MAX_BATCH_GET_KEYS) {
+      let keys: Array<Record<string, unknown>> | undefined = sortKeys
+        .slice(start, start + MAX_BATCH_GET_KEYS)
+        .map((key) => ({ [pk]: partition, [sk]: key }));
+      for (let attempt = 1; keys && keys.length > 0; attempt++) {
+        const request = {
+          Keys: keys,
+          ConsistentRead: how.consistent,
+          ...(how.keysOnly ? { ProjectionExpression: '#sk', ExpressionAttributeNames: { '#sk': sk } } : {}),
+        };
+        const response: BatchGetCommandOutput = await client
+          .send(new BatchGetCommand({ RequestItems: { [tableName]: request } }))
+          .catch((error: unknown) => {
+            throw tableError(doing, error);
+          });
+        found.push(...(response.Responses?.[tableName] ?? []));
+        keys = response.UnprocessedKeys?.[tableName]?.Keys;
+        if (keys && keys.length > 0) {
+          if (attempt >= MAX_APPLY_ATTEMPTS) {
+            throw new StateTableError(`${doing} in DynamoDB table ${tableName}: keys left unprocessed after retries; the next run tries again`);
+          }
+          await sleep(100 * 2 ** attempt);
+        }
+      }
+    }
+    return found;
+  }
+
   return {
     async loadOpen() {
       const open = new Map<string, TrackedPortout>();
@@ -207,31 +243,22 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
     },
 
     async loadClosedIds(ids) {
-      const found = new Set<string>();
-      for (let start = 0; start < ids.length; start += MAX_BATCH_GET_KEYS) {
-        let keys: Array<Record<string, unknown>> | undefined = ids
-          .slice(start, start + MAX_BATCH_GET_KEYS)
-          .map((id) => ({ [pk]: CLOSED, [sk]: id }));
-        // BatchGetItem may hand back unprocessed keys under load; ask again for those, with a short pause.
-        for (let attempt = 1; keys && keys.length > 0; attempt++) {
-          const response: BatchGetCommandOutput = await client
-            .send(
-              new BatchGetCommand({
-                RequestItems: { [tableName]: { Keys: keys, ProjectionExpression: '#sk', ExpressionAttributeNames: { '#sk': sk } } },
-              }),
-            )
-            .catch((error: unknown) => {
-              throw tableError('reading closed records', error);
-            });
-          for (const item of response.Responses?.[tableName] ?? []) found.add(String(item[sk]));
-          keys = response.UnprocessedKeys?.[tableName]?.Keys;
-          if (keys && keys.length > 0) {
-            if (attempt >= MAX_APPLY_ATTEMPTS) throw new Error('DynamoDB left keys unprocessed after retries; the run will try again');
-            await sleep(100 * 2 ** attempt);
-          }
+      const items = await batchGet(CLOSED, ids, { consistent: false, keysOnly: true }, 'reading closed records');
+      return new Set(items.map((item) => String(item[sk])));
+    },
+
+    async reloadOpen(ids) {
+      const items = await batchGet(OPEN, [INITIALIZED_KEY, ...new Set(ids)], { consistent: true, keysOnly: false }, 're-reading open records');
+      const records = new Map<string, TrackedPortout>();
+      let initialized = false;
+      for (const item of items) {
+        if (item[sk] === INITIALIZED_KEY) initialized = true;
+        else {
+          const record = fromItem(item);
+          records.set(record.id, record);
         }
       }
-      return found;
+      return { records, initialized };
     },
 
     async acquireLease(holder, nowMs, untilMs) {

@@ -131,6 +131,8 @@ export interface StateStore {
   loadOpen(): Promise<OpenState>;
   /** Which of these ids are among the closed records. */
   loadClosedIds(ids: string[]): Promise<Set<string>>;
+  /** These ids' open records (absent: not open) and the first-run marker, read consistently by key. */
+  reloadOpen(ids: string[]): Promise<OpenState>;
   /** True if this run now holds the lease until `untilMs`. */
   acquireLease(holder: string, nowMs: number, untilMs: number): Promise<boolean>;
   releaseLease(holder: string): Promise<void>;

@@ -207,8 +207,9 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     return finish('lease-busy');
   }
   try {
-    // Re-read under the lease: a run that held it before us may have alerted some of these already.
-    const current = await deps.store.loadOpen();
+    // Re-read under the lease, by key and only what we are about to alert: a run that held it before us may have
+    // alerted some of these already.
+    const current = await deps.store.reloadOpen(candidates.map(eventPortoutId));
     const events = candidates.filter((event) => stillCurrent(event, current));
     report.superseded = candidates.length - events.length;
     const firstRun = !current.initialized;

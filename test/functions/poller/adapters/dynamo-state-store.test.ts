@@ -127,4 +127,18 @@ describe('DynamoDB state store', () => {
     const ids = ['a', 'f1', ...Array.from({ length: 150 }, (_, i) => `unknown-${i}`)];
     expect(await store.loadClosedIds(ids)).toEqual(new Set(['a', 'f1']));
   });
+
+  it('re-reads only the records asked for, by key and consistently, with the first-run marker', async () => {
+    await store.apply([{ kind: 'mark-initialized' }, open('a'), open('b'), open('c')], NOW);
+    await store.apply([open('b', 2)], NOW);
+    const state = await store.reloadOpen(['b', 'c', 'never-seen', ...Array.from({ length: 120 }, (_, i) => `x${i}`)]);
+    expect(state.initialized).toBe(true);
+    expect([...state.records.keys()].sort()).toEqual(['b', 'c']);
+    expect(state.records.get('b')?.version).toBe(2);
+  });
+
+  it('reports no first run when the marker is absent', async () => {
+    await store.apply([open('a')], NOW);
+    expect(await store.reloadOpen(['a'])).toMatchObject({ initialized: false });
+  });
 });
