@@ -120,7 +120,13 @@ export class Operations extends Construct {
       name: 'telnyx-auth-failures',
       description: 'Telnyx rejected the API key even after a fresh read of the secret. Put a valid key in the secret (docs/deploying.md shows the command).',
     });
-    for (const dlq of this.deadLetterQueues) {
+    this.alarm('ListingAnomaly', pollerMetric(METRIC.listingAnomaly, interval), {
+      name: 'listing-anomaly',
+      description:
+        'For 3 runs in a row the Telnyx listing looked wrong: it lost most tracked port-outs, ignored the status filter, or held items that no longer fit the schema. The poller drew no conclusions from it; its log group says which. Check the API key belongs to this account and whether Telnyx changed the API.',
+      evaluationPeriods: 3,
+    });
+        for (const dlq of this.deadLetterQueues) {
       const slug = dlq.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '');
       this.alarm(
         `DeadLetters${dlq.node.id}`,

@@ -85,7 +85,7 @@ describe('the stack with no configuration', () => {
       'AWS::Lambda::Function': 1,
       'AWS::Lambda::EventInvokeConfig': 1,
       'AWS::Scheduler::Schedule': 1,
-      'AWS::CloudWatch::Alarm': 5,
+      'AWS::CloudWatch::Alarm': 6,
       'AWS::CloudWatch::Dashboard': 1,
     });
   });
@@ -403,6 +403,21 @@ describe('the stack with no configuration', () => {
       });
     });
 
+    it('alarms when the listing looks wrong for 3 runs in a row, not on one odd run', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'PortoutWatch-listing-anomaly',
+        Namespace: METRIC_NAMESPACE,
+        MetricName: METRIC.listingAnomaly,
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        AlarmActions: [ref(id.opsTopic)],
+      });
+    });
+
     it('alarms on the first Telnyx authentication failure', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'PortoutWatch-telnyx-auth-failures',
@@ -591,7 +606,7 @@ describe('the stack with every setting', () => {
       }
       expect(queues.size).toBe(4);
       template.resourceCountIs('AWS::SQS::Queue', 5);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     });
   });
 });
