@@ -178,7 +178,11 @@ export function parsePollerConfig(env: Record<string, string | undefined>): Poll
       `neither ${ENV.apiKeySecretArn} nor ${ENV.apiKey} is set: the stack passes the secret's ARN; locally, export ${ENV.apiKey} or let npm start use the simulator`,
     );
   }
-  if (!result.success || !apiKeySource) {
+  if (result.success && result.output[ENV.closedRetentionDays] * 24 <= result.output[ENV.lookbackHours]) {
+    // A closed record must outlive the look-back, or a request you rejected would come back as possible fraud.
+    problems.push(`${ENV.closedRetentionDays} (in days) must be longer than ${ENV.lookbackHours}: raise it or shorten the look-back`);
+  }
+  if (!result.success || !apiKeySource || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const out = result.output;

@@ -29,6 +29,16 @@ export function recordPollFailure(error: unknown, logger: Logger, metrics: Metri
   });
 }
 
+/** The same error with its message masked, keeping where it was thrown; no cause, which would carry the original. */
+export function redactedError(error: unknown): Error {
+  const { name, message, stack } = error instanceof Error ? error : { name: 'Error', message: String(error), stack: undefined };
+  const safe = new Error(redactText(message));
+  safe.name = name;
+  const frames = (stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  safe.stack = [`${name}: ${safe.message}`, ...frames].join('\n');
+  return safe;
+}
+
 /** Runs one poll and turns whatever it ends in, report or error, into logs and metrics; both are flushed. */
 export async function observePoll(logger: Logger, metrics: Metrics, run: () => Promise<PollReport>): Promise<PollReport> {
   try {
@@ -37,7 +47,8 @@ export async function observePoll(logger: Logger, metrics: Metrics, run: () => P
     return report;
   } catch (error) {
     recordPollFailure(error, logger, metrics);
-    throw error;
+    // The Lambda runtime logs what the handler throws, so it gets the redacted message too.
+    throw redactedError(error);
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -79,7 +79,7 @@ describe('hardening', () => {
       parsePollerConfig({ ...env, TELNYX_BASE_URL: 'http://api.telnyx.com/v2' });
       throw new Error('unreachable');
     });
-    await expect(run).rejects.toThrow(ConfigError);
+    await expect(run).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('TELNYX_BASE_URL must be an https:// URL') });
     vi.restoreAllMocks();
     vi.unstubAllEnvs();
     expect(output.join('\n')).toContain('"PollFailed":1');

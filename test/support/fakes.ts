@@ -75,8 +75,8 @@ export class InMemoryStateStore implements StateStore {
     const records = new Map([...this.open].filter(([id]) => ids.includes(id)));
     return { records, initialized: this.initialized };
   }
-  async loadClosedIds(ids: string[]) {
-    return new Set(ids.filter((id) => this.closed.has(id)));
+  async loadClosedVersions(ids: string[]) {
+    return new Map(ids.flatMap((id) => (this.closed.has(id) ? [[id, this.closed.get(id)!.version] as const] : [])));
   }
   async acquireLease(holder: string, nowMs: number, untilMs: number) {
     if (this.lease && this.lease.until >= nowMs && this.lease.holder !== holder) return false;

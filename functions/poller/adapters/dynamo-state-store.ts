@@ -189,7 +189,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
         const request = {
           Keys: keys,
           ConsistentRead: how.consistent,
-          ...(how.keysOnly ? { ProjectionExpression: '#sk', ExpressionAttributeNames: { '#sk': sk } } : {}),
+          ...(how.keysOnly
+            ? { ProjectionExpression: '#sk, #version', ExpressionAttributeNames: { '#sk': sk, '#version': 'version' } }
+            : {}),
         };
         const response: BatchGetCommandOutput = await client
           .send(new BatchGetCommand({ RequestItems: { [tableName]: request } }))
@@ -242,9 +244,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
       return { records: open, initialized };
     },
 
-    async loadClosedIds(ids) {
-      const items = await batchGet(CLOSED, ids, { consistent: false, keysOnly: true }, 'reading closed records');
-      return new Set(items.map((item) => String(item[sk])));
+    async loadClosedVersions(ids, readOptions = {}) {
+      const items = await batchGet(CLOSED, ids, { consistent: readOptions.consistent ?? false, keysOnly: true }, 'reading closed records');
+      return new Map(items.map((item) => [String(item[sk]), typeof item.version === 'number' ? item.version : 0]));
     },
 
     async reloadOpen(ids) {

@@ -189,7 +189,15 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
   type PageRequest = (telnyx: Telnyx, pageNumber: number, timeout: number) => Promise<Response>;
 
   async function fetchPage(request: PageRequest, pageNumber: number, deadline: number) {
-    const response = await send((telnyx, timeout) => request(telnyx, pageNumber, timeout), deadline, pageNumber);
+    const response = await send((telnyx, timeout) => request(telnyx, pageNumber, timeout), deadline, pageNumber).catch(
+      (error: unknown) => {
+        // Only a lookup by id reads 404 as an answer; for a listing it is a failed page, not a crash of the run.
+        if (error instanceof Telnyx.NotFoundError) {
+          throw new RequestFailed({ kind: 'client-error', detail: 'HTTP 404 for a listing', pageNumber });
+        }
+        throw error;
+      },
+    );
     let body: unknown;
     try {
       body = await readJsonCapped(response);

@@ -1,4 +1,4 @@
-import { eventBasisVersion, eventPortoutId, type PortoutEvent } from './events.ts';
+import { eventNextVersion, eventPortoutId, type PortoutEvent } from './events.ts';
 import { isWatchedStatus, type Portout } from './portout.ts';
 import type { PortoutComment, Retrieval, StateChange, TrackedPortout } from './ports.ts';
 
@@ -119,7 +119,7 @@ export function newTrackedPortout(portout: Portout, now: Date, reminderHours: re
 
 /** The write that records an event once its alert is delivered. */
 export function stateChangeFor(event: PortoutEvent, options: Pick<DiffOptions, 'now' | 'reminderHours'>): StateChange {
-  const version = (eventBasisVersion(event) ?? 0) + 1;
+  const version = eventNextVersion(event);
   if (event.type === 'vanished') {
     return { kind: 'close', record: { ...event.tracked, version }, expectedVersion: event.tracked.version };
   }
@@ -146,5 +146,5 @@ export function stateChangeFor(event: PortoutEvent, options: Pick<DiffOptions, '
 /** Same event, same id: a re-send after a crash carries the id of the first send. */
 export function alertIdFor(event: PortoutEvent): string {
   const status = event.type === 'vanished' ? 'gone' : event.portout.status;
-  return `${eventPortoutId(event)}.${event.type}.${status}.v${(eventBasisVersion(event) ?? 0) + 1}`;
+  return `${eventPortoutId(event)}.${event.type}.${status}.v${eventNextVersion(event)}`;
 }

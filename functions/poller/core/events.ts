@@ -6,7 +6,8 @@ import type { PortoutComment, TrackedPortout } from './ports.ts';
  * (status > FOC date > comment > reminder), carrying the comments that came with it.
  */
 export type PortoutEvent =
-  | { type: 'new'; portout: Portout; comments: PortoutComment[] }
+  /** `priorVersion`: the version of a closed record the request had before (it vanished and came back). */
+  | { type: 'new'; portout: Portout; comments: PortoutComment[]; priorVersion?: number }
   | { type: 'status-changed'; portout: Portout; tracked: TrackedPortout; previousStatus: PortoutStatus; comments: PortoutComment[] }
   | { type: 'foc-date-changed'; portout: Portout; tracked: TrackedPortout; previousFocDate: string | null; comments: PortoutComment[] }
   | { type: 'new-comment'; portout: Portout; tracked: TrackedPortout; comments: PortoutComment[] }
@@ -21,7 +22,16 @@ export function eventPortoutId(event: PortoutEvent): string {
   return event.type === 'vanished' ? event.tracked.id : event.portout.id;
 }
 
-/** The version the event was computed from; null for a port-out never recorded before. */
+/** The open record's version the event was computed from; null when there was no open record. */
 export function eventBasisVersion(event: PortoutEvent): number | null {
   return event.type === 'new' || event.type === 'possible-fraud' ? null : event.tracked.version;
+}
+
+/**
+ * The version the event's write records. It keeps counting across a close and a return, so a request that vanished
+ * and came back never reuses an alert id its first life already sent.
+ */
+export function eventNextVersion(event: PortoutEvent): number {
+  if (event.type === 'new') return (event.priorVersion ?? 0) + 1;
+  return (eventBasisVersion(event) ?? 0) + 1;
 }

@@ -129,8 +129,8 @@ export interface ApplyResult {
 export interface StateStore {
   /** Every open record, read consistently, in the fewest reads. */
   loadOpen(): Promise<OpenState>;
-  /** Which of these ids are among the closed records. */
-  loadClosedIds(ids: string[]): Promise<Set<string>>;
+  /** The closed records among these ids, with the version each was closed at. */
+  loadClosedVersions(ids: string[], options?: { consistent?: boolean }): Promise<Map<string, number>>;
   /** These ids' open records (absent: not open) and the first-run marker, read consistently by key. */
   reloadOpen(ids: string[]): Promise<OpenState>;
   /** True if this run now holds the lease until `untilMs`. */

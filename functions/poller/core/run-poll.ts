@@ -161,7 +161,9 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   const maxLookups = deps.maxMissingLookups ?? DEFAULT_MAX_MISSING_LOOKUPS;
   const toLookUp = diff.missing.slice(0, maxLookups);
   report.missingDeferred = diff.missing.length - toLookUp.length;
-  const [resolved, fraud] = await Promise.all([
+  const newIds = diff.events.flatMap((event) => (event.type === 'new' ? [event.portout.id] : []));
+  const untrackedRejected = (rejected?.portouts ?? []).filter((portout) => !open.records.has(portout.id));
+  const [resolved, closedVersions] = await Promise.all([
     mapConcurrent(toLookUp, LOOKUP_CONCURRENCY, async (record) => {
       const retrieval = await deps.source.retrievePortout(record.id, ctx.deadline);
       if (retrieval.kind === 'failed') report.failures.push(retrieval.failure);
@@ -174,16 +176,21 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
       }
       return resolveMissing(record, retrieval, diffOptions);
     }),
+    // Closed records are read only for ids that appear with no open record: new requests (one that vanished and
+    // came back keeps counting versions) and rejected ones we never tracked. A quiet run reads none.
     (async () => {
-      // Closed records are read only for rejected requests we don't track, which are rare: usually no read at all.
-      const untracked = (rejected?.portouts ?? []).filter((portout) => !open.records.has(portout.id));
-      if (untracked.length === 0) return [];
-      const closedIds = await deps.store.loadClosedIds(untracked.map((portout) => portout.id));
-      return findPossibleFraud(untracked, open.records, closedIds);
+      const ids = [...new Set([...newIds, ...untrackedRejected.map((portout) => portout.id)])];
+      return ids.length === 0 ? new Map<string, number>() : deps.store.loadClosedVersions(ids);
     })(),
   ]);
   report.missingLookedUp = toLookUp.length;
-  const candidates = [...diff.events, ...resolved.filter((event): event is PortoutEvent => event !== null), ...fraud];
+  const fraud = findPossibleFraud(untrackedRejected, open.records, new Set(closedVersions.keys()));
+  const listed = diff.events.map((event): PortoutEvent => {
+    if (event.type !== 'new') return event;
+    const priorVersion = closedVersions.get(event.portout.id);
+    return priorVersion === undefined ? event : { ...event, priorVersion };
+  });
+  const candidates = [...listed, ...resolved.filter((event): event is PortoutEvent => event !== null), ...fraud];
 
   const finish = (outcome: PollOutcome): PollReport => {
     report.telnyxRequests = deps.source.requestCount() - requestsBefore;
@@ -210,7 +217,12 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     // Re-read under the lease, by key and only what we are about to alert: a run that held it before us may have
     // alerted some of these already.
     const current = await deps.store.reloadOpen(candidates.map(eventPortoutId));
-    const events = candidates.filter((event) => stillCurrent(event, current));
+    // A fraud alert has no open record to compare: whether another run already sent it is in the closed records.
+    const fraudIds = candidates.flatMap((event) => (event.type === 'possible-fraud' ? [event.portout.id] : []));
+    const fraudSent = fraudIds.length > 0 ? await deps.store.loadClosedVersions(fraudIds, { consistent: true }) : new Map();
+    const events = candidates.filter(
+      (event) => stillCurrent(event, current) && !(event.type === 'possible-fraud' && fraudSent.has(event.portout.id)),
+    );
     report.superseded = candidates.length - events.length;
     const firstRun = !current.initialized;
     if (events.length === 0 && !firstRun) return finish('ok');
@@ -221,7 +233,8 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
 
     // People's grouped message goes first. If SNS refuses it, the machine documents it covers wait with it: the
     // next run sends the group and its documents again, and none of them has gone out twice.
-    const publishBy = ctx.deadline + PUBLISH_RESERVE_MS;
+    // Publishing stops at the deadline; the margin after it is for recording what went out.
+    const publishBy = ctx.deadline;
     const groups = alerts.filter((alert) => !alert.covers.includes(alert.alertId));
     const sentGroups = groups.length > 0 ? await deps.notifier.publish(groups, publishBy) : { delivered: [], failed: [] };
     const refusedGroups = new Set(sentGroups.failed.map((failure) => failure.alertId));

@@ -184,6 +184,11 @@ describe('parsePollerConfig', () => {
     { name: 'FIRST_RUN_SUMMARY yes', env: stackEnv({ FIRST_RUN_SUMMARY: 'yes' }), says: 'FIRST_RUN_SUMMARY must be true or false' },
     { name: 'WATCH_REJECTED 1', env: stackEnv({ WATCH_REJECTED: '1' }), says: 'WATCH_REJECTED must be true or false' },
     { name: 'WATCH_COMMENTS on', env: stackEnv({ WATCH_COMMENTS: 'on' }), says: 'WATCH_COMMENTS must be true or false' },
+    {
+      name: 'closed records that expire before the look-back ends',
+      env: stackEnv({ CLOSED_RETENTION_DAYS: '2', LOOKBACK_HOURS: '72' }),
+      says: 'CLOSED_RETENTION_DAYS (in days) must be longer than LOOKBACK_HOURS',
+    },
     { name: 'DIGEST_THRESHOLD 0', env: stackEnv({ DIGEST_THRESHOLD: '0' }), says: 'DIGEST_THRESHOLD must be a whole number from 1 to 1000' },
     { name: 'LOOKBACK_HOURS 0', env: stackEnv({ LOOKBACK_HOURS: '0' }), says: 'LOOKBACK_HOURS must be a whole number from 1 to 720' },
     { name: 'FOC_REMINDER_HOURS 24h', env: stackEnv({ FOC_REMINDER_HOURS: '24h' }), says: 'FOC_REMINDER_HOURS must be a comma-separated list' },

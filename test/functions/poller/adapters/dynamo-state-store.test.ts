@@ -120,12 +120,13 @@ describe('DynamoDB state store', () => {
     expect((await store.loadOpen()).records.size).toBe(0);
   });
 
-  it('finds which ids are closed, in batches of 100', async () => {
+  it('finds which ids are closed, and at which version, in batches of 100', async () => {
     await store.apply([open('a')], NOW);
     await store.apply([{ kind: 'close', record: record('a', 2, 'ported'), expectedVersion: 1 }], NOW);
     await store.apply([{ kind: 'remember-closed', record: record('f1', 1, 'rejected') }], NOW);
     const ids = ['a', 'f1', ...Array.from({ length: 150 }, (_, i) => `unknown-${i}`)];
-    expect(await store.loadClosedIds(ids)).toEqual(new Set(['a', 'f1']));
+    expect(await store.loadClosedVersions(ids)).toEqual(new Map([['a', 2], ['f1', 1]]));
+    expect(await store.loadClosedVersions(['a'], { consistent: true })).toEqual(new Map([['a', 2]]));
   });
 
   it('re-reads only the records asked for, by key and consistently, with the first-run marker', async () => {

@@ -371,6 +371,12 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(query.get('filter[created_at][gte]')).toBe('2026-11-24T12:00:00.000Z');
     });
 
+    it('reports a feed that answers 404 as a failed listing, without failing the run', async () => {
+      sim.injectFault({ match: { route: 'events' }, status: 404 });
+      const feed = await source().listCommentsSince('2026-11-24T12:00:00.000Z', deadline());
+      expect(feed).toMatchObject({ complete: false, failures: [{ kind: 'client-error', detail: 'HTTP 404 for a listing', pageNumber: 1 }] });
+    });
+
     it('counts feed entries it cannot read instead of guessing', async () => {
       sim.injectFault({
         match: { route: 'events' },

@@ -127,6 +127,42 @@ describe('runPoll', () => {
     expect(notifier.sent.map((a) => a.alertId)).toEqual(['e.vanished.gone.v2']);
   });
 
+  it('gives a request that vanished and came back new alert ids, never those of its first life', async () => {
+    store.open.set('a', trackedOf(portout({ id: 'a' }), { version: 3 }));
+    source.current = listing([]);
+    await runPoll(deps, ctx);
+    expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.vanished.gone.v4']);
+    source.current = listing([portout({ id: 'a' })]);
+    await runPoll(deps, ctx);
+    expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.vanished.gone.v4', 'a.new.pending.v5']);
+    expect(store.open.get('a')?.version).toBe(5);
+  });
+
+  it('reads no closed record on a quiet run', async () => {
+    let reads = 0;
+    store.loadClosedVersions = async () => {
+      reads += 1;
+      return new Map();
+    };
+    store.open.set('a', trackedOf(portout({ id: 'a' })));
+    source.current = listing([portout({ id: 'a' })]);
+    await runPoll(deps, ctx);
+    expect(reads).toBe(0);
+  });
+
+  it('does not send a fraud alert twice when another run sent it while this one was looking', async () => {
+    source.rejected = { portouts: [portout({ id: 'x', status: 'rejected' })], invalid: [], complete: true, failures: [] };
+    const original = store.acquireLease.bind(store);
+    store.acquireLease = async (...args) => {
+      // The other run alerted and remembered it between our read and our lease.
+      store.closed.set('x', trackedOf(portout({ id: 'x', status: 'rejected' })));
+      return original(...args);
+    };
+    const report = await runPoll(deps, ctx);
+    expect(notifier.calls).toBe(0);
+    expect(report.superseded).toBe(1);
+  });
+
   it('holds the lease until the platform would have killed the run', async () => {
     source.current = listing([portout({ id: 'a' })]);
     let until = 0;
