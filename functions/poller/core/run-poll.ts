@@ -159,7 +159,9 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   };
 
   const maxLookups = deps.maxMissingLookups ?? DEFAULT_MAX_MISSING_LOOKUPS;
-  const toLookUp = diff.missing.slice(0, maxLookups);
+  // Start where the clock says, so lookups that keep failing can't starve the others beyond the cap.
+  const start = diff.missing.length === 0 ? 0 : Math.floor(ctx.now.getTime() / 60_000) % diff.missing.length;
+  const toLookUp = [...diff.missing.slice(start), ...diff.missing.slice(0, start)].slice(0, maxLookups);
   report.missingDeferred = diff.missing.length - toLookUp.length;
   const newIds = diff.events.flatMap((event) => (event.type === 'new' ? [event.portout.id] : []));
   const untrackedRejected = (rejected?.portouts ?? []).filter((portout) => !open.records.has(portout.id));

@@ -101,6 +101,18 @@ describe('runPoll', () => {
     expect(report.shrinkAnomaly).toBe(false);
   });
 
+  it('looks up a different part of a long missing list each minute, so none starves', async () => {
+    for (const id of ['a', 'b', 'c']) store.open.set(id, trackedOf(portout({ id })));
+    source.current = listing([]);
+    for (const id of ['a', 'b', 'c']) source.retrievals.set(id, { kind: 'found', portout: portout({ id }) });
+    const policy = { ...DEFAULT_ALERT_POLICY };
+    for (let minute = 0; minute < 3; minute++) {
+      const now = new Date(NOW + minute * 60_000);
+      await runPoll({ ...deps, policy, maxMissingLookups: 1 }, { now, deadline: now.getTime() + 60_000 });
+    }
+    expect([...source.lookups].sort()).toEqual(['a', 'b', 'c']);
+  });
+
   it('flags a listing that lost most tracked port-outs as an anomaly', async () => {
     for (const id of ['a', 'b', 'c', 'd', 'e']) store.open.set(id, trackedOf(portout({ id })));
     source.current = listing([]);
