@@ -55,8 +55,9 @@ export function planAlerts(
   if (!grouped) return { planned, alerts: planned.map((item) => single(item, [AUDIENCE.people, AUDIENCE.machines])) };
 
   const kind = summarise ? 'watch-started' : 'digest';
-  // The first run's summary is one per table; a digest is named by what it carries, so a re-send keeps its id.
-  const groupId = summarise ? 'watch-started' : `digest.${fnv1a(planned.map((item) => item.alertId).join(','))}`;
+  // The first run's summary is one per table; a digest is named by the set it carries (in any order), so a
+  // re-send keeps its id.
+  const groupId = summarise ? 'watch-started' : `digest.${fnv1a(planned.map((item) => item.alertId).sort().join(','))}`;
   const group: OutgoingAlert = {
     alertId: groupId,
     portoutId: null,
