@@ -4,6 +4,7 @@ import {
   type PublishBatchRequestEntry,
   type SNSClient,
 } from '@aws-sdk/client-sns';
+import { mapConcurrent } from '../core/concurrency.ts';
 import type { Notifier, OutgoingAlert, PublishResult } from '../core/ports.ts';
 import type { RenderedAlert } from '../core/render.ts';
 
@@ -119,12 +120,7 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
   return {
     async publish(alerts, deadline) {
       const result: PublishResult = { delivered: [], failed: [] };
-      const batches = planBatches(alerts);
-      let next = 0;
-      const worker = async () => {
-        while (next < batches.length) await publishBatch(batches[next++] as OutgoingAlert[], deadline, result);
-      };
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batches.length) }, worker));
+      await mapConcurrent(planBatches(alerts), CONCURRENCY, (batch) => publishBatch(batch, deadline, result));
       return result;
     },
   };

@@ -1,3 +1,4 @@
+import { mapConcurrent } from './concurrency.ts';
 import { diffPortouts, findPossibleFraud, resolveMissing, stateChangeFor, type DiffOptions } from './diff.ts';
 import { eventBasisVersion, eventPortoutId, type PortoutEvent } from './events.ts';
 import { planAlerts } from './plan-alerts.ts';
@@ -82,19 +83,6 @@ const LOOKUP_CONCURRENCY = 4;
 export const PUBLISH_RESERVE_MS = 3_000;
 const SHRINK_ANOMALY_MIN_TRACKED = 5;
 const HOUR_MS = 3_600_000;
-
-async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function stillCurrent(event: PortoutEvent, open: OpenState): boolean {
   const record = open.records.get(eventPortoutId(event));
