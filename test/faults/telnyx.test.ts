@@ -279,11 +279,15 @@ describe('Telnyx faults, staged with the simulator', () => {
     });
     const first = await lab.poll();
     expect(first.outcome).toBe('ok');
-    expect(lab.sns.deliveries.some((delivery) => delivery.portoutId === 'early-1')).toBe(false);
+    // Whether page 1 was read before the insert depends on timing (a warm source asks for pages 1 and 2 at once).
+    const slipped = !lab.sns.deliveries.some((delivery) => delivery.portoutId === 'early-1');
     await lab.settle();
+    expect(lab.sns.deliveries.filter((delivery) => delivery.portoutId === 'early-1')).toHaveLength(1);
     lab.conclude({
       fault: 'a request inserted at the head of the listing while page 2 is fetched',
-      happens: 'the shifted item is seen twice and deduplicated; the new one (on page 1, already read) is alerted by the next run',
+      happens: slipped
+        ? 'the shifted item is seen twice and deduplicated; the new one (on page 1, already read) is alerted by the next run'
+        : 'the shifted item is seen twice and deduplicated; the new one is alerted in the same run (page 1 went out with page 2)',
     });
   });
 

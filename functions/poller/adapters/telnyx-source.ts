@@ -9,7 +9,7 @@ import type {
   SourceFailure,
   SourceFailureKind,
 } from '../core/ports.ts';
-import { parseCommentEvent, parseListPage, parsePortoutItem, parseRetrieveBody } from './telnyx-portout-schema.ts';
+import { parseCommentEvent, parseListPage, parsePortoutItem, parseRetrieveBody, type ListPage } from './telnyx-portout-schema.ts';
 
 export const PAGE_SIZE = 250;
 /** 100,000 watched port-outs: far beyond any account, low enough that a lying `total_pages` can't run away. */
@@ -215,7 +215,18 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
    * short page (the first empty one if the server didn't state its page size) and at MAX_PAGES, whatever the
    * metadata claims.
    */
-  async function listAllPages(request: PageRequest, deadline: number, absorb: (items: unknown[]) => void) {
+  // Pages each listing had last time, kept for the warm container's life: the next listing asks for that many at
+  // once instead of waiting for page 1 to say how many there are, saving a round trip while the count holds.
+  const pagesLastTime = new Map<string, number>();
+
+  async function listAllPages(name: string, request: PageRequest, deadline: number, absorb: (items: unknown[]) => void) {
+    const early = new Map<number, Promise<ListPage>>();
+    for (let pageNumber = 2; pageNumber <= Math.min(pagesLastTime.get(name) ?? 1, options.concurrency); pageNumber++) {
+      const page = fetchPage(request, pageNumber, deadline);
+      // Settled later in page order, or not at all if the listing got shorter: never an unhandled rejection.
+      page.catch(() => undefined);
+      early.set(pageNumber, page);
+    }
     const failures: SourceFailure[] = [];
     let pagesFetched = 0;
     let endPage = MAX_PAGES;
@@ -252,7 +263,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         while (nextPage <= Math.min(endPage, lastPage) && failures.length === 0) {
           const pageNumber = nextPage++;
           try {
-            onPage(pageNumber, (await fetchPage(request, pageNumber, deadline)).items);
+            onPage(pageNumber, (await (early.get(pageNumber) ?? fetchPage(request, pageNumber, deadline))).items);
           } catch (error) {
             if (error instanceof RequestFailed) failures.push(error.failure);
             else throw error;
@@ -273,6 +284,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
     if (truncated) {
       failures.push({ kind: 'malformed-response', detail: `listing claims more than ${MAX_PAGES} pages; stopped there` });
     }
+    if (failures.length === 0) pagesLastTime.set(name, pagesFetched);
     return { failures, pagesFetched };
   }
 
@@ -290,6 +302,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
       let unwatchedDropped = 0;
       let anonymous = false;
       const { failures, pagesFetched } = await listAllPages(
+        'watched',
         listPortouts({ status_in: [...WATCHED_STATUSES] }),
         deadline,
         (items) => {
@@ -326,6 +339,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
       const byId = new Map<string, Portout>();
       const invalid: InvalidPortout[] = [];
       const { failures } = await listAllPages(
+        'rejected',
         listPortouts({ status: 'rejected', inserted_at: { gte: since } }),
         deadline,
         (items) => {
@@ -343,6 +357,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
       const byId = new Map<string, PortoutComment>();
       let invalid = 0;
       const { failures } = await listAllPages(
+        'comments',
         (telnyx, pageNumber, timeout) =>
           telnyx.portouts.events
             .list(

@@ -9,6 +9,10 @@ import type { PortoutSource } from '../../../../functions/poller/core/ports.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';
 import { telnyxPortout } from '../../../support/factories.ts';
 
+function spread(times: number[]): number {
+  return Math.max(...times) - Math.min(...times);
+}
+
 function many(count: number, status = 'pending', prefix = 'p') {
   return Array.from({ length: count }, (_, i) => telnyxPortout({ id: `${prefix}-${String(i).padStart(5, '0')}`, status }));
 }
@@ -72,6 +76,31 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(later).toHaveLength(4);
       // Sequential paging would space them >= 100 ms apart.
       expect(Math.max(...later) - Math.min(...later)).toBeLessThan(80);
+    });
+
+    it('a warm source asks for last time\'s pages at once, saving the round trip to page 1', async () => {
+      sim.upsert(...many(1_000));
+      sim.setLatency(100);
+      const telnyx = source();
+      await telnyx.listWatchedPortouts(deadline());
+      const firstSpread = spread(sim.requests.map((r) => r.at));
+      sim.resetRequests();
+      const again = await telnyx.listWatchedPortouts(deadline());
+      expect(again.portouts).toHaveLength(1_000);
+      expect(sim.requests).toHaveLength(4);
+      // Cold: page 1, then pages 2-4 a round trip later. Warm: all four together.
+      expect(firstSpread).toBeGreaterThanOrEqual(90);
+      expect(spread(sim.requests.map((r) => r.at))).toBeLessThan(60);
+    });
+
+    it('stays correct when the listing got shorter than last time', async () => {
+      sim.upsert(...many(1_000));
+      const telnyx = source();
+      await telnyx.listWatchedPortouts(deadline());
+      for (let i = 100; i < 1_000; i++) sim.remove(`p-${String(i).padStart(5, '0')}`);
+      const again = await telnyx.listWatchedPortouts(deadline());
+      expect(again).toMatchObject({ complete: true, failures: [] });
+      expect(again.portouts).toHaveLength(100);
     });
 
     it('pages sequentially and stops at the first short page when page_number is missing', async () => {
