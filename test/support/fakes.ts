@@ -71,7 +71,7 @@ export class InMemoryStateStore implements StateStore {
   async loadOpen() {
     return { records: new Map(this.open), initialized: this.initialized };
   }
-  async reloadOpen(ids: string[]) {
+  async reloadOpen(ids: string[], _knownInitialized: boolean) {
     const records = new Map([...this.open].filter(([id]) => ids.includes(id)));
     return { records, initialized: this.initialized };
   }

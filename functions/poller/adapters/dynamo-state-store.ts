@@ -249,10 +249,11 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
       return new Map(items.map((item) => [String(item[sk]), typeof item.version === 'number' ? item.version : 0]));
     },
 
-    async reloadOpen(ids) {
-      const items = await batchGet(OPEN, [INITIALIZED_KEY, ...new Set(ids)], { consistent: true, keysOnly: false }, 're-reading open records');
+    async reloadOpen(ids, knownInitialized) {
+      const keys = knownInitialized ? [...new Set(ids)] : [INITIALIZED_KEY, ...new Set(ids)];
+      const items = await batchGet(OPEN, keys, { consistent: true, keysOnly: false }, 're-reading open records');
       const records = new Map<string, TrackedPortout>();
-      let initialized = false;
+      let initialized = knownInitialized;
       for (const item of items) {
         if (item[sk] === INITIALIZED_KEY) initialized = true;
         else {

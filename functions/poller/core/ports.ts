@@ -131,8 +131,11 @@ export interface StateStore {
   loadOpen(): Promise<OpenState>;
   /** The closed records among these ids, with the version each was closed at. */
   loadClosedVersions(ids: string[], options?: { consistent?: boolean }): Promise<Map<string, number>>;
-  /** These ids' open records (absent: not open) and the first-run marker, read consistently by key. */
-  reloadOpen(ids: string[]): Promise<OpenState>;
+  /**
+   * These ids' open records (absent: not open), read consistently by key, and the first-run marker unless the run
+   * already saw it (once written it stays, so there is nothing to re-check).
+   */
+  reloadOpen(ids: string[], knownInitialized: boolean): Promise<OpenState>;
   /** True if this run now holds the lease until `untilMs`. */
   acquireLease(holder: string, nowMs: number, untilMs: number): Promise<boolean>;
   releaseLease(holder: string): Promise<void>;

@@ -206,7 +206,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   try {
     // Re-read under the lease, by key and only what we are about to alert: a run that held it before us may have
     // alerted some of these already.
-    const current = await deps.store.reloadOpen(candidates.map(eventPortoutId));
+    const current = await deps.store.reloadOpen(candidates.map(eventPortoutId), open.initialized);
     // A fraud alert has no open record to compare: whether another run already sent it is in the closed records.
     const fraudIds = candidates.flatMap((event) => (event.type === 'possible-fraud' ? [event.portout.id] : []));
     const fraudSent = fraudIds.length > 0 ? await deps.store.loadClosedVersions(fraudIds, { consistent: true }) : new Map();

@@ -132,7 +132,7 @@ describe('DynamoDB state store', () => {
   it('re-reads only the records asked for, by key and consistently, with the first-run marker', async () => {
     await store.apply([{ kind: 'mark-initialized' }, open('a'), open('b'), open('c')], NOW);
     await store.apply([open('b', 2)], NOW);
-    const state = await store.reloadOpen(['b', 'c', 'never-seen', ...Array.from({ length: 120 }, (_, i) => `x${i}`)]);
+    const state = await store.reloadOpen(['b', 'c', 'never-seen', ...Array.from({ length: 120 }, (_, i) => `x${i}`)], false);
     expect(state.initialized).toBe(true);
     expect([...state.records.keys()].sort()).toEqual(['b', 'c']);
     expect(state.records.get('b')?.version).toBe(2);
@@ -140,6 +140,20 @@ describe('DynamoDB state store', () => {
 
   it('reports no first run when the marker is absent', async () => {
     await store.apply([open('a')], NOW);
-    expect(await store.reloadOpen(['a'])).toMatchObject({ initialized: false });
+    expect(await store.reloadOpen(['a'], false)).toMatchObject({ initialized: false });
+  });
+
+  it('does not re-read the first-run marker once the run has seen it, so 100 ids stay one request', async () => {
+    await store.apply([{ kind: 'mark-initialized' }, open('a')], NOW);
+    let requests = 0;
+    table.doc.middlewareStack.add((next) => async (args) => {
+      requests += 1;
+      return next(args);
+    });
+    const ids = ['a', ...Array.from({ length: 99 }, (_, i) => `x${i}`)];
+    const state = await store.reloadOpen(ids, true);
+    expect(state).toMatchObject({ initialized: true });
+    expect([...state.records.keys()]).toEqual(['a']);
+    expect(requests).toBe(1);
   });
 });
