@@ -45,8 +45,12 @@ export async function startDynamoDbLocal(options: { timeoutMs?: number; dbPath?:
   const port = await freePort();
   const child = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'ignore', path: options.dbPath ?? null });
   let exited = false;
+  // However this process ends (Ctrl-C, a closed pipe, an uncaught error), the Java process goes with it.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
   child.once('exit', () => {
     exited = true;
+    process.off('exit', killChild);
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 1 });

@@ -67,7 +67,9 @@ async function main(): Promise<number> {
   const stop = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.once(signal, () => void stop().then(() => process.exit(code)));
+  }
 
   try {
     const sim = realTelnyx ? null : await startTelnyxSimulator();
