@@ -20,6 +20,7 @@ function report(overrides: Partial<PollReport> = {}): PollReport {
     shrinkAnomaly: false,
     missingLookedUp: 0,
     missingDeferred: 0,
+    vanishedHeld: 0,
     events: [],
     messages: 0,
     superseded: 0,
@@ -30,7 +31,7 @@ function report(overrides: Partial<PollReport> = {}): PollReport {
     writeFailures: [],
     telnyxRequests: 1,
     ...overrides,
-  } as PollReport;
+  };
 }
 
 describe('what counts as a healthy run', () => {
