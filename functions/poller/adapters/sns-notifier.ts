@@ -5,8 +5,8 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { mapConcurrent } from '../core/concurrency.ts';
+import type { RenderedAlert } from '../core/model.ts';
 import type { Notifier, OutgoingAlert, PublishResult } from '../core/ports.ts';
-import type { RenderedAlert } from '../core/render.ts';
 
 const MAX_BATCH_ENTRIES = 10;
 /** PublishBatch caps the whole request, not each entry, at 256 KiB. */

@@ -1,8 +1,10 @@
 import { ALERT_ATTRIBUTES } from './alert-types.ts';
 import { alertIdFor } from './diff.ts';
-import { eventPortoutId, type PortoutEvent } from './events.ts';
+import { eventPortoutId } from './events.ts';
+import type { PortoutEvent, RenderedAlert } from './model.ts';
 import type { OutgoingAlert } from './ports.ts';
-import { renderAlert, renderGroup, type RenderedAlert, type RenderOptions } from './render.ts';
+import type { RenderOptions } from './say/context.ts';
+import { renderAlert, renderGroup } from './say/render.ts';
 
 export interface VolumePolicy {
   /** The first run sends one "now watching N requests" summary instead of N alerts. */

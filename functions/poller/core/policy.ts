@@ -1,5 +1,5 @@
 import type { VolumePolicy } from './plan-alerts.ts';
-import type { RenderOptions } from './render.ts';
+import type { RenderOptions } from './say/context.ts';
 
 /** What the poller alerts about and how, beyond the status changes it always reports. */
 export interface AlertPolicy extends VolumePolicy {

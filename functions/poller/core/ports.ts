@@ -1,5 +1,8 @@
-import type { Portout, PortoutStatus } from './portout.ts';
-import type { RenderedAlert } from './render.ts';
+import type { PortoutComment, RenderedAlert, TrackedPortout } from './model.ts';
+import type { Portout } from './portout.ts';
+
+// Defined in model.ts, beside the types the rendering shares; the ports' users find them here too.
+export type { PortoutComment, TrackedPortout } from './model.ts';
 
 /** Why a Telnyx request (or one listed item) could not be used. */
 export type SourceFailureKind =
@@ -36,17 +39,6 @@ export interface Listing {
   pagesFetched: number;
 }
 
-/** A comment on a port-out request, from the events feed. */
-export interface PortoutComment {
-  id: string;
-  portoutId: string;
-  body: string;
-  /** Telnyx porting staff wrote it (e.g. to say a rejection reason was not accepted). */
-  byTelnyxStaff: boolean;
-  /** ISO 8601, normalised to UTC. */
-  createdAt: string;
-}
-
 export interface RejectedListing {
   portouts: Portout[];
   invalid: InvalidPortout[];
@@ -78,21 +70,6 @@ export interface PortoutSource {
   listCommentsSince(since: string, deadline: number): Promise<CommentListing>;
   /** Requests sent so far by this source, retries included. */
   requestCount(): number;
-}
-
-/** What the poller remembers of a port-out: enough to diff and to name it if it vanishes. */
-export interface TrackedPortout {
-  id: string;
-  status: PortoutStatus;
-  focDate: string | null;
-  phoneNumbers: string[];
-  supportKey: string | null;
-  /** FOC reminder thresholds (hours before the FOC date) already covered by an alert, so each goes out once. */
-  remindedHours: number[];
-  /** The newest comment already alerted (ISO), so a comment is told once. */
-  lastCommentAt: string | null;
-  /** Bumped on every write; writes are conditional on the version that was read. */
-  version: number;
 }
 
 export interface OpenState {

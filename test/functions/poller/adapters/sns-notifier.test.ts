@@ -12,8 +12,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSnsNotifier, planBatches, toBatchEntry } from '../../../../functions/poller/adapters/sns-notifier.ts';
+import type { RenderedAlert } from '../../../../functions/poller/core/model.ts';
 import type { OutgoingAlert } from '../../../../functions/poller/core/ports.ts';
-import { renderAlert, type RenderedAlert } from '../../../../functions/poller/core/render.ts';
+import { renderAlert } from '../../../../functions/poller/core/say/render.ts';
 import { portout } from '../../../support/factories.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:portout-alerts';

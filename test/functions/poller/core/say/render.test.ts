@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newTrackedPortout } from '../../../../functions/poller/core/diff.ts';
-import type { PortoutEvent } from '../../../../functions/poller/core/events.ts';
-import { fitsOneSegment, isGsm7 } from '../../../../functions/poller/core/gsm7.ts';
-import { PORTOUT_ID_PATTERN, PORTOUT_STATUSES, type Portout } from '../../../../functions/poller/core/portout.ts';
-import type { PortoutComment, TrackedPortout } from '../../../../functions/poller/core/ports.ts';
-import { renderAlert, renderGroup, SUBJECT_MAX_CHARS, type GroupedEvent } from '../../../../functions/poller/core/render.ts';
-import { singleLine } from '../../../../functions/poller/core/transliterate.ts';
-import { portout } from '../../../support/factories.ts';
+import { newTrackedPortout } from '../../../../../functions/poller/core/diff.ts';
+import type { PortoutComment, PortoutEvent, TrackedPortout } from '../../../../../functions/poller/core/model.ts';
+import { PORTOUT_ID_PATTERN, PORTOUT_STATUSES, type Portout } from '../../../../../functions/poller/core/portout.ts';
+import type { GroupedEvent } from '../../../../../functions/poller/core/say/context.ts';
+import { SUBJECT_MAX_CHARS } from '../../../../../functions/poller/core/say/email.ts';
+import { fitsOneSegment, isGsm7 } from '../../../../../functions/poller/core/say/gsm7.ts';
+import { renderAlert, renderGroup } from '../../../../../functions/poller/core/say/render.ts';
+import { singleLine } from '../../../../../functions/poller/core/say/transliterate.ts';
+import { portout } from '../../../../support/factories.ts';
 
 const NOW = new Date('2026-11-27T16:00:00.000Z');
 /** What the poller recorded when it last alerted about `p`. */

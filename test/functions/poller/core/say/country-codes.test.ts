@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countryCodesOf } from '../../../../functions/poller/core/country-codes.ts';
+import { countryCodesOf } from '../../../../../functions/poller/core/say/country-codes.ts';
 
 describe('countryCodesOf', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitParts, type TextPart } from '../../../../functions/poller/core/fit-parts.ts';
+import { fitParts, type TextPart } from '../../../../../functions/poller/core/say/fit-parts.ts';
 
 const within = (max: number) => (text: string) => text.length <= max;
 

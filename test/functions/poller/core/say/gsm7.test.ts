@@ -6,8 +6,8 @@ import {
   septetLength,
   smsAsDelivered,
   toGsm7,
-} from '../../../../functions/poller/core/gsm7.ts';
-import { singleLine, toAsciiLine } from '../../../../functions/poller/core/transliterate.ts';
+} from '../../../../../functions/poller/core/say/gsm7.ts';
+import { singleLine, toAsciiLine } from '../../../../../functions/poller/core/say/transliterate.ts';
 
 describe('isGsm7', () => {
   it.each([

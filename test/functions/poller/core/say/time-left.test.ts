@@ -7,7 +7,7 @@ import {
   leftOrAgo,
   parseTimestamp,
   timeLeft,
-} from '../../../../functions/poller/core/time-left.ts';
+} from '../../../../../functions/poller/core/say/time-left.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,0 +1,61 @@
+import { ALERT_ATTRIBUTES } from '../alert-types.ts';
+import type { PortoutEvent, RenderedAlert } from '../model.ts';
+import { renderContext, type AlertGroupKind, type GroupedEvent, type RenderOptions } from './context.ts';
+import { alertDocument, groupDocument } from './document.ts';
+import { renderEmail, renderGroupEmail } from './email.ts';
+import { renderGroupSms, renderSms } from './sms.ts';
+
+// Each channel's wording lives in its own module (sms.ts, email.ts, document.ts); this puts one alert together.
+
+export function renderAlert(
+  event: PortoutEvent,
+  alertId: string,
+  now: Date,
+  options: RenderOptions = {},
+): RenderedAlert {
+  const ctx = renderContext(alertId, now, options);
+  const document = alertDocument(event, ctx);
+  const email = renderEmail(event, ctx);
+  return {
+    subject: email.subject,
+    sms: renderSms(event, ctx, options.displayName ?? ''),
+    email: email.body,
+    json: document,
+    attributes: {
+      [ALERT_ATTRIBUTES.eventType.name]: document.type,
+      [ALERT_ATTRIBUTES.status.name]: document.status,
+      [ALERT_ATTRIBUTES.previousStatus.name]: document.previousStatus ?? 'none',
+      [ALERT_ATTRIBUTES.countryCodes.name]: document.countryCodes,
+    },
+  };
+}
+
+/** One message for people covering several events: the first run's summary, or a digest of a busy run. */
+export function renderGroup(
+  kind: AlertGroupKind,
+  items: readonly GroupedEvent[],
+  groupId: string,
+  now: Date,
+  options: RenderOptions = {},
+): RenderedAlert {
+  const ctx = renderContext(groupId, now, options);
+  const documents = items.map((item) => alertDocument(item.event, { ...ctx, alertId: item.alertId }));
+  const document = groupDocument(kind, items, documents, ctx);
+  const email = renderGroupEmail(kind, items, ctx);
+  const distinct = (values: string[]) => [...new Set(values)].sort();
+  return {
+    subject: email.subject,
+    sms: renderGroupSms(kind, items, ctx, options.displayName ?? ''),
+    email: email.body,
+    json: document,
+    attributes: {
+      // The group's own type and every type it carries: a subscription filtered to, say, possible-fraud still gets
+      // the digest that holds one, rather than never hearing of it.
+      [ALERT_ATTRIBUTES.eventType.name]: distinct([kind, ...items.map((item) => item.event.type)]),
+      // A group holds several statuses: as arrays, a filter on any one of them still matches.
+      [ALERT_ATTRIBUTES.status.name]: distinct(documents.map((item) => item.status)),
+      [ALERT_ATTRIBUTES.previousStatus.name]: distinct(documents.map((item) => item.previousStatus ?? 'none')),
+      [ALERT_ATTRIBUTES.countryCodes.name]: document.countryCodes,
+    },
+  };
+}
