@@ -14,7 +14,12 @@ function report(overrides: Partial<PollReport> = {}): PollReport {
     listingComplete: true,
     pagesFetched: 1,
     failures: [],
-    extraFailures: [],
+    queries: {
+      listing: { asked: true, failures: [] },
+      lookups: { asked: false, failures: [] },
+      'fraud-gap': { asked: true, failures: [] },
+      comments: { asked: true, failures: [] },
+    },
     invalid: [],
     unwatchedDropped: 0,
     shrinkAnomaly: false,
