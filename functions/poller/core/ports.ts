@@ -2,14 +2,16 @@ import type { Portout, PortoutStatus } from './portout.ts';
 import type { RenderedAlert } from './render.ts';
 
 /** Why a Telnyx request (or one listed item) could not be used. */
-export type SourceFailureKind =
-  | 'rate-limited'
-  | 'server-error'
-  | 'timeout'
-  | 'connection'
-  | 'malformed-response'
-  | 'client-error'
-  | 'deadline';
+export const SOURCE_FAILURE_KINDS = [
+  'rate-limited',
+  'server-error',
+  'timeout',
+  'connection',
+  'malformed-response',
+  'client-error',
+  'deadline',
+] as const;
+export type SourceFailureKind = (typeof SOURCE_FAILURE_KINDS)[number];
 
 export interface SourceFailure {
   kind: SourceFailureKind;
