@@ -1,0 +1,29 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { estimateMonthlyCost, type Estimate } from '../../../tools/cost/estimate.ts';
+import { DEFAULT_DEPLOYMENT, synthesizeTemplates } from '../../../tools/cost/synth.ts';
+
+const TARGET_USD = 2.5;
+
+describe('the default deployment, synthesized as cdk synth builds it', () => {
+  let estimate: Estimate;
+  beforeAll(() => {
+    const [stack] = synthesizeTemplates({ config: DEFAULT_DEPLOYMENT });
+    estimate = estimateMonthlyCost(stack!.template);
+  });
+
+  it(`costs at most $${TARGET_USD} a month at list prices in its first year`, () => {
+    expect(estimate.total).toBeLessThanOrEqual(TARGET_USD);
+  });
+
+  it('has its alarms read six metrics, one dead-letter queue, and no dashboard', () => {
+    const alarms = estimate.lines.filter((line) => line.price === 'alarmMetric');
+    expect(alarms.reduce((sum, line) => sum + line.quantity, 0)).toBe(6);
+    expect(estimate.lines.filter((line) => line.price === 'dashboard')).toEqual([]);
+    expect(estimate.lines.find((line) => line.service === 'SQS')?.item).toMatch(/^1 dead-letter queue/);
+  });
+
+  it('the dashboard setting adds its $3.00', () => {
+    const [stack] = synthesizeTemplates({ config: { ...DEFAULT_DEPLOYMENT, operations: { ...DEFAULT_DEPLOYMENT.operations, dashboard: true } } });
+    expect(estimateMonthlyCost(stack!.template).total - estimate.total).toBeCloseTo(3, 10);
+  });
+});
