@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { estimateMonthlyCost, type Estimate } from '../../../tools/cost/estimate.ts';
 import { DEFAULT_DEPLOYMENT, synthesizeTemplates } from '../../../tools/cost/synth.ts';
@@ -25,5 +26,13 @@ describe('the default deployment, synthesized as cdk synth builds it', () => {
   it('the dashboard setting adds its $3.00', () => {
     const [stack] = synthesizeTemplates({ config: { ...DEFAULT_DEPLOYMENT, operations: { ...DEFAULT_DEPLOYMENT.operations, dashboard: true } } });
     expect(estimateMonthlyCost(stack!.template).total - estimate.total).toBeCloseTo(3, 10);
+  });
+
+  it('is the figure the README, the deploy guide and the operations guide quote', () => {
+    const figures = [estimate.total, estimate.totalWithFreeTier, estimate.total + estimate.afterTwoRotations].map((usd) => `$${usd.toFixed(2)}`);
+    for (const doc of ['README.md', 'docs/deploying.md', 'docs/operations.md']) {
+      const text = readFileSync(new URL(`../../../${doc}`, import.meta.url), 'utf8');
+      for (const figure of figures) expect(text, `${doc} quotes ${figure}`).toContain(figure);
+    }
   });
 });
