@@ -458,6 +458,8 @@ describe('the stack with no configuration', () => {
         expect(alarm.Properties).toMatchObject({ AlarmActions: [ref(id.opsTopic)], OKActions: [ref(id.opsTopic)] });
         expect(alarm.Properties?.AlarmName).toMatch(/^PortoutWatch-/);
         expect(alarm.Properties?.AlarmDescription).toBeTruthy();
+        // CloudWatch refuses a longer description, and it is what the notification carries.
+        expect(String(alarm.Properties?.AlarmDescription).length).toBeLessThanOrEqual(1024);
       }
     });
   });
