@@ -21,7 +21,7 @@ const USAGE = `Usage: npm run cost [-- options]
 
 const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
 /** Unit prices as the pricing pages print them: $0.0000133334, $0.125, $3.00. */
-const unitUsd = (value: number) => `$${value >= 1 ? value.toFixed(2) : String(Number(value.toPrecision(6)))}`;
+const unitUsd = (value: number) => `$${Number(value.toFixed(2)) === value ? value.toFixed(2) : String(Number(value.toPrecision(6)))}`;
 const quantity = (value: number) => (Number.isInteger(value) ? String(value) : value.toPrecision(3));
 
 export function renderEstimate(title: string, estimate: Estimate, usage: UsageAssumptions): string {

@@ -55,6 +55,15 @@ describe('the estimate counts from the template', () => {
     expect(added).toBeCloseTo(0.4 + (DEFAULT_ASSUMPTIONS.coldStartsPerMonth / 10_000) * 0.05, 10);
   });
 
+  it('a table under the stack key costs a KMS request a run; under the AWS-managed key, none', () => {
+    const key = { K: { Type: 'AWS::KMS::Key', Properties: {} } };
+    const table = (sse: unknown) => ({ T: { Type: 'AWS::DynamoDB::GlobalTable', Properties: { Replicas: [{ SSESpecification: sse }] } } });
+    const kmsRequests = (extra: CfnTemplate['Resources']) =>
+      estimateMonthlyCost(template({ ...key, ...extra })).lines.find((line) => line.price === 'kmsRequests')?.quantity ?? 0;
+    const runs = (730 * 60) / 5;
+    expect(kmsRequests(table({ KMSMasterKeyId: { 'Fn::GetAtt': ['K', 'Arn'] } })) - kmsRequests(table(undefined))).toBeCloseTo(runs / 10_000, 10);
+  });
+
   it('a secret outside the stack is not priced, and says so', () => {
     expect(estimateMonthlyCost(template()).notes.join(' ')).toMatch(/outside this stack/);
   });
