@@ -3,13 +3,18 @@ import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PEOPLE_AUDIENCE, type AlertFilterPolicy, type EmailSubscriptionSettings, type SmsSubscriptionSettings } from './config.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
 
 export interface AlertTopicProps {
   /** SNS puts it in front of every SMS; keep it short or empty. */
   readonly displayName: string;
   readonly email: readonly EmailSubscriptionSettings[];
   readonly sms: readonly SmsSubscriptionSettings[];
+  /**
+   * Where SNS files an email or SMS it gave up on: the stack's shared dead-letter queue. Without one, SNS drops
+   * it after its retries. One queue serves every subscription, so one alarm watches them all.
+   */
+  readonly deadLetterQueue: DeadLetterQueue;
 }
 
 /**
@@ -39,15 +44,15 @@ function endpointId(endpoint: string): string {
  * The customer-facing topic. Standard, not FIFO, because FIFO topics can't deliver to email or SMS.
  * Machine subscribers (SQS, HTTPS, Lambda) can be added outside this stack, filtering on `audience: machines`.
  * Encrypted with the AWS-managed SNS key, which any publisher in the account may use without a KMS
- * grant, and TLS-only. Every subscription has its own dead-letter queue: without one, SNS drops an
- * email or SMS after about six hours of retries.
+ * grant, and TLS-only. Every subscription files what it can't deliver in the shared dead-letter queue.
  */
 export class AlertTopic extends Construct {
   readonly topic: Topic;
-  readonly deadLetterQueues: DeadLetterQueue[] = [];
+  private readonly deadLetterQueue: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
+    this.deadLetterQueue = props.deadLetterQueue;
     this.topic = new Topic(this, 'Topic', {
       displayName: props.displayName || undefined,
       masterKey: Alias.fromAliasName(this, 'AwsManagedSnsKey', 'alias/aws/sns'),
@@ -63,14 +68,11 @@ export class AlertTopic extends Construct {
 
   // Subscription, not SmsSubscription: in aws-cdk-lib 2.276 SmsSubscription drops its deadLetterQueue.
   private subscribe(kind: 'Email' | 'Sms', protocol: SubscriptionProtocol, endpoint: string, filterPolicy: AlertFilterPolicy | undefined): void {
-    const id = `${kind}${endpointId(endpoint)}`;
-    const dlq = new DeadLetterQueue(this, `${id}DeadLetters`, { label: `alert ${kind === 'Email' ? 'email' : 'SMS'} to ${endpoint}` });
-    this.deadLetterQueues.push(dlq);
-    new Subscription(this, id, {
+    new Subscription(this, `${kind}${endpointId(endpoint)}`, {
       topic: this.topic,
       protocol,
       endpoint,
-      deadLetterQueue: dlq.queue,
+      deadLetterQueue: this.deadLetterQueue.queue,
       filterPolicy: toSubscriptionFilters(filterPolicy),
     });
   }

@@ -18,7 +18,13 @@ export interface PortoutWatchConfig {
   telnyxApiKeySecret: TelnyxApiKeySecretSource;
   table: { encryption: TableEncryption };
   alerts: AlertSettings;
-  operations: { alarmEmail?: string };
+  operations: OperationsSettings;
+}
+
+export interface OperationsSettings {
+  alarmEmail?: string;
+  /** A CloudWatch dashboard: $3.00 a month beyond the account's three free ones, so off unless asked for. */
+  dashboard: boolean;
 }
 
 export interface PollSchedule {
@@ -498,8 +504,12 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     problems,
   );
 
-  const operations = objectAt(fields.operations, 'operations', ['alarmEmail'], problems) ?? {};
+  const operations = objectAt(fields.operations, 'operations', ['alarmEmail', 'dashboard'], problems) ?? {};
   const alarmEmail = operations.alarmEmail === undefined ? undefined : emailAt(operations.alarmEmail, 'operations.alarmEmail', problems);
+  const dashboard = operations.dashboard ?? false;
+  if (typeof dashboard !== 'boolean') {
+    problems.add('operations.dashboard', `${show(dashboard)} must be true (a CloudWatch dashboard, $3.00 a month beyond the account's three free ones) or false`);
+  }
 
   if (problems.messages.length > 0 || !schedule) {
     throw new ConfigError(`invalid portout-watch configuration in ${source}:\n  - ${problems.messages.join('\n  - ')}`);
@@ -513,6 +523,6 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     telnyxApiKeySecret,
     table: { encryption: encryption as TableEncryption },
     alerts: { displayName, email, sms },
-    operations: alarmEmail ? { alarmEmail } : {},
+    operations: { ...(alarmEmail ? { alarmEmail } : {}), dashboard: dashboard === true },
   };
 }

@@ -5,6 +5,8 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
   MathExpression,
   Metric,
   TreatMissingData,
@@ -17,24 +19,54 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { EVENT_TYPES } from '../functions/poller/core/alert-types.ts';
-import { METRIC, METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
+import { WATCHES, type Watch } from '../functions/poller/core/watch-health.ts';
+import { METRIC, METRIC_NAMESPACE, POLL_FINISHED, SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { PollerFunction } from './poller-function.ts';
 
 export interface OperationsProps {
   readonly poller: PollerFunction;
-  /** Every dead-letter queue in the stack; each gets an alarm. */
-  readonly deadLetterQueues: readonly DeadLetterQueue[];
+  /**
+   * The stack's one dead-letter queue: failed runs, undeliverable alerts and undeliverable alarm emails all wait
+   * there, under one alarm. The alarm email's subscription files its undeliverable messages there too.
+   */
+  readonly deadLetterQueue: DeadLetterQueue;
   /** Customer-managed key for the ops topic; CloudWatch can't publish to a topic under the AWS-managed SNS key. */
   readonly key: Key;
   readonly alarmEmail?: string;
   /** Every alarm name starts with this and a dash; the ops topic accepts alarms with that prefix only. */
   readonly alarmNamePrefix: string;
+  /** A CloudWatch dashboard costs $3 a month beyond an account's three free ones, so it is opt-in. */
+  readonly dashboard: boolean;
 }
 
 /** Missed runs tolerated before the heartbeat alarm fires. */
 export const HEARTBEAT_MISSED_INTERVALS = 3;
+/** Runs in a row a part of the watch must be down before its alarm fires: one failed run is retried by the next. */
+export const WATCH_DOWN_RUNS = 3;
 const DEAD_LETTER_PERIOD = Duration.minutes(5);
+
+/** What each watch-down alarm says: which alerts are not going out, and what to do. */
+const WATCH_DOWN: Record<Watch, { constructId: string; title: string; description: string }> = {
+  status: {
+    constructId: 'StatusWatchDown',
+    title: 'status watch down',
+    description:
+      'the listing of pending port-outs or the lookups of tracked ones missing from it failed, or the listing looked wrong (it lost most tracked port-outs, ignored the status filter, or held items that no longer fit the schema). New requests, status changes and vanished requests may go unalerted; nothing was concluded from the missing data. Read the WARN lines in the poller\'s log group (query "listing" or "lookups", and the listing warnings); check that the API key belongs to this Telnyx account and whether Telnyx changed the API.',
+  },
+  'fraud-gap': {
+    constructId: 'FraudGapWatchDown',
+    title: 'fraud-gap watch down',
+    description:
+      'the query for port-outs created already rejected (wrong-PIN attempts) failed, so possible-fraud alerts, the most urgent ones, are not going out. They are sent late if the query recovers within the look-back (poller.lookbackHours). Read the WARN lines with query "fraud-gap" in the poller\'s log group. If this Telnyx account really has no such query, set poller.watchRejected: false and deploy.',
+  },
+  comments: {
+    constructId: 'CommentWatchDown',
+    title: 'comment watch down',
+    description:
+      'the Telnyx events feed that carries comments failed (an error or a 404), so new-comment alerts are not going out, including Telnyx refusing a rejection. They are sent late if the feed recovers within the look-back (poller.lookbackHours). Read the WARN lines with query "comments" in the poller\'s log group. If this Telnyx account really lacks the feed, set poller.watchComments: false and deploy.',
+  },
+};
 
 /** The poller's own metrics carry the `service` dimension Powertools adds to every metric. */
 export function pollerMetric(metricName: string, period: Duration, extraDimensions: Record<string, string> = {}): Metric {
@@ -47,19 +79,22 @@ export function pollerMetric(metricName: string, period: Duration, extraDimensio
   });
 }
 
-/** The ops topic, the alarms that publish to it, and a dashboard of both the poller's and AWS's metrics. */
+/**
+ * The ops topic and the alarms that publish to it, each reading as few metrics as will still catch every silent
+ * failure (alarms are billed per metric they read); and, if asked for, a dashboard.
+ */
 export class Operations extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
   readonly heartbeat: Alarm;
-  readonly dashboard: Dashboard;
-  readonly deadLetterQueues: DeadLetterQueue[];
+  readonly watchDown: Record<Watch, Alarm>;
+  readonly dashboard?: Dashboard;
+  readonly deadLetterQueue: DeadLetterQueue;
   private readonly alarmNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const fn = props.poller.function;
     const interval = props.poller.interval;
     const prefix = props.alarmNamePrefix;
     this.alarmNamePrefix = prefix;
@@ -86,11 +121,9 @@ export class Operations extends Construct {
       }),
     );
 
-    this.deadLetterQueues = [...props.deadLetterQueues];
+    this.deadLetterQueue = props.deadLetterQueue;
     if (props.alarmEmail) {
-      const dlq = new DeadLetterQueue(this, 'AlarmEmailDeadLetters', { label: `alarm email to ${props.alarmEmail}` });
-      this.deadLetterQueues.push(dlq);
-      this.topic.addSubscription(new EmailSubscription(props.alarmEmail, { deadLetterQueue: dlq.queue }));
+      this.topic.addSubscription(new EmailSubscription(props.alarmEmail, { deadLetterQueue: this.deadLetterQueue.queue }));
     }
 
     const minutes = interval.toMinutes();
@@ -100,45 +133,39 @@ export class Operations extends Construct {
       period: interval,
       label: 'Successful runs',
     });
+    // A run that throws, is throttled or dropped by Lambda, or never starts sends no PollSucceeded: this one alarm
+    // covers what the function-errors and async-events-dropped alarms used to, and the dead-letter alarm (failed
+    // runs and dropped events land in the queue) says it at once.
     this.heartbeat = this.alarm('Heartbeat', heartbeatMetric, {
       name: 'heartbeat',
-      description: `No successful portout-watch run in ${HEARTBEAT_MISSED_INTERVALS} intervals (${HEARTBEAT_MISSED_INTERVALS * minutes} minutes): alerts may be going unsent. Read the poller's log group for "poll failed" and check the failed-runs queue.`,
+      description: `No fully successful portout-watch run in ${HEARTBEAT_MISSED_INTERVALS} intervals (${HEARTBEAT_MISSED_INTERVALS * minutes} minutes): alerts may be going unsent. The poller threw, was never invoked, left work for the next run, or a part of the watch was down (a watch-down alarm then names it). Read the poller's log group for "poll failed" and "poll finished" lines and check the dead-letter queue and the other alarms.`,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       threshold: 1,
       evaluationPeriods: HEARTBEAT_MISSED_INTERVALS,
       treatMissingData: TreatMissingData.BREACHING,
     });
-    this.alarm('FunctionErrors', fn.metricErrors({ period: interval, statistic: 'Sum' }), {
-      name: 'function-errors',
-      description: "The portout-watch poller threw: that run sent nothing. Its log group says why; the failed-runs queue holds the record.",
-    });
-    this.alarm('AsyncEventsDropped', fn.metric('AsyncEventsDropped', { period: interval, statistic: 'Sum' }), {
-      name: 'async-events-dropped',
-      description: 'Lambda dropped scheduled invocations of the portout-watch poller (throttled or expired): those runs never happened.',
-    });
     this.alarm('TelnyxAuthFailures', pollerMetric(METRIC.telnyxAuthFailures, interval), {
       name: 'telnyx-auth-failures',
       description: 'Telnyx rejected the API key even after a fresh read of the secret. Put a valid key in the secret (docs/deploying.md shows the command).',
     });
-    this.alarm('ListingAnomaly', pollerMetric(METRIC.listingAnomaly, interval), {
-      name: 'listing-anomaly',
-      description:
-        'For 3 runs in a row the Telnyx listing looked wrong: it lost most tracked port-outs, ignored the status filter, or held items that no longer fit the schema. The poller drew no conclusions from it; its log group says which. Check the API key belongs to this account and whether Telnyx changed the API.',
-      evaluationPeriods: 3,
-    });
-        for (const dlq of this.deadLetterQueues) {
-      const slug = dlq.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '');
-      this.alarm(
-        `DeadLetters${dlq.node.id}`,
-        dlq.queue.metricApproximateNumberOfMessagesVisible({ period: DEAD_LETTER_PERIOD, statistic: 'Maximum' }),
-        {
-          name: `dead-letters-${slug}`,
-          description: `Messages are waiting in the dead-letter queue for ${dlq.label}: something was not delivered. Read them in the SQS console, fix the cause, then purge or redrive.`,
-        },
-      );
-    }
+    // WatchDown is sent only in runs where the watch was down, so missing data is a healthy run.
+    const watchDown = (watch: Watch) =>
+      this.alarm(WATCH_DOWN[watch].constructId, pollerMetric(METRIC.watchDown, interval, { watch }), {
+        name: WATCH_DOWN[watch].title.replace(/ /g, '-'),
+        description: `portout-watch ${WATCH_DOWN[watch].title}: for ${WATCH_DOWN_RUNS} runs in a row ${WATCH_DOWN[watch].description}`,
+        evaluationPeriods: WATCH_DOWN_RUNS,
+      });
+    this.watchDown = { status: watchDown('status'), 'fraud-gap': watchDown('fraud-gap'), comments: watchDown('comments') };
+    this.alarm(
+      'DeadLetters',
+      this.deadLetterQueue.queue.metricApproximateNumberOfMessagesVisible({ period: DEAD_LETTER_PERIOD, statistic: 'Maximum' }),
+      {
+        name: 'dead-letters',
+        description: `Messages are waiting in the dead-letter queue (${this.deadLetterQueue.label}): a run failed or was dropped, or an alert or alarm email could not be delivered. Read them in the SQS console (a failed run carries its error; an undelivered message its SNS envelope and error), fix the cause (an unconfirmed or opted-out recipient, the SMS spend limit), then purge.`,
+      },
+    );
 
-    this.dashboard = this.buildDashboard(props.poller);
+    if (props.dashboard) this.dashboard = this.buildDashboard(props.poller);
   }
 
   private alarm(
@@ -170,21 +197,46 @@ export class Operations extends Construct {
     return alarm;
   }
 
+  /** Only free AWS metrics, the poller's usually-absent counts, and log queries over each run's summary line. */
   private buildDashboard(pollerFunction: PollerFunction): Dashboard {
-    const { interval, function: fn } = pollerFunction;
+    const { interval, function: fn, logGroup } = pollerFunction;
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: this.alarmNamePrefix, defaultInterval: Duration.days(1) });
-    const poller = (name: string, label: string, statistic = 'Sum'): IMetric =>
-      pollerMetric(name, interval).with({ label, statistic });
+    const poller = (name: string, label: string): IMetric => pollerMetric(name, interval).with({ label });
+    const bin = `${interval.toMinutes()}m`;
     dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
     dashboard.addWidgets(
       new GraphWidget({
         title: 'Runs',
-        left: [poller(METRIC.pollSucceeded, 'Succeeded'), poller(METRIC.pollFailed, 'Failed'), poller(METRIC.leaseBusy, 'Lease busy')],
+        left: [poller(METRIC.pollSucceeded, 'Succeeded'), poller(METRIC.pollFailed, 'Not healthy'), poller(METRIC.leaseBusy, 'Lease busy')],
         width: 12,
       }),
       new GraphWidget({
-        title: 'Port-outs watched',
-        left: [poller(METRIC.portoutsWatched, 'Pending or rejected-pending', 'Maximum')],
+        title: 'Watches down',
+        left: WATCHES.map((watch) => pollerMetric(METRIC.watchDown, interval, { watch }).with({ label: WATCH_DOWN[watch].title })),
+        right: [poller(METRIC.listingAnomaly, 'Listing anomaly'), poller(METRIC.invalidPortouts, 'Unreadable port-outs')],
+        width: 12,
+      }),
+    );
+    // Port-outs watched and Telnyx requests are in every run's summary line; reading them there costs no metric.
+    dashboard.addWidgets(
+      new LogQueryWidget({
+        title: 'Port-outs watched and Telnyx requests per run',
+        logGroupNames: [logGroup.logGroupName],
+        queryLines: [`filter message like /^${POLL_FINISHED}/`, `stats max(watched) as watched, max(telnyxRequests) as requests by bin(${bin})`],
+        view: LogQueryVisualizationType.LINE,
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Telnyx errors by kind',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${METRIC_NAMESPACE},kind,service} MetricName="${METRIC.telnyxErrors}" service="${SERVICE_NAME}"', 'Sum', ${interval.toSeconds()})`,
+            usingMetrics: {},
+            label: '',
+            period: interval,
+          }),
+        ],
+        right: [poller(METRIC.telnyxAuthFailures, 'Auth failures')],
         width: 12,
       }),
     );
@@ -202,26 +254,6 @@ export class Operations extends Construct {
           poller(METRIC.alertsFailed, 'Not accepted by SNS'),
           poller(METRIC.alertsPossiblyDuplicated, 'Possibly duplicated'),
         ],
-        width: 12,
-      }),
-    );
-    dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Telnyx errors by kind',
-        left: [
-          new MathExpression({
-            expression: `SEARCH('{${METRIC_NAMESPACE},kind,service} MetricName="${METRIC.telnyxErrors}" service="${SERVICE_NAME}"', 'Sum', ${interval.toSeconds()})`,
-            usingMetrics: {},
-            label: '',
-            period: interval,
-          }),
-        ],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Telnyx requests',
-        left: [poller(METRIC.telnyxRequests, 'Requests')],
-        right: [poller(METRIC.telnyxErrors, 'Errors'), poller(METRIC.telnyxAuthFailures, 'Auth failures')],
         width: 12,
       }),
     );
@@ -248,10 +280,14 @@ export class Operations extends Construct {
     );
     dashboard.addWidgets(
       new GraphWidget({
-        title: 'Dead-letter queues: messages waiting',
-        left: this.deadLetterQueues.map((dlq) =>
-          dlq.queue.metricApproximateNumberOfMessagesVisible({ period: DEAD_LETTER_PERIOD, statistic: 'Maximum', label: dlq.label }),
-        ),
+        title: 'Dead-letter queue: messages waiting',
+        left: [
+          this.deadLetterQueue.queue.metricApproximateNumberOfMessagesVisible({
+            period: DEAD_LETTER_PERIOD,
+            statistic: 'Maximum',
+            label: this.deadLetterQueue.label,
+          }),
+        ],
         width: 24,
       }),
     );

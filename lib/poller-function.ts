@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../functions/poller/config.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { pollerEnvValue, type FunctionSettings, type PollSchedule, type PollerSettings } from './config.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -61,6 +61,8 @@ export interface PollerFunctionProps {
   readonly poller: PollerSettings;
   /** The alert topic's display name, which SNS puts before every SMS: the poller budgets each SMS around it. */
   readonly smsDisplayName: string;
+  /** Where failed runs and events Lambda or Scheduler gave up on wait: the stack's shared dead-letter queue. */
+  readonly failedRuns: DeadLetterQueue;
 }
 
 /**
@@ -86,7 +88,7 @@ export class PollerFunction extends Construct {
       retention: settings.logRetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.failedRuns = new DeadLetterQueue(this, 'FailedRuns', { label: 'failed poller runs' });
+    this.failedRuns = props.failedRuns;
 
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { AlertTopic } from './alert-topic.ts';
 import type { PortoutWatchConfig } from './config.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
 import { StateTable } from './state-table.ts';
@@ -40,7 +41,9 @@ export class PortoutWatchStack extends Stack {
       pendingWindow: Duration.days(30),
     });
     this.stateTable = new StateTable(this, 'State', tableUsesKey ? { encryptionKey: this.key } : {});
-    this.alertTopic = new AlertTopic(this, 'Alerts', config.alerts);
+    // One queue for everything undeliverable (failed runs, alerts, alarm emails), so one alarm watches it all.
+    const deadLetters = new DeadLetterQueue(this, 'DeadLetters', { label: 'failed runs, undelivered alerts and alarm emails' });
+    this.alertTopic = new AlertTopic(this, 'Alerts', { ...config.alerts, deadLetterQueue: deadLetters });
     this.apiKey = new TelnyxApiKeySecret(this, 'TelnyxApiKey', { source: config.telnyxApiKeySecret });
     this.poller = new PollerFunction(this, 'Poller', {
       table: this.stateTable.table,
@@ -51,12 +54,14 @@ export class PortoutWatchStack extends Stack {
       settings: config.function,
       poller: config.poller,
       smsDisplayName: config.alerts.displayName,
+      failedRuns: deadLetters,
     });
     this.operations = new Operations(this, 'Operations', {
       poller: this.poller,
-      deadLetterQueues: [this.poller.failedRuns, ...this.alertTopic.deadLetterQueues],
+      deadLetterQueue: deadLetters,
       key: this.key,
       alarmNamePrefix: this.stackName,
+      dashboard: config.operations.dashboard,
       ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
     });
 
@@ -72,6 +77,6 @@ export class PortoutWatchStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
-    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    if (this.operations.dashboard) new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
 }

@@ -3,11 +3,14 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { TelnyxAuthError } from './adapters/telnyx-source.ts';
 import { redactText } from './core/redact.ts';
 import type { PollReport } from './core/run-poll.ts';
-import { METRIC } from './telemetry.ts';
+import { failedQueries, QUERY_DESCRIPTION, WATCH_OF_QUERY, WATCHES, type Watch } from './core/watch-health.ts';
+import { METRIC, POLL_FINISHED, type MetricName } from './telemetry.ts';
 
 /**
- * A run counts toward the heartbeat when nothing was left for the next run. A listed port-out that failed
- * validation is left over too: nothing can be said about it until the schema drift is fixed.
+ * A run counts toward the heartbeat when nothing was left for the next run and every part of the watch worked, so
+ * a fraud-gap query or comment feed that fails every run can't keep the watch looking healthy (a `degraded` run
+ * is not healthy; the watch-down alarm then names the part). A listed port-out that failed validation is left
+ * over too: nothing can be said about it until the schema drift is fixed.
  */
 export function isHealthyRun(report: PollReport): boolean {
   return (report.outcome === 'ok' || report.outcome === 'lease-busy') && report.invalid.length === 0;
@@ -54,56 +57,59 @@ export async function observePoll(logger: Logger, metrics: Metrics, run: () => P
   }
 }
 
-/** Turns a run's report into metrics and one log line. The report holds ids and counts, never personal data. */
+/** Counts that are usually zero go out only when they are not: CloudWatch bills a metric for each hour it is sent in. */
+function countIfAny(metrics: Metrics, name: MetricName, value: number): void {
+  if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+function countBy(metrics: Metrics, name: MetricName, dimension: string, values: readonly string[]): void {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  for (const [value, count] of counts) {
+    const single = metrics.singleMetric();
+    single.addDimension(dimension, value);
+    single.addMetric(name, MetricUnit.Count, count);
+  }
+}
+
+/**
+ * The parts of the watch that were down this run: a query they stand on failed, or (status) the listing looked
+ * wrong. A failed lookup counts as well as a failed listing page: either leaves requests unjudged.
+ */
+export function watchesDown(report: PollReport): Watch[] {
+  const down = new Set(failedQueries(report.queries).map((query) => WATCH_OF_QUERY[query]));
+  if (isListingAnomaly(report)) down.add('status');
+  return WATCHES.filter((watch) => down.has(watch));
+}
+
+/** Turns a run's report into metrics and log lines. The report holds ids and counts, never personal data. */
 export function recordPollReport(report: PollReport, logger: Logger, metrics: Metrics): void {
   const healthy = isHealthyRun(report);
   metrics.addMetric(METRIC.pollSucceeded, MetricUnit.Count, healthy ? 1 : 0);
-  metrics.addMetric(METRIC.pollFailed, MetricUnit.Count, healthy ? 0 : 1);
-  metrics.addMetric(METRIC.portoutsWatched, MetricUnit.Count, report.watched);
-  metrics.addMetric(METRIC.alertsPublished, MetricUnit.Count, report.published);
-  metrics.addMetric(METRIC.alertsFailed, MetricUnit.Count, report.publishFailures.length);
-  metrics.addMetric(METRIC.alertsPossiblyDuplicated, MetricUnit.Count, report.possiblyDuplicated);
-  metrics.addMetric(METRIC.telnyxRequests, MetricUnit.Count, report.telnyxRequests);
-  metrics.addMetric(METRIC.telnyxErrors, MetricUnit.Count, report.failures.length);
-  metrics.addMetric(METRIC.invalidPortouts, MetricUnit.Count, report.invalid.length);
-  metrics.addMetric(METRIC.leaseBusy, MetricUnit.Count, report.outcome === 'lease-busy' ? 1 : 0);
-  metrics.addMetric(METRIC.listingAnomaly, MetricUnit.Count, isListingAnomaly(report) ? 1 : 0);
-  const byType = new Map<string, number>();
-  for (const event of report.events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
-  for (const [eventType, count] of byType) {
-    const single = metrics.singleMetric();
-    single.addDimension('eventType', eventType);
-    single.addMetric(METRIC.events, MetricUnit.Count, count);
-  }
-  for (const failure of report.failures) {
-    const single = metrics.singleMetric();
-    single.addDimension('kind', failure.kind);
-    single.addMetric(METRIC.telnyxErrors, MetricUnit.Count, 1);
-  }
+  countIfAny(metrics, METRIC.pollFailed, healthy ? 0 : 1);
+  countIfAny(metrics, METRIC.alertsPublished, report.published);
+  countIfAny(metrics, METRIC.alertsFailed, report.publishFailures.length);
+  countIfAny(metrics, METRIC.alertsPossiblyDuplicated, report.possiblyDuplicated);
+  countIfAny(metrics, METRIC.invalidPortouts, report.invalid.length);
+  countIfAny(metrics, METRIC.leaseBusy, report.outcome === 'lease-busy' ? 1 : 0);
+  countIfAny(metrics, METRIC.listingAnomaly, isListingAnomaly(report) ? 1 : 0);
+  const down = watchesDown(report);
+  countBy(metrics, METRIC.watchDown, 'watch', down);
+  countBy(metrics, METRIC.events, 'eventType', report.events.map((event) => event.type));
+  const failed = failedQueries(report.queries);
+  countBy(metrics, METRIC.telnyxErrors, 'kind', failed.flatMap((query) => report.queries[query].failures.map((failure) => failure.kind)));
 
-  const summary = {
-    outcome: report.outcome,
-    watched: report.watched,
-    tracked: report.tracked,
-    listingComplete: report.listingComplete,
-    pages: report.pagesFetched,
-    telnyxRequests: report.telnyxRequests,
-    events: report.events,
-    published: report.published,
-    recorded: report.recorded,
-    superseded: report.superseded,
-    missingLookedUp: report.missingLookedUp,
-    missingDeferred: report.missingDeferred,
-    possiblyDuplicated: report.possiblyDuplicated,
-  };
+  for (const query of failed) {
+    logger.warn('a Telnyx query failed; the part of the watch it serves is blind this run', {
+      query,
+      watch: WATCH_OF_QUERY[query],
+      what: QUERY_DESCRIPTION[query],
+      failures: report.queries[query].failures.map((failure) => ({ ...failure, detail: redactText(failure.detail) })),
+    });
+  }
   if (report.invalid.length > 0) {
     logger.error('Telnyx returned port-outs that failed validation; their state was left untouched', {
       invalid: report.invalid,
-    });
-  }
-  if (report.failures.length > 0) {
-    logger.error('some Telnyx requests failed; nothing was concluded from the missing data', {
-      failures: report.failures.map((failure) => ({ ...failure, detail: redactText(failure.detail) })),
     });
   }
   if (report.publishFailures.length > 0) {
@@ -129,6 +135,25 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
       dropped: report.unwatchedDropped,
     });
   }
-  if (healthy) logger.info('poll finished', summary);
-  else logger.warn('poll finished with work left for the next run', summary);
+
+  // One line that tells a person how the run went; the dashboard graphs `watched` and `telnyxRequests` from it.
+  const summary = {
+    outcome: report.outcome,
+    watchesDown: down,
+    watched: report.watched,
+    tracked: report.tracked,
+    listingComplete: report.listingComplete,
+    pages: report.pagesFetched,
+    telnyxRequests: report.telnyxRequests,
+    events: report.events,
+    published: report.published,
+    recorded: report.recorded,
+    superseded: report.superseded,
+    missingLookedUp: report.missingLookedUp,
+    missingDeferred: report.missingDeferred,
+    possiblyDuplicated: report.possiblyDuplicated,
+  };
+  if (healthy) logger.info(POLL_FINISHED, summary);
+  else if (report.outcome === 'degraded') logger.warn(`${POLL_FINISHED} degraded: a part of the watch was down`, summary);
+  else logger.warn(`${POLL_FINISHED} with work left for the next run`, summary);
 }

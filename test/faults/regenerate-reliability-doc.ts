@@ -24,6 +24,7 @@ const AREAS: Array<{ area: string; staged: string }> = [
   { area: 'Overlapping runs', staged: 'two to four Lambda containers (their own clients) polling the same table, Telnyx and topic' },
   { area: 'Deadline', staged: 'the run\'s deadline on a virtual clock that retry waits advance' },
   { area: 'Anomalies', staged: 'simulator faults that serve whole listings' },
+  { area: 'Watch health', staged: 'simulator faults on one query at a time (the rejected-requests query, the events feed) over several runs' },
   { area: 'Hardening', staged: 'config, simulator faults and DynamoDB error answers' },
 ];
 

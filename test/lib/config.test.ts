@@ -34,7 +34,7 @@ describe('parseConfig', () => {
       telnyxApiKeySecret: { kind: 'create' },
       table: { encryption: 'aws-managed' },
       alerts: { displayName: '', email: [], sms: [] },
-      operations: {},
+      operations: { dashboard: false },
     });
   });
 
@@ -48,7 +48,7 @@ describe('parseConfig', () => {
       poller: { listConcurrency: 2, telnyxTimeoutMs: 8000, focReminderHours: [24, 4], watchComments: false, digestThreshold: 20 },
       telnyxApiKeySecret: { kind: 'existing-arn', arn: FULL_CONFIG.telnyxApiKeySecret },
       table: { encryption: 'customer-managed' },
-      operations: { alarmEmail: 'oncall@example.com' },
+      operations: { alarmEmail: 'oncall@example.com', dashboard: true },
     });
     expect(config.alerts.email).toEqual([
       { address: 'noc@example.com' },
@@ -186,6 +186,11 @@ describe('parseConfig', () => {
       'alerts.email[0].filterPolicy: allows 324 combinations of values, more than the 150 SNS accepts',
     ],
     ['a bad alarm email', { operations: { alarmEmail: 'oncall' } }, 'operations.alarmEmail: "oncall" is not an email address'],
+    [
+      'a dashboard setting that is not a switch',
+      { operations: { dashboard: 'yes' } },
+      'operations.dashboard: "yes" must be true (a CloudWatch dashboard, $3.00 a month beyond the account\'s three free ones) or false',
+    ],
   ])('rejects %s, naming the setting and the fix', (_name, raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);
   });

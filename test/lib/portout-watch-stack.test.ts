@@ -86,8 +86,12 @@ describe('the stack with no configuration', () => {
       'AWS::Lambda::EventInvokeConfig': 1,
       'AWS::Scheduler::Schedule': 1,
       'AWS::CloudWatch::Alarm': 6,
-      'AWS::CloudWatch::Dashboard': 1,
     });
+  });
+
+  it('has no dashboard unless asked for: it costs $3 a month', () => {
+    expect(stack.operations.dashboard).toBeUndefined();
+    expect(Object.keys(template.findOutputs('DashboardName'))).toEqual([]);
   });
 
   describe('the poller function', () => {
@@ -385,37 +389,41 @@ describe('the stack with no configuration', () => {
     });
 
     it.each([
-      ['PortoutWatch-function-errors', 'AWS/Lambda', 'Errors', 'Sum', 300],
-      ['PortoutWatch-async-events-dropped', 'AWS/Lambda', 'AsyncEventsDropped', 'Sum', 300],
-    ])('alarms as %s on any %s %s', (alarmName, namespace, metricName, statistic, period) => {
+      ['status', 'PortoutWatch-status-watch-down', 'status watch down', 'the listing of pending port-outs or the lookups'],
+      ['fraud-gap', 'PortoutWatch-fraud-gap-watch-down', 'fraud-gap watch down', 'set poller.watchRejected: false'],
+      ['comments', 'PortoutWatch-comment-watch-down', 'comment watch down', 'set poller.watchComments: false'],
+    ])('alarms when the %s watch is down for 3 runs in a row, naming it (%s)', (watch, alarmName, title, advice) => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: alarmName,
-        Namespace: namespace,
-        MetricName: metricName,
-        Dimensions: [{ Name: 'FunctionName', Value: ref(id.fn) }],
-        Statistic: statistic,
-        Period: period,
+        AlarmDescription: Match.stringLikeRegexp(`^portout-watch ${title}: for 3 runs in a row .*${advice.replace(/[.:]/g, '\\$&')}`),
+        Namespace: METRIC_NAMESPACE,
+        MetricName: METRIC.watchDown,
+        Dimensions: [
+          { Name: 'service', Value: SERVICE_NAME },
+          { Name: 'watch', Value: watch },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
-        EvaluationPeriods: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        // WatchDown is sent only when the watch was down: no data is a healthy run.
         TreatMissingData: 'notBreaching',
         AlarmActions: [ref(id.opsTopic)],
       });
     });
 
-    it('alarms when the listing looks wrong for 3 runs in a row, not on one odd run', () => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'PortoutWatch-listing-anomaly',
-        Namespace: METRIC_NAMESPACE,
-        MetricName: METRIC.listingAnomaly,
-        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
-        Statistic: 'Sum',
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Threshold: 1,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 3,
-        AlarmActions: [ref(id.opsTopic)],
+    it('reads no metric twice and no metric the heartbeat or the dead-letter alarm already covers', () => {
+      const read = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).flatMap((alarm) => {
+        const props = alarm.Properties ?? {};
+        const metrics = (props.Metrics as Array<{ MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }> | undefined) ?? [
+          { MetricStat: { Metric: { MetricName: props.MetricName as string, Dimensions: props.Dimensions } } },
+        ];
+        return metrics.flatMap((metric) => (metric.MetricStat ? [JSON.stringify(metric.MetricStat.Metric)] : []));
       });
+      expect(new Set(read).size).toBe(read.length);
+      expect(read.join()).not.toMatch(/"Errors"|AsyncEventsDropped/);
     });
 
     it('alarms on the first Telnyx authentication failure', () => {
@@ -431,9 +439,9 @@ describe('the stack with no configuration', () => {
       });
     });
 
-    it('alarms on any message waiting in the failed-runs queue', () => {
+    it('alarms on any message waiting in the dead-letter queue', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'PortoutWatch-dead-letters-failed-poller-runs',
+        AlarmName: 'PortoutWatch-dead-letters',
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id.failedRuns, 'QueueName'] } }],
@@ -450,21 +458,9 @@ describe('the stack with no configuration', () => {
         expect(alarm.Properties).toMatchObject({ AlarmActions: [ref(id.opsTopic)], OKActions: [ref(id.opsTopic)] });
         expect(alarm.Properties?.AlarmName).toMatch(/^PortoutWatch-/);
         expect(alarm.Properties?.AlarmDescription).toBeTruthy();
+        // CloudWatch refuses a longer description, and it is what the notification carries.
+        expect(String(alarm.Properties?.AlarmDescription).length).toBeLessThanOrEqual(1024);
       }
-    });
-
-    it('has a dashboard of runs, events by type, port-outs watched, Telnyx errors by kind, the function and the queues', () => {
-      const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources)[0];
-      const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
-      for (const title of ['Alarms', 'Runs', 'Events by type', 'Port-outs watched', 'Telnyx errors by kind', 'Poller function', 'Dead-letter queues']) {
-        expect(body).toContain(title);
-      }
-      for (const name of [METRIC.pollSucceeded, METRIC.pollFailed, METRIC.portoutsWatched, METRIC.telnyxAuthFailures, 'AsyncEventsDropped']) {
-        expect(body).toContain(name);
-      }
-      for (const eventType of EVENT_TYPES) expect(body).toContain(`\\"eventType\\",\\"${eventType}\\"`);
-      expect(body).toContain(`SEARCH('{${METRIC_NAMESPACE},kind,service} MetricName=\\\\\\"${METRIC.telnyxErrors}\\\\\\"`);
-      expect(body).toContain('ApproximateNumberOfMessagesVisible');
     });
   });
 });
@@ -541,6 +537,23 @@ describe('the stack with every setting', () => {
     expectNoWildcards(template);
   });
 
+  it('has a dashboard of runs, watches down, port-outs watched, Telnyx errors by kind, events, alerts, the function and the queue', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources)[0];
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    for (const title of ['Alarms', 'Runs', 'Watches down', 'Port-outs watched', 'Telnyx errors by kind', 'Events by type', 'Poller function', 'Dead-letter queue']) {
+      expect(body).toContain(title);
+    }
+    for (const name of [METRIC.pollSucceeded, METRIC.pollFailed, METRIC.watchDown, METRIC.telnyxAuthFailures, 'AsyncEventsDropped']) {
+      expect(body).toContain(name);
+    }
+    for (const eventType of EVENT_TYPES) expect(body).toContain(`\\"eventType\\",\\"${eventType}\\"`);
+    expect(body).toContain(`SEARCH('{${METRIC_NAMESPACE},kind,service} MetricName=\\\\\\"${METRIC.telnyxErrors}\\\\\\"`);
+    // Gauges come from each run's summary line, not from metrics billed every hour.
+    expect(body).toMatch(/filter message like \/\^poll finished\/.*stats max\(watched\)/);
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    expect(Object.keys(template.findOutputs('DashboardName'))).toHaveLength(1);
+  });
+
   it('puts the short display name on the alert topic', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'Portouts' });
   });
@@ -569,44 +582,28 @@ describe('the stack with every setting', () => {
       expect(subscription('oncall@example.com').FilterPolicy).toBeUndefined();
     });
 
-    it('gives each subscription its own encrypted dead-letter queue that only its topic may write to', () => {
-      const queues = new Set<string>();
-      for (const [endpoint, topicId] of [
-        ['noc@example.com', id.alertTopic],
-        ['fraud@example.com', id.alertTopic],
-        ['+14155550100', id.alertTopic],
-        ['oncall@example.com', id.opsTopic],
-      ] as const) {
-        const target = (subscription(endpoint).RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] } }).deadLetterTargetArn;
-        const queueId = target['Fn::GetAtt'][0];
-        queues.add(queueId);
-        template.hasResource('AWS::SQS::Queue', {
-          Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
-        });
-        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-          Queues: [ref(queueId)],
-          PolicyDocument: {
-            Statement: [
-              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-              {
-                Action: 'sqs:SendMessage',
-                Effect: 'Allow',
-                Principal: { Service: 'sns.amazonaws.com' },
-                Resource: arnOf(queueId),
-                Condition: { ArnEquals: { 'aws:SourceArn': ref(topicId) } },
-              },
-            ],
-          },
-        });
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
-          AlarmActions: [ref(id.opsTopic)],
-        });
+    it('files what no subscription could deliver in the one dead-letter queue, which only these topics may write to', () => {
+      for (const endpoint of ['noc@example.com', 'fraud@example.com', '+14155550100', 'oncall@example.com']) {
+        expect(subscription(endpoint).RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(id.failedRuns) });
       }
-      expect(queues.size).toBe(4);
-      template.resourceCountIs('AWS::SQS::Queue', 5);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(id.failedRuns)],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ...[id.alertTopic, id.opsTopic].map((topicId) => ({
+              Action: 'sqs:SendMessage',
+              Effect: 'Allow',
+              Principal: { Service: 'sns.amazonaws.com' },
+              Resource: arnOf(id.failedRuns),
+              Condition: { ArnEquals: { 'aws:SourceArn': ref(topicId) } },
+            })),
+          ],
+        },
+      });
+      // One queue and one alarm, however many subscriptions.
+      template.resourceCountIs('AWS::SQS::Queue', 1);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     });
   });
 });

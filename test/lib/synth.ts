@@ -46,5 +46,5 @@ export const FULL_CONFIG = {
       },
     ],
   },
-  operations: { alarmEmail: 'oncall@example.com' },
+  operations: { alarmEmail: 'oncall@example.com', dashboard: true },
 };

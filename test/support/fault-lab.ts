@@ -155,6 +155,7 @@ const SIGNALS = [
   METRIC.alertsPossiblyDuplicated,
   METRIC.invalidPortouts,
   METRIC.listingAnomaly,
+  METRIC.watchDown,
   METRIC.leaseBusy,
 ] as string[];
 

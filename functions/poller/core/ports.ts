@@ -5,14 +5,16 @@ import type { Portout } from './portout.ts';
 export type { PortoutComment, TrackedPortout } from './model.ts';
 
 /** Why a Telnyx request (or one listed item) could not be used. */
-export type SourceFailureKind =
-  | 'rate-limited'
-  | 'server-error'
-  | 'timeout'
-  | 'connection'
-  | 'malformed-response'
-  | 'client-error'
-  | 'deadline';
+export const SOURCE_FAILURE_KINDS = [
+  'rate-limited',
+  'server-error',
+  'timeout',
+  'connection',
+  'malformed-response',
+  'client-error',
+  'deadline',
+] as const;
+export type SourceFailureKind = (typeof SOURCE_FAILURE_KINDS)[number];
 
 export interface SourceFailure {
   kind: SourceFailureKind;

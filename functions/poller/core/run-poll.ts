@@ -13,6 +13,7 @@ import type {
   StateChange,
   StateStore,
 } from './ports.ts';
+import { type QueriesHealth } from './watch-health.ts';
 
 export interface PollDeps {
   source: PortoutSource;
@@ -37,8 +38,13 @@ export interface PollContext {
 export type PollOutcome =
   /** Complete listing, every due alert delivered and recorded (or nothing was due). */
   | 'ok'
-  /** Something was left for the next run: a failed page, a failed publish or write. */
+  /** Something was left for the next run: a failed page or lookup, a failed publish or write. */
   | 'partial'
+  /**
+   * The status watch was whole and every due alert went out, but the fraud-gap query or the comment feed failed:
+   * the alerts they would have found wait for a later run within the look-back. Not a healthy run.
+   */
+  | 'degraded'
   /** Another run held the lease; it owns this run's events. */
   | 'lease-busy'
   /** Not enough time left to publish and record safely; nothing was published. */
@@ -53,8 +59,8 @@ export interface PollReport {
   pagesFetched: number;
   /** Failures of the watched listing and of lookups: they leave work for the next run. */
   failures: SourceFailure[];
-  /** Failures of the rejected and comment queries: those alerts wait for a later run within the look-back. */
-  extraFailures: SourceFailure[];
+  /** Each Telnyx query the run depends on: whether it was asked, and why it failed. */
+  queries: QueriesHealth;
   invalid: InvalidPortout[];
   unwatchedDropped: number;
   /** The listing lost more than half of what we track: worth an ops signal even though lookups decide. */
@@ -128,7 +134,12 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     listingComplete: listing.complete,
     pagesFetched: listing.pagesFetched,
     failures: [...listing.failures],
-    extraFailures: [...(rejected?.failures ?? []), ...(commentFeed?.failures ?? [])],
+    queries: {
+      listing: { asked: true, failures: [...listing.failures] },
+      lookups: { asked: false, failures: [] },
+      'fraud-gap': { asked: rejected !== null, failures: [...(rejected?.failures ?? [])] },
+      comments: { asked: commentFeed !== null, failures: [...(commentFeed?.failures ?? [])] },
+    },
     invalid: [...listing.invalid, ...(rejected?.invalid ?? [])],
     unwatchedDropped: listing.unwatchedDropped,
     shrinkAnomaly: open.records.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > open.records.size,
@@ -156,7 +167,10 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
   const [resolved, closedVersions] = await Promise.all([
     mapConcurrent(toLookUp, LOOKUP_CONCURRENCY, async (record) => {
       const retrieval = await deps.source.retrievePortout(record.id, ctx.deadline);
-      if (retrieval.kind === 'failed') report.failures.push(retrieval.failure);
+      if (retrieval.kind === 'failed') {
+        report.failures.push(retrieval.failure);
+        report.queries.lookups.failures.push(retrieval.failure);
+      }
       if (retrieval.kind === 'invalid') report.invalid.push({ id: record.id, problem: retrieval.problem });
       // While the listing has lost most of what we track, a 404 proves nothing (a key for another account, a
       // Telnyx outage): no burst of "left" alerts. The record stays open and a normal listing decides later.
@@ -174,6 +188,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     })(),
   ]);
   report.missingLookedUp = toLookUp.length;
+  report.queries.lookups.asked = toLookUp.length > 0;
   const fraud = findPossibleFraud(untrackedRejected, open.records, new Set(closedVersions.keys()));
   const listed = diff.events.map((event): PortoutEvent => {
     if (event.type !== 'new') return event;
@@ -190,7 +205,8 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
       report.missingDeferred > 0 ||
       report.vanishedHeld > 0 ||
       report.publishFailures.length > 0;
-    report.outcome = outcome === 'ok' && leftover ? 'partial' : outcome;
+    const sideWatchFailed = report.queries['fraud-gap'].failures.length > 0 || report.queries.comments.failures.length > 0;
+    report.outcome = outcome !== 'ok' ? outcome : leftover ? 'partial' : sideWatchFailed ? 'degraded' : 'ok';
     return report;
   };
 

@@ -3,7 +3,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TelnyxAuthError } from '../../../functions/poller/adapters/telnyx-source.ts';
 import type { PollReport } from '../../../functions/poller/core/run-poll.ts';
-import { isHealthyRun, isListingAnomaly, observePoll } from '../../../functions/poller/observe.ts';
+import { isHealthyRun, isListingAnomaly, observePoll, watchesDown } from '../../../functions/poller/observe.ts';
+import { METRICS } from '../../../functions/poller/telemetry.ts';
 
 function report(overrides: Partial<PollReport> = {}): PollReport {
   return {
@@ -14,7 +15,12 @@ function report(overrides: Partial<PollReport> = {}): PollReport {
     listingComplete: true,
     pagesFetched: 1,
     failures: [],
-    extraFailures: [],
+    queries: {
+      listing: { asked: true, failures: [] },
+      lookups: { asked: false, failures: [] },
+      'fraud-gap': { asked: true, failures: [] },
+      comments: { asked: true, failures: [] },
+    },
     invalid: [],
     unwatchedDropped: 0,
     shrinkAnomaly: false,
@@ -46,6 +52,10 @@ describe('what counts as a healthy run', () => {
     expect(isHealthyRun(report({ invalid: [{ id: 'po-1', problem: 'status: unknown status' }] }))).toBe(false);
   });
 
+  it('not a degraded one: a side watch failing every run must not keep the heartbeat green', () => {
+    expect(isHealthyRun(report({ outcome: 'degraded' }))).toBe(false);
+  });
+
   it('a shrunken, unfiltered or unreadable listing is an anomaly', () => {
     expect(isListingAnomaly(report())).toBe(false);
     expect(isListingAnomaly(report({ shrinkAnomaly: true }))).toBe(true);
@@ -53,6 +63,49 @@ describe('what counts as a healthy run', () => {
     expect(isListingAnomaly(report({ invalid: [{ id: null, problem: 'id: missing' }] }))).toBe(true);
   });
 });
+
+const serverError = { kind: 'server-error' as const, detail: 'HTTP 500 after 3 attempt(s)', pageNumber: 1 };
+
+describe('which parts of the watch were down', () => {
+  it('each failed query names the watch it serves', () => {
+    const queries = report().queries;
+    expect(watchesDown(report())).toEqual([]);
+    expect(watchesDown(report({ queries: { ...queries, 'fraud-gap': { asked: true, failures: [serverError] } } }))).toEqual(['fraud-gap']);
+    expect(watchesDown(report({ queries: { ...queries, comments: { asked: true, failures: [serverError] } } }))).toEqual(['comments']);
+    expect(watchesDown(report({ queries: { ...queries, listing: { asked: true, failures: [serverError] } } }))).toEqual(['status']);
+    expect(watchesDown(report({ queries: { ...queries, lookups: { asked: true, failures: [serverError] } } }))).toEqual(['status']);
+  });
+
+  it('a listing that looks wrong takes the status watch down too', () => {
+    expect(watchesDown(report({ shrinkAnomaly: true }))).toEqual(['status']);
+  });
+});
+
+/** The metrics in Powertools' EMF lines, summed by name (and `name{dim=value}` for a dimension beyond service). */
+function emittedMetrics(lines: readonly string[]): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const line of lines) {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const aws = record._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } | undefined;
+    for (const group of aws?.CloudWatchMetrics ?? []) {
+      const extra = (group.Dimensions[0] ?? []).filter((name) => name !== 'service');
+      const suffix = extra.map((name) => `{${name}=${String(record[name])}}`).join('');
+      for (const { Name } of group.Metrics) sums.set(`${Name}${suffix}`, (sums.get(`${Name}${suffix}`) ?? 0) + Number(record[Name]));
+    }
+  }
+  return sums;
+}
+
+const warnings = (lines: readonly string[]) =>
+  lines.flatMap((line) => {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    return record.level === 'WARN' ? [record] : [];
+  });
 
 describe('observePoll', () => {
   const lines: string[] = [];
@@ -100,5 +153,49 @@ describe('observePoll', () => {
     expect(await observePoll(logger, metrics, async () => done)).toBe(done);
     expect(lines.join('\n')).toContain('"AlertsPublished":2');
     expect(lines.some((line) => line.includes('poll finished'))).toBe(true);
+  });
+
+  it('a quiet healthy run sends only the metrics declared as sent every run: the heartbeat', async () => {
+    const { logger, metrics } = capture();
+    await observePoll(logger, metrics, async () => report());
+    const everyRun = Object.entries(METRICS).filter(([, declared]) => declared.emitted === 'every-run').map(([name]) => name);
+    expect([...emittedMetrics(lines).keys()]).toEqual(everyRun);
+    expect(emittedMetrics(lines).get('PollSucceeded')).toBe(1);
+  });
+
+  it('a run whose fraud-gap query failed: a masked WARN naming the query, WatchDown for the fraud-gap watch, no heartbeat', async () => {
+    const { logger, metrics } = capture();
+    const failure = { kind: 'server-error' as const, detail: 'HTTP 500 for KEY0183A9F2E1D_aBcDeF about +13035551212' };
+    const degraded = report({ outcome: 'degraded', queries: { ...report().queries, 'fraud-gap': { asked: true, failures: [failure] } } });
+    await observePoll(logger, metrics, async () => degraded);
+    const sent = emittedMetrics(lines);
+    expect(sent.get('WatchDown{watch=fraud-gap}')).toBe(1);
+    expect(sent.get('TelnyxErrors{kind=server-error}')).toBe(1);
+    expect(sent.get('PollSucceeded')).toBe(0);
+    expect(sent.get('PollFailed')).toBe(1);
+    const [queryLine, summary] = warnings(lines);
+    expect(queryLine).toMatchObject({ query: 'fraud-gap', watch: 'fraud-gap', failures: [{ kind: 'server-error', detail: 'HTTP 500 for KEY*** about +1303***1212' }] });
+    expect(summary).toMatchObject({ message: 'poll finished degraded: a part of the watch was down', outcome: 'degraded', watchesDown: ['fraud-gap'] });
+    expect(lines.join('\n')).not.toMatch(/KEY0183A9F2E1D|\+13035551212/);
+  });
+
+  it('a comment feed that answered 404: the same, for the comment watch', async () => {
+    const { logger, metrics } = capture();
+    const failure = { kind: 'client-error' as const, detail: 'HTTP 404 for a listing', pageNumber: 1 };
+    await observePoll(logger, metrics, async () =>
+      report({ outcome: 'degraded', queries: { ...report().queries, comments: { asked: true, failures: [failure] } } }),
+    );
+    expect(emittedMetrics(lines).get('WatchDown{watch=comments}')).toBe(1);
+    expect(warnings(lines)[0]).toMatchObject({ query: 'comments', watch: 'comments', what: 'the events feed that carries comments' });
+  });
+
+  it('a failed listing page and a failed lookup: one WARN per query, one WatchDown for the status watch', async () => {
+    const { logger, metrics } = capture();
+    const queries = { ...report().queries, listing: { asked: true, failures: [serverError] }, lookups: { asked: true, failures: [{ kind: 'timeout' as const, detail: 'timed out' }] } };
+    await observePoll(logger, metrics, async () => report({ outcome: 'partial', failures: [serverError], queries }));
+    expect(warnings(lines).map((line) => line.query)).toEqual(['listing', 'lookups', undefined]);
+    const sent = emittedMetrics(lines);
+    expect(sent.get('WatchDown{watch=status}')).toBe(1);
+    expect(sent.get('TelnyxErrors{kind=timeout}')).toBe(1);
   });
 });

@@ -420,9 +420,65 @@ describe('runPoll', () => {
       };
       const report = await runPoll(deps, ctx);
       expect(notifier.calls).toBe(0);
-      // The extra queries failing is reported, but the watched listing was whole: the run is healthy.
+      expect(report.outcome).toBe('degraded');
+      expect(report.queries.comments).toEqual({ asked: true, failures: [{ kind: 'server-error', detail: 'HTTP 502', pageNumber: 2 }] });
+    });
+  });
+
+  describe('the health of each Telnyx query', () => {
+    const failure = { kind: 'server-error' as const, detail: 'HTTP 500 after 3 attempt(s)', pageNumber: 1 };
+
+    it('a quiet run reports every query asked and answered, lookups not needed', async () => {
+      const report = await runPoll(deps, ctx);
+      expect(report.queries).toEqual({
+        listing: { asked: true, failures: [] },
+        lookups: { asked: false, failures: [] },
+        'fraud-gap': { asked: true, failures: [] },
+        comments: { asked: true, failures: [] },
+      });
+    });
+
+    it('a failing fraud-gap query makes every run degraded, not ok, while status alerts still go out', async () => {
+      source.rejected = { portouts: [], invalid: [], complete: false, failures: [failure] };
+      for (const id of ['a', 'b', 'c']) {
+        source.current = listing([...store.open.values()].map((record) => portout({ id: record.id })).concat(portout({ id })));
+        const report = await runPoll(deps, ctx);
+        expect(report.outcome).toBe('degraded');
+        expect(report.queries['fraud-gap'].failures).toEqual([failure]);
+        expect(report.events.map((event) => event.portoutId)).toContain(id);
+      }
+    });
+
+    it('a failing comment feed makes every run degraded, run after run', async () => {
+      store.open.set('a', trackedOf(portout({ id: 'a' })));
+      source.current = listing([portout({ id: 'a' })]);
+      source.comments = { comments: [], invalid: 0, complete: false, failures: [{ ...failure, kind: 'client-error', detail: 'HTTP 404 for a listing' }] };
+      for (let run = 0; run < 3; run++) expect((await runPoll(deps, ctx)).outcome).toBe('degraded');
+    });
+
+    it('a query that is turned off is not asked, and cannot degrade the run', async () => {
+      source.rejected = { portouts: [], invalid: [], complete: false, failures: [failure] };
+      const report = await runPoll({ ...deps, policy: { ...DEFAULT_ALERT_POLICY, watchRejected: false } }, ctx);
       expect(report.outcome).toBe('ok');
-      expect(report.extraFailures).toHaveLength(1);
+      expect(report.queries['fraud-gap']).toEqual({ asked: false, failures: [] });
+    });
+
+    it('a failed lookup is the lookups query failing, and leaves the run partial', async () => {
+      store.open.set('a', trackedOf(portout({ id: 'a' })));
+      source.retrievals.set('a', { kind: 'failed', failure: { kind: 'timeout', detail: 'request timed out after 3 attempt(s)' } });
+      source.comments = { comments: [], invalid: 0, complete: false, failures: [failure] };
+      const report = await runPoll(deps, ctx);
+      // Work left for the next run outranks a side watch failing: partial, with both queries named.
+      expect(report.outcome).toBe('partial');
+      expect(report.queries.lookups).toEqual({ asked: true, failures: [{ kind: 'timeout', detail: 'request timed out after 3 attempt(s)' }] });
+      expect(report.queries.comments.failures).toHaveLength(1);
+    });
+
+    it('a failed listing page is the listing query failing', async () => {
+      source.current = listing([], { complete: false, failures: [failure] });
+      const report = await runPoll(deps, ctx);
+      expect(report.outcome).toBe('partial');
+      expect(report.queries.listing.failures).toEqual([failure]);
     });
   });
 });

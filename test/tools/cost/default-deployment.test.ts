@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { estimateMonthlyCost, type Estimate } from '../../../tools/cost/estimate.ts';
+import { DEFAULT_DEPLOYMENT, synthesizeTemplates } from '../../../tools/cost/synth.ts';
+
+const TARGET_USD = 2.5;
+
+describe('the default deployment, synthesized as cdk synth builds it', () => {
+  let estimate: Estimate;
+  beforeAll(() => {
+    const [stack] = synthesizeTemplates({ config: DEFAULT_DEPLOYMENT });
+    estimate = estimateMonthlyCost(stack!.template);
+  });
+
+  it(`costs at most $${TARGET_USD} a month at list prices in its first year`, () => {
+    expect(estimate.total).toBeLessThanOrEqual(TARGET_USD);
+  });
+
+  it('has its alarms read six metrics, one dead-letter queue, and no dashboard', () => {
+    const alarms = estimate.lines.filter((line) => line.price === 'alarmMetric');
+    expect(alarms.reduce((sum, line) => sum + line.quantity, 0)).toBe(6);
+    expect(estimate.lines.filter((line) => line.price === 'dashboard')).toEqual([]);
+    expect(estimate.lines.find((line) => line.service === 'SQS')?.item).toMatch(/^1 dead-letter queue/);
+  });
+
+  it('the dashboard setting adds its $3.00', () => {
+    const [stack] = synthesizeTemplates({ config: { ...DEFAULT_DEPLOYMENT, operations: { ...DEFAULT_DEPLOYMENT.operations, dashboard: true } } });
+    expect(estimateMonthlyCost(stack!.template).total - estimate.total).toBeCloseTo(3, 10);
+  });
+
+  it('is the figure the README, the deploy guide and the operations guide quote', () => {
+    const figures = [estimate.total, estimate.totalWithFreeTier, estimate.total + estimate.afterTwoRotations].map((usd) => `$${usd.toFixed(2)}`);
+    for (const doc of ['README.md', 'docs/deploying.md', 'docs/operations.md']) {
+      const text = readFileSync(new URL(`../../../${doc}`, import.meta.url), 'utf8');
+      for (const figure of figures) expect(text, `${doc} quotes ${figure}`).toContain(figure);
+    }
+  });
+});
