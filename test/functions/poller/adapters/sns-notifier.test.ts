@@ -105,6 +105,7 @@ describe('toBatchEntry', () => {
       sms: 'New port-out request +13035551212 (pending) PO_764725',
       email: 'New port-out request: pending\nNumbers: +13035551212',
       json: { schema: 'portout-watch.alert/v1', alertId: 'alert-1', type: 'new' },
+      chat: { version: '1.0', source: 'custom', id: 'alert-1' },
       attributes: { eventType: 'new', status: 'pending', countryCodes: ['US', 'CA'] },
     };
 
