@@ -3,6 +3,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { AlertTopic } from './alert-topic.ts';
+import { ChatChannels } from './chat-channels.ts';
 import type { PortoutWatchConfig } from './config.ts';
 import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
@@ -20,6 +21,8 @@ export class PortoutWatchStack extends Stack {
   readonly apiKey: TelnyxApiKeySecret;
   readonly poller: PollerFunction;
   readonly operations: Operations;
+  /** Only when Slack or Teams is configured. */
+  readonly chat?: ChatChannels;
   readonly key: Key;
 
   constructor(scope: Construct, id: string, { config, ...stackProps }: PortoutWatchStackProps) {
@@ -59,6 +62,15 @@ export class PortoutWatchStack extends Stack {
       alarmNamePrefix: this.stackName,
       ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
     });
+    if (config.alerts.slack.length > 0 || config.alerts.teams.length > 0) {
+      this.chat = new ChatChannels(this, 'Chat', {
+        slack: config.alerts.slack,
+        teams: config.alerts.teams,
+        poller: this.poller,
+        alarmTopic: this.operations.topic,
+        alarmNamePrefix: this.stackName,
+      });
+    }
 
     new CfnOutput(this, 'TelnyxApiKeySecretId', {
       description: 'The secret the poller reads the Telnyx API key from',

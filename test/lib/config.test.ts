@@ -25,6 +25,9 @@ function problemsOf(raw: unknown): string {
   throw new Error('expected the config to be rejected');
 }
 
+const TEAM = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const TENANT = 'aaaabbbb-cccc-4ddd-8eee-ffff00001111';
+
 describe('parseConfig', () => {
   it('gives every setting a default, so an empty config deploys with no subscriptions', () => {
     expect(parseConfig(undefined, 'cdk.json')).toEqual({
@@ -33,7 +36,7 @@ describe('parseConfig', () => {
       poller: {},
       telnyxApiKeySecret: { kind: 'create' },
       table: { encryption: 'aws-managed' },
-      alerts: { displayName: '', email: [], sms: [] },
+      alerts: { displayName: '', email: [], sms: [], slack: [], teams: [] },
       operations: {},
     });
   });
@@ -59,6 +62,28 @@ describe('parseConfig', () => {
         phoneNumber: '+14155550100',
         filterPolicy: { eventType: { anythingBut: ['digest', 'new-comment'] }, countryCodes: ['US', 'CA'] },
       },
+    ]);
+  });
+
+  it('reads Slack and Teams channels, with filter policies as for email, URL-encoding a Teams channel id', () => {
+    const config = parseConfig(
+      {
+        alerts: {
+          slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', filterPolicy: { eventType: ['possible-fraud'] } }],
+          teams: [
+            { teamId: TEAM, channelId: '19:0123abcd@thread.tacv2', tenantId: TENANT },
+            { teamId: TEAM, channelId: '19%3a4567ef%40thread.tacv2', tenantId: TENANT },
+          ],
+        },
+      },
+      'test',
+    );
+    expect(config.alerts.slack).toEqual([
+      { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', filterPolicy: { eventType: ['possible-fraud'] } },
+    ]);
+    expect(config.alerts.teams).toEqual([
+      { teamId: TEAM, channelId: '19%3A0123abcd%40thread.tacv2', tenantId: TENANT },
+      { teamId: TEAM, channelId: '19%3a4567ef%40thread.tacv2', tenantId: TENANT },
     ]);
   });
 
@@ -186,6 +211,48 @@ describe('parseConfig', () => {
       'alerts.email[0].filterPolicy: allows 324 combinations of values, more than the 150 SNS accepts',
     ],
     ['a bad alarm email', { operations: { alarmEmail: 'oncall' } }, 'operations.alarmEmail: "oncall" is not an email address'],
+    ['Slack channels that are not a list', { alerts: { slack: { workspaceId: 'T1' } } }, 'alerts.slack: must be a list of channels'],
+    ['a Slack channel without a workspace', { alerts: { slack: [{ channelId: 'C07EZ1ABC23' }] } }, 'alerts.slack[0].workspaceId: is required, e.g. T07EA123LEP'],
+    [
+      'a Slack channel given by name',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: '#noc' }] } },
+      `alerts.slack[0].channelId: "#noc" is not a Slack channel id: use the id from the channel's details (e.g. C07EZ1ABC23), not its name`,
+    ],
+    [
+      'a lower-case Slack workspace id',
+      { alerts: { slack: [{ workspaceId: 't07ea123lep', channelId: 'C07EZ1ABC23' }] } },
+      'alerts.slack[0].workspaceId: "t07ea123lep" is not a Slack workspace id: copy it from the Chatbot console',
+    ],
+    [
+      'the same Slack channel twice',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' }, { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' }] } },
+      'alerts.slack[1]: lists the same channel twice: configure each channel once',
+    ],
+    [
+      'an unknown key on a Slack channel',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', channel: '#noc' }] } },
+      'alerts.slack[0].channel: is not a setting: use one of workspaceId, channelId, filterPolicy',
+    ],
+    [
+      'a Slack filter policy on the audience',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', filterPolicy: { audience: ['machines'] } }] } },
+      'alerts.slack[0].filterPolicy.audience: is set by the stack',
+    ],
+    [
+      'a Teams team id that is not a UUID',
+      { alerts: { teams: [{ teamId: 'noc-team', channelId: '19:0123abcd@thread.tacv2', tenantId: TENANT }] } },
+      'alerts.teams[0].teamId: "noc-team" is not a Microsoft Teams team id: copy the groupId from the channel link, a UUID',
+    ],
+    [
+      'a Teams channel given by name',
+      { alerts: { teams: [{ teamId: TEAM, channelId: 'General', tenantId: TENANT }] } },
+      'alerts.teams[0].channelId: "General" is not a Microsoft Teams channel id: copy it from the channel link, e.g. 19%3a0123abcd%40thread.tacv2',
+    ],
+    [
+      'a Teams channel without a tenant',
+      { alerts: { teams: [{ teamId: TEAM, channelId: '19:0123abcd@thread.tacv2' }] } },
+      'alerts.teams[0].tenantId: is required, e.g. the tenantId in the channel link, a UUID',
+    ],
   ])('rejects %s, naming the setting and the fix', (_name, raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);
   });
