@@ -94,6 +94,11 @@ describe('parseConfig', () => {
     });
   });
 
+  it('accepts "test" as an event type, so a subscription can take or leave the test alert', () => {
+    const config = parseConfig({ alerts: { sms: [{ phoneNumber: '+14155550100', filterPolicy: { eventType: ['possible-fraud', 'test'] } }] } }, 'test');
+    expect(config.alerts.sms[0]?.filterPolicy).toEqual({ eventType: ['possible-fraud', 'test'] });
+  });
+
   it('accepts "none" as a previous status, which new port-outs carry', () => {
     const config = parseConfig({ alerts: { email: [{ address: 'a@example.com', filterPolicy: { previousStatus: ['none'] } }] } }, 'test');
     expect(config.alerts.email[0]?.filterPolicy).toEqual({ previousStatus: ['none'] });
@@ -174,7 +179,7 @@ describe('parseConfig', () => {
     [
       'an event type the poller never sends',
       { alerts: { email: [{ address: 'a@example.com', filterPolicy: { eventType: ['new', 'created'] } }] } },
-      `alerts.email[0].filterPolicy.eventType[1]: "created" is not a valid eventType: use one of ${EVENT_TYPES.join(', ')}`,
+      `alerts.email[0].filterPolicy.eventType[1]: "created" is not a valid eventType: use one of ${ALERT_ATTRIBUTES.eventType.values.join(', ')}`,
     ],
     [
       'a status outside the spec’s enum',

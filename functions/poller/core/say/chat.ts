@@ -380,3 +380,17 @@ export function renderGroupChat(kind: AlertGroupKind, items: readonly GroupedEve
     eventType: kind,
   });
 }
+
+export function renderTestChat(ctx: RenderContext): ChatNotification {
+  return notification(ctx, {
+    title: 'portout-watch TEST alert: no port-out happened',
+    description:
+      `A test alert, sent on request at ${formatUtcLong(ctx.now)}. If you can read it here, alerts reach this channel.\n` +
+      'No port-out request happened, and there is nothing to do.',
+    nextSteps: ['Nothing: this was a test. Real alerts look like this, with the numbers and what to do.'],
+    keywords: ['portout-watch', 'test'],
+    // One thread for every test, away from the port-outs' threads.
+    threadId: 'portout-watch-test',
+    eventType: 'test',
+  });
+}

@@ -1,10 +1,10 @@
-import { ALERT_ATTRIBUTES } from '../alert-types.ts';
+import { ALERT_ATTRIBUTES, TEST_EVENT_TYPE } from '../alert-types.ts';
 import type { PortoutEvent, RenderedAlert } from '../model.ts';
-import { renderChat, renderGroupChat } from './chat.ts';
+import { renderChat, renderGroupChat, renderTestChat } from './chat.ts';
 import { renderContext, type AlertGroupKind, type GroupedEvent, type RenderOptions } from './context.ts';
-import { alertDocument, groupDocument } from './document.ts';
-import { renderEmail, renderGroupEmail } from './email.ts';
-import { renderGroupSms, renderSms } from './sms.ts';
+import { alertDocument, groupDocument, testDocument } from './document.ts';
+import { renderEmail, renderGroupEmail, renderTestEmail } from './email.ts';
+import { renderGroupSms, renderSms, renderTestSms } from './sms.ts';
 
 // Each channel's wording lives in its own module (sms.ts, email.ts, chat.ts, document.ts); this puts one alert together.
 
@@ -59,6 +59,27 @@ export function renderGroup(
       [ALERT_ATTRIBUTES.status.name]: distinct(documents.map((item) => item.status)),
       [ALERT_ATTRIBUTES.previousStatus.name]: distinct(documents.map((item) => item.previousStatus ?? 'none')),
       [ALERT_ATTRIBUTES.countryCodes.name]: document.countryCodes,
+    },
+  };
+}
+
+/**
+ * The test alert `npm run test-alert` sends through every channel, to people and machines alike. Its only
+ * attributes are eventType `test` and the audience, so it is easy to filter in or out, and never mistaken for a
+ * port-out.
+ */
+export function renderTestAlert(alertId: string, now: Date, options: RenderOptions = {}): RenderedAlert {
+  const ctx = renderContext(alertId, now, options);
+  const email = renderTestEmail(ctx);
+  return {
+    subject: email.subject,
+    sms: renderTestSms(options.displayName ?? ''),
+    email: email.body,
+    json: testDocument(ctx),
+    chat: renderTestChat(ctx),
+    attributes: {
+      [ALERT_ATTRIBUTES.eventType.name]: TEST_EVENT_TYPE,
+      [ALERT_ATTRIBUTES.audience.name]: [...ALERT_ATTRIBUTES.audience.values],
     },
   };
 }
