@@ -390,6 +390,23 @@ describe('createSnsNotifier: chat topics', () => {
     expect(result.delivered).toHaveLength(23);
   });
 
+  it('with one chat topic, costs one PublishBatch per 10 alerts for people on top: 23 alerts, 3 + 3 calls', async () => {
+    const calls = snsByTopic();
+    const sent = Array.from({ length: 23 }, (_, index) => planned(`a${index}`, both));
+
+    const result = await chatNotifier([{ topicArn: CHAT_ALL }]).publish(sent, FAR_DEADLINE);
+
+    expect(calls.map((call) => [call.topic, call.alertIds.length])).toEqual([
+      [TOPIC_ARN, 10],
+      [TOPIC_ARN, 10],
+      [TOPIC_ARN, 3],
+      [CHAT_ALL, 10],
+      [CHAT_ALL, 10],
+      [CHAT_ALL, 3],
+    ]);
+    expect(result.delivered).toHaveLength(23);
+  });
+
   it('sends chat exactly the chat rendering, and the alert topic keeps its message without it', async () => {
     snsByTopic();
     const alert = planned('a1', both);
