@@ -91,11 +91,29 @@ export interface SmsSubscriptionSettings {
   filterPolicy?: AlertFilterPolicy;
 }
 
+/** A Slack channel that AWS Chatbot posts alerts to; the workspace must be authorized in the Chatbot console first. */
+export interface SlackChannelSettings {
+  workspaceId: string;
+  channelId: string;
+  filterPolicy?: AlertFilterPolicy;
+}
+
+/** A Microsoft Teams channel that AWS Chatbot posts alerts to; the team must be authorized in the Chatbot console first. */
+export interface TeamsChannelSettings {
+  teamId: string;
+  /** URL-encoded, as Chatbot takes it: 19%3a...%40thread.tacv2. */
+  channelId: string;
+  tenantId: string;
+  filterPolicy?: AlertFilterPolicy;
+}
+
 export interface AlertSettings {
   /** SNS puts this in front of every SMS, so it stays short; empty by default. */
   displayName: string;
   email: EmailSubscriptionSettings[];
   sms: SmsSubscriptionSettings[];
+  slack: SlackChannelSettings[];
+  teams: TeamsChannelSettings[];
 }
 
 /**
@@ -147,6 +165,11 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Z
 // Secrets Manager appends "-" and six random characters to every secret's ARN.
 const COMPLETE_SECRET_ARN = /-[A-Za-z0-9]{6}$/;
 const COUNTRY_CODE = /^[A-Z]{2}$/;
+// The patterns CloudFormation checks AWS::Chatbot::SlackChannelConfiguration and MicrosoftTeamsChannelConfiguration against.
+const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
+const SLACK_CHANNEL_ID = /^[A-Za-z0-9]{1,256}$/;
+const UUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+const TEAMS_CHANNEL_ID = /^[a-zA-Z0-9-_=+/.,]*%3[aA][a-zA-Z0-9-_=+/.,]*%40[a-zA-Z0-9-_=+/.,]*$/;
 const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
   (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
 );
@@ -341,6 +364,54 @@ function phoneAt(value: unknown, path: string, problems: Problems): string | und
   return phone;
 }
 
+/** One chat channel's ids, each checked against its pattern; a filterPolicy as for email. */
+function parseChatChannels<T>(
+  value: unknown,
+  path: string,
+  fields: ReadonlyArray<{ key: string; check: (id: string) => string | undefined; example: string }>,
+  build: (ids: Record<string, string>, filterPolicy: AlertFilterPolicy | undefined) => T,
+  problems: Problems,
+): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.add(path, 'must be a list of channels');
+    return [];
+  }
+  const seen = new Set<string>();
+  const channels: T[] = [];
+  value.forEach((entry: unknown, index) => {
+    const entryPath = `${path}[${index}]`;
+    const raw = objectAt(entry, entryPath, [...fields.map((field) => field.key), 'filterPolicy'], problems);
+    if (!raw) return;
+    const ids: Record<string, string> = {};
+    for (const { key, check, example } of fields) {
+      const id = stringAt(raw[key], `${entryPath}.${key}`, problems);
+      if (id === undefined) {
+        if (raw[key] === undefined) problems.add(`${entryPath}.${key}`, `is required, e.g. ${example}`);
+        continue;
+      }
+      const problem = check(id);
+      if (problem) problems.add(`${entryPath}.${key}`, `${show(id)} ${problem}`);
+      else ids[key] = id;
+    }
+    const filterPolicy =
+      raw.filterPolicy === undefined ? undefined : parseFilterPolicy(raw.filterPolicy, `${entryPath}.filterPolicy`, problems);
+    if (Object.keys(ids).length < fields.length) return;
+    const channelKey = fields.map((field) => ids[field.key]?.toLowerCase()).join('/');
+    if (seen.has(channelKey)) {
+      problems.add(entryPath, 'lists the same channel twice: configure each channel once');
+      return;
+    }
+    seen.add(channelKey);
+    channels.push(build(ids, filterPolicy));
+  });
+  return channels;
+}
+
+const mustMatch = (pattern: RegExp, problem: string) => (id: string) => (pattern.test(id) ? undefined : problem);
+/** Accepts the id as the channel link shows it (URL-encoded) or decoded (19:...@thread.tacv2). */
+const teamsChannelId = (id: string) => (id.includes('%') ? id : encodeURIComponent(id));
+
 function parseSecretSource(value: unknown, problems: Problems): TelnyxApiKeySecretSource {
   const path = 'telnyxApiKeySecret';
   const id = stringAt(value, path, problems);
@@ -479,7 +550,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     problems.add('table.encryption', '"customer-managed" needs the stack\'s region: set region (and account) in the same config');
   }
 
-  const alerts = objectAt(fields.alerts, 'alerts', ['displayName', 'email', 'sms'], problems) ?? {};
+  const alerts = objectAt(fields.alerts, 'alerts', ['displayName', 'email', 'sms', 'slack', 'teams'], problems) ?? {};
   const displayName = stringAt(alerts.displayName, 'alerts.displayName', problems) ?? CONFIG_DEFAULTS.displayName;
   if (!DISPLAY_NAME.test(displayName)) {
     problems.add(
@@ -504,6 +575,60 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     problems,
   );
 
+  const slack = parseChatChannels(
+    alerts.slack,
+    'alerts.slack',
+    [
+      {
+        key: 'workspaceId',
+        check: mustMatch(SLACK_WORKSPACE_ID, 'is not a Slack workspace id: copy it from the Chatbot console (e.g. T07EA123LEP)'),
+        example: 'T07EA123LEP (from the Chatbot console, after authorizing the workspace)',
+      },
+      {
+        key: 'channelId',
+        check: mustMatch(SLACK_CHANNEL_ID, "is not a Slack channel id: use the id from the channel's details (e.g. C07EZ1ABC23), not its name"),
+        example: "C07EZ1ABC23 (the channel's details in Slack)",
+      },
+    ],
+    (ids, filterPolicy) => ({
+      workspaceId: ids.workspaceId ?? '',
+      channelId: ids.channelId ?? '',
+      ...(filterPolicy ? { filterPolicy } : {}),
+    }),
+    problems,
+  );
+  const teams = parseChatChannels(
+    alerts.teams,
+    'alerts.teams',
+    [
+      {
+        key: 'teamId',
+        check: mustMatch(UUID, 'is not a Microsoft Teams team id: copy the groupId from the channel link, a UUID'),
+        example: 'the groupId in the channel link, a UUID',
+      },
+      {
+        key: 'channelId',
+        check: (id) =>
+          TEAMS_CHANNEL_ID.test(teamsChannelId(id))
+            ? undefined
+            : 'is not a Microsoft Teams channel id: copy it from the channel link, e.g. 19%3a0123abcd%40thread.tacv2',
+        example: '19%3a0123abcd%40thread.tacv2 (from the channel link)',
+      },
+      {
+        key: 'tenantId',
+        check: mustMatch(UUID, 'is not a Microsoft Entra tenant id: copy the tenantId from the channel link, a UUID'),
+        example: 'the tenantId in the channel link, a UUID',
+      },
+    ],
+    (ids, filterPolicy) => ({
+      teamId: ids.teamId ?? '',
+      channelId: teamsChannelId(ids.channelId ?? ''),
+      tenantId: ids.tenantId ?? '',
+      ...(filterPolicy ? { filterPolicy } : {}),
+    }),
+    problems,
+  );
+
   const operations = objectAt(fields.operations, 'operations', ['alarmEmail', 'dashboard'], problems) ?? {};
   const alarmEmail = operations.alarmEmail === undefined ? undefined : emailAt(operations.alarmEmail, 'operations.alarmEmail', problems);
   const dashboard = operations.dashboard ?? false;
@@ -522,7 +647,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     poller,
     telnyxApiKeySecret,
     table: { encryption: encryption as TableEncryption },
-    alerts: { displayName, email, sms },
+    alerts: { displayName, email, sms, slack, teams },
     operations: { ...(alarmEmail ? { alarmEmail } : {}), dashboard: dashboard === true },
   };
 }

@@ -3,6 +3,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { AlertTopic } from './alert-topic.ts';
+import { ChatChannels } from './chat-channels.ts';
 import type { PortoutWatchConfig } from './config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { Operations } from './operations.ts';
@@ -21,6 +22,8 @@ export class PortoutWatchStack extends Stack {
   readonly apiKey: TelnyxApiKeySecret;
   readonly poller: PollerFunction;
   readonly operations: Operations;
+  /** Only when Slack or Teams is configured. */
+  readonly chat?: ChatChannels;
   readonly key: Key;
 
   constructor(scope: Construct, id: string, { config, ...stackProps }: PortoutWatchStackProps) {
@@ -64,6 +67,15 @@ export class PortoutWatchStack extends Stack {
       dashboard: config.operations.dashboard,
       ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
     });
+    if (config.alerts.slack.length > 0 || config.alerts.teams.length > 0) {
+      this.chat = new ChatChannels(this, 'Chat', {
+        slack: config.alerts.slack,
+        teams: config.alerts.teams,
+        poller: this.poller,
+        alarmTopic: this.operations.topic,
+        alarmNamePrefix: this.stackName,
+      });
+    }
 
     new CfnOutput(this, 'TelnyxApiKeySecretId', {
       description: 'The secret the poller reads the Telnyx API key from',

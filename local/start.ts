@@ -13,12 +13,14 @@ import { createConsoleNotifier } from './console-notifier.ts';
 import { demoSteps } from './demo-scenario.ts';
 import { ensureStateTable, JavaMissingError, LOCAL_AWS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startTelnyxSimulator } from './telnyx-simulator.ts';
+import { formatTestAlert } from './test-alert.ts';
 
 const USAGE = `Usage: npm start [-- options]
 
   --interval SECONDS         keep polling every SECONDS (default: poll once, or run the demo once)
   --dynamodb-endpoint URL    use this DynamoDB (e.g. http://localhost:8000) instead of starting DynamoDB Local
   --table NAME               state table name (default portout-watch-local)
+  --test-alert               print the test alert in every channel's rendering, then exit
   -h, --help                 show this help
 
 Environment:
@@ -49,11 +51,16 @@ async function main(): Promise<number> {
       interval: { type: 'string' },
       'dynamodb-endpoint': { type: 'string' },
       table: { type: 'string', default: 'portout-watch-local' },
+      'test-alert': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values['test-alert']) {
+    process.stdout.write(formatTestAlert(process.env));
     return 0;
   }
   const intervalSeconds = values.interval === undefined ? null : Number(values.interval);

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { ChatTopic } from './adapters/sns-notifier.ts';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './core/policy.ts';
 
 /**
@@ -23,6 +24,7 @@ export const ENV = {
   watchComments: 'WATCH_COMMENTS',
   lookbackHours: 'LOOKBACK_HOURS',
   smsDisplayName: 'SMS_DISPLAY_NAME',
+  chatTopics: 'CHAT_TOPICS',
 } as const;
 
 /** SNS puts the topic's display name before every SMS; longer names leave too little of one segment. */
@@ -50,6 +52,8 @@ export interface PollerConfig {
   secretCacheSeconds: number;
   closedRetentionDays: number;
   deadlineMarginMs: number;
+  /** Empty unless Slack or Teams is configured. */
+  chatTopics: ChatTopic[];
   alertPolicy: AlertPolicy;
 }
 
@@ -118,6 +122,34 @@ function hoursList(name: string, fallback: readonly number[]) {
   );
 }
 
+/** A JSON list of { topicArn, filterPolicy? }: the stack writes it from alerts.slack and alerts.teams. */
+function chatTopicList(name: string) {
+  const message = `${name} must be a JSON list of { "topicArn": an SNS topic ARN, "filterPolicy"?: { attribute: [values] or { "anythingBut": [values] } } }: the stack sets it from alerts.slack and alerts.teams`;
+  return v.pipe(
+    v.optional(v.string(), '[]'),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      try {
+        return JSON.parse(dataset.value) as unknown;
+      } catch {
+        addIssue({ message });
+        return NEVER;
+      }
+    }),
+    v.array(
+      v.strictObject(
+        {
+          topicArn: v.pipe(v.string(message), v.regex(TOPIC_ARN, message)),
+          filterPolicy: v.optional(
+            v.record(v.string(), v.union([v.array(v.string()), v.strictObject({ anythingBut: v.array(v.string()) })], message), message),
+          ),
+        },
+        message,
+      ),
+      message,
+    ),
+  );
+}
+
 const EnvSchema = v.object({
   [ENV.tableName]: v.pipe(
     required(ENV.tableName, 'the stack passes it; locally, npm start sets it'),
@@ -154,6 +186,7 @@ const EnvSchema = v.object({
   [ENV.watchRejected]: flag(ENV.watchRejected, DEFAULT_ALERT_POLICY.watchRejected),
   [ENV.watchComments]: flag(ENV.watchComments, DEFAULT_ALERT_POLICY.watchComments),
   [ENV.lookbackHours]: integer(ENV.lookbackHours, 1, 720, DEFAULT_ALERT_POLICY.lookbackHours),
+  [ENV.chatTopics]: chatTopicList(ENV.chatTopics),
   [ENV.smsDisplayName]: v.pipe(
     v.optional(v.string(), ''),
     v.maxLength(MAX_SMS_DISPLAY_NAME, `${ENV.smsDisplayName} must be at most ${MAX_SMS_DISPLAY_NAME} characters (SNS puts it before every SMS)`),
@@ -196,6 +229,7 @@ export function parsePollerConfig(env: Record<string, string | undefined>): Poll
     secretCacheSeconds: out[ENV.secretCacheSeconds],
     closedRetentionDays: out[ENV.closedRetentionDays],
     deadlineMarginMs: out[ENV.deadlineMarginMs],
+    chatTopics: out[ENV.chatTopics].map(({ topicArn, filterPolicy }) => ({ topicArn, ...(filterPolicy ? { filterPolicy } : {}) })),
     alertPolicy: {
       firstRunSummary: out[ENV.firstRunSummary],
       digestThreshold: out[ENV.digestThreshold],

@@ -4,6 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { parsePollerConfig, type PollerConfig } from './config.ts';
 import { runPoll, type PollReport } from './core/run-poll.ts';
+import { isTestAlertRequest, sendTestAlert, type TEST_ALERT_REQUEST, type TestAlertReport } from './core/test-alert.ts';
 import { observePoll } from './observe.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from './telemetry.ts';
 import { wireAdapters, type PollerAdapters } from './wiring.ts';
@@ -14,13 +15,33 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_
 // Built on the first invocation and kept for the container's life: clients, connections and the cached key.
 let wired: { config: PollerConfig; adapters: PollerAdapters } | undefined;
 
-export async function handler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>): Promise<PollReport> {
+function wire(): { config: PollerConfig; adapters: PollerAdapters } {
+  wired ??= (() => {
+    const config = parsePollerConfig(process.env);
+    return { config, adapters: wireAdapters(config) };
+  })();
+  return wired;
+}
+
+type InvocationContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+
+export async function handler(event: typeof TEST_ALERT_REQUEST, context: InvocationContext): Promise<TestAlertReport>;
+export async function handler(event: unknown, context: InvocationContext): Promise<PollReport>;
+export async function handler(event: unknown, context: InvocationContext): Promise<PollReport | TestAlertReport> {
+  // `npm run test-alert`: one marked alert through every channel, outside the poll (no heartbeat, no state).
+  if (isTestAlertRequest(event)) {
+    const { config, adapters } = wire();
+    const report = await sendTestAlert(adapters.notifier, {
+      now: new Date(),
+      deadline: Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs,
+      runId: context.awsRequestId || randomUUID(),
+      render: config.alertPolicy.render,
+    });
+    logger.info('test alert', { ...report });
+    return report;
+  }
   return observePoll(logger, metrics, async () => {
-    wired ??= (() => {
-      const config = parsePollerConfig(process.env);
-      return { config, adapters: wireAdapters(config) };
-    })();
-    const { config, adapters } = wired;
+    const { config, adapters } = wire();
     const hardStop = Date.now() + context.getRemainingTimeInMillis();
     const deadline = hardStop - config.deadlineMarginMs;
     return runPoll(

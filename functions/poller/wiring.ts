@@ -76,6 +76,12 @@ export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = 
     }),
     notifier:
       overrides.notifier ??
-      createSnsNotifier({ client: overrides.snsClient ?? new SNSClient({}), topicArn: config.topicArn, clock, sleep }),
+      createSnsNotifier({
+        client: overrides.snsClient ?? new SNSClient({}),
+        topicArn: config.topicArn,
+        chatTopics: config.chatTopics,
+        clock,
+        sleep,
+      }),
   };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TEST_ALERT_REQUEST } from '../../functions/poller/core/test-alert.ts';
 import { startTelnyxSimulator } from '../../local/telnyx-simulator.ts';
 import { startAwsLoopback } from '../support/aws-loopback.ts';
 import { createTestTable } from '../support/dynamo.ts';
@@ -155,6 +156,48 @@ describe('the CDK app', () => {
       expect(aws.secretReads).toEqual([SECRET_ARN]);
       const items = (await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items ?? [];
       expect(items.map((item) => `${item.pk}/${item.sk}`).sort()).toEqual(['OPEN/#initialized', 'OPEN/b1', 'OPEN/b2']);
+    });
+
+    it('sends a test alert to the alert topic and the chat topic when invoked with the test-alert payload', { timeout: 60_000 }, async () => {
+      const CHAT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:portout-watch-chat';
+      const aws = await startAwsLoopback({});
+      cleanup.push(() => aws.close());
+      const script = `
+        const { handler } = await import(process.argv[1]);
+        const report = await handler(${JSON.stringify(TEST_ALERT_REQUEST)}, { getRemainingTimeInMillis: () => 60000, awsRequestId: 'deploy-check' });
+        process.stdout.write('REPORT ' + JSON.stringify(report) + '\\n');`;
+      const { stdout } = await run('node', ['--input-type=module', '-e', script, join(assetDir, 'index.mjs')], {
+        cwd: tmpdir(),
+        env: offlineEnv({
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          // Nothing listens here: a test alert must not touch the state table or Telnyx.
+          AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+          AWS_ENDPOINT_URL_SNS: aws.endpoint,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+          TABLE_NAME: 'portout-watch-state',
+          TOPIC_ARN,
+          CHAT_TOPICS: JSON.stringify([{ topicArn: CHAT_TOPIC_ARN }]),
+          TELNYX_API_KEY_SECRET_ARN: SECRET_ARN,
+          TELNYX_BASE_URL: 'http://127.0.0.1:9/v2',
+          POWERTOOLS_SERVICE_NAME: 'portout-watch',
+          POWERTOOLS_METRICS_NAMESPACE: 'PortoutWatch',
+        }),
+      });
+      expect(JSON.parse(/REPORT (.*)/.exec(stdout)?.[1] ?? 'null')).toEqual({
+        outcome: 'test-alert-sent',
+        alertId: 'test.deploy-check',
+        failed: [],
+      });
+      expect(aws.published.map((entry) => [entry.topicArn, entry.attributes.eventType])).toEqual([
+        [TOPIC_ARN, 'test'],
+        [CHAT_TOPIC_ARN, 'test'],
+      ]);
+      const [main, chat] = aws.published.map((entry) => entry.message as unknown as Record<string, unknown>);
+      expect(JSON.parse(String(main?.default))).toMatchObject({ type: 'test', test: true });
+      expect(chat).toMatchObject({ version: '1.0', source: 'custom', metadata: { eventType: 'test', threadId: 'portout-watch-test' } });
+      expect(aws.secretReads).toEqual([]);
     });
   });
 });

@@ -25,6 +25,9 @@ function problemsOf(raw: unknown): string {
   throw new Error('expected the config to be rejected');
 }
 
+const TEAM = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const TENANT = 'aaaabbbb-cccc-4ddd-8eee-ffff00001111';
+
 describe('parseConfig', () => {
   it('gives every setting a default, so an empty config deploys with no subscriptions', () => {
     expect(parseConfig(undefined, 'cdk.json')).toEqual({
@@ -33,7 +36,7 @@ describe('parseConfig', () => {
       poller: {},
       telnyxApiKeySecret: { kind: 'create' },
       table: { encryption: 'aws-managed' },
-      alerts: { displayName: '', email: [], sms: [] },
+      alerts: { displayName: '', email: [], sms: [], slack: [], teams: [] },
       operations: { dashboard: false },
     });
   });
@@ -62,11 +65,38 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('reads Slack and Teams channels, with filter policies as for email, URL-encoding a Teams channel id', () => {
+    const config = parseConfig(
+      {
+        alerts: {
+          slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', filterPolicy: { eventType: ['possible-fraud'] } }],
+          teams: [
+            { teamId: TEAM, channelId: '19:0123abcd@thread.tacv2', tenantId: TENANT },
+            { teamId: TEAM, channelId: '19%3a4567ef%40thread.tacv2', tenantId: TENANT },
+          ],
+        },
+      },
+      'test',
+    );
+    expect(config.alerts.slack).toEqual([
+      { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', filterPolicy: { eventType: ['possible-fraud'] } },
+    ]);
+    expect(config.alerts.teams).toEqual([
+      { teamId: TEAM, channelId: '19%3A0123abcd%40thread.tacv2', tenantId: TENANT },
+      { teamId: TEAM, channelId: '19%3a4567ef%40thread.tacv2', tenantId: TENANT },
+    ]);
+  });
+
   it('takes an existing secret by name', () => {
     expect(parseConfig({ telnyxApiKeySecret: 'prod/telnyx' }, 'test').telnyxApiKeySecret).toEqual({
       kind: 'existing-name',
       name: 'prod/telnyx',
     });
+  });
+
+  it('accepts "test" as an event type, so a subscription can take or leave the test alert', () => {
+    const config = parseConfig({ alerts: { sms: [{ phoneNumber: '+14155550100', filterPolicy: { eventType: ['possible-fraud', 'test'] } }] } }, 'test');
+    expect(config.alerts.sms[0]?.filterPolicy).toEqual({ eventType: ['possible-fraud', 'test'] });
   });
 
   it('accepts "none" as a previous status, which new port-outs carry', () => {
@@ -149,7 +179,7 @@ describe('parseConfig', () => {
     [
       'an event type the poller never sends',
       { alerts: { email: [{ address: 'a@example.com', filterPolicy: { eventType: ['new', 'created'] } }] } },
-      `alerts.email[0].filterPolicy.eventType[1]: "created" is not a valid eventType: use one of ${EVENT_TYPES.join(', ')}`,
+      `alerts.email[0].filterPolicy.eventType[1]: "created" is not a valid eventType: use one of ${ALERT_ATTRIBUTES.eventType.values.join(', ')}`,
     ],
     [
       'a status outside the spec’s enum',
@@ -190,6 +220,48 @@ describe('parseConfig', () => {
       'a dashboard setting that is not a switch',
       { operations: { dashboard: 'yes' } },
       'operations.dashboard: "yes" must be true (a CloudWatch dashboard, $3.00 a month beyond the account\'s three free ones) or false',
+    ],
+    ['Slack channels that are not a list', { alerts: { slack: { workspaceId: 'T1' } } }, 'alerts.slack: must be a list of channels'],
+    ['a Slack channel without a workspace', { alerts: { slack: [{ channelId: 'C07EZ1ABC23' }] } }, 'alerts.slack[0].workspaceId: is required, e.g. T07EA123LEP'],
+    [
+      'a Slack channel given by name',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: '#noc' }] } },
+      `alerts.slack[0].channelId: "#noc" is not a Slack channel id: use the id from the channel's details (e.g. C07EZ1ABC23), not its name`,
+    ],
+    [
+      'a lower-case Slack workspace id',
+      { alerts: { slack: [{ workspaceId: 't07ea123lep', channelId: 'C07EZ1ABC23' }] } },
+      'alerts.slack[0].workspaceId: "t07ea123lep" is not a Slack workspace id: copy it from the Chatbot console',
+    ],
+    [
+      'the same Slack channel twice',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' }, { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' }] } },
+      'alerts.slack[1]: lists the same channel twice: configure each channel once',
+    ],
+    [
+      'an unknown key on a Slack channel',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', channel: '#noc' }] } },
+      'alerts.slack[0].channel: is not a setting: use one of workspaceId, channelId, filterPolicy',
+    ],
+    [
+      'a Slack filter policy on the audience',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', filterPolicy: { audience: ['machines'] } }] } },
+      'alerts.slack[0].filterPolicy.audience: is set by the stack',
+    ],
+    [
+      'a Teams team id that is not a UUID',
+      { alerts: { teams: [{ teamId: 'noc-team', channelId: '19:0123abcd@thread.tacv2', tenantId: TENANT }] } },
+      'alerts.teams[0].teamId: "noc-team" is not a Microsoft Teams team id: copy the groupId from the channel link, a UUID',
+    ],
+    [
+      'a Teams channel given by name',
+      { alerts: { teams: [{ teamId: TEAM, channelId: 'General', tenantId: TENANT }] } },
+      'alerts.teams[0].channelId: "General" is not a Microsoft Teams channel id: copy it from the channel link, e.g. 19%3a0123abcd%40thread.tacv2',
+    ],
+    [
+      'a Teams channel without a tenant',
+      { alerts: { teams: [{ teamId: TEAM, channelId: '19:0123abcd@thread.tacv2' }] } },
+      'alerts.teams[0].tenantId: is required, e.g. the tenantId in the channel link, a UUID',
     ],
   ])('rejects %s, naming the setting and the fix', (_name, raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);

@@ -28,6 +28,18 @@ describe.each([
   ['no configuration', {}],
   ['every setting', FULL_CONFIG],
   ['an existing secret by name', { telnyxApiKeySecret: 'prod/telnyx-api-key', alerts: { sms: ['+14155550100'] } }],
+  [
+    'Slack and Teams channels',
+    {
+      alerts: {
+        slack: [
+          { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' },
+          { workspaceId: 'T07EA123LEP', channelId: 'C07FRAUD001', filterPolicy: { eventType: ['possible-fraud'] } },
+        ],
+        teams: [{ teamId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', channelId: '19:0123abcd@thread.tacv2', tenantId: 'aaaabbbb-cccc-4ddd-8eee-ffff00001111' }],
+      },
+    },
+  ],
 ])('cdk-nag on the stack with %s', (_name, config) => {
   let app: App;
   beforeAll(() => {

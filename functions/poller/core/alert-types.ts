@@ -14,13 +14,16 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** A test alert, sent on request after a deploy (`npm run test-alert`); never about a real port-out. */
+export const TEST_EVENT_TYPE = 'test';
+
 /**
  * SNS message attributes on every alert, for subscription filter policies.
- * Values: eventType ∈ EVENT_TYPES; status and previousStatus ∈ PORTOUT_STATUSES (or 'none');
+ * Values: eventType ∈ EVENT_TYPES, or TEST_EVENT_TYPE; status and previousStatus ∈ PORTOUT_STATUSES (or 'none');
  * countryCodes is a String.Array of ISO 3166 alpha-2 codes.
  */
 export const ALERT_ATTRIBUTES = {
-  eventType: { name: 'eventType', values: EVENT_TYPES },
+  eventType: { name: 'eventType', values: [...EVENT_TYPES, TEST_EVENT_TYPE] as const },
   status: { name: 'status', values: PORTOUT_STATUSES },
   previousStatus: { name: 'previousStatus', values: [...PORTOUT_STATUSES, 'none'] as const },
   countryCodes: { name: 'countryCodes', values: undefined },

@@ -55,5 +55,7 @@ export interface RenderedAlert {
   email: string;
   /** The `default` channel, for machine subscribers: an AlertDocumentV1 or AlertGroupDocumentV1. */
   json: Record<string, unknown>;
+  /** Slack and Teams through AWS Chatbot: a ChatNotification, in Chatbot's custom notification schema. */
+  chat: Record<string, unknown>;
   attributes: Record<string, string | string[]>;
 }

@@ -43,6 +43,7 @@ describe('parsePollerConfig', () => {
       secretCacheSeconds: 86_400,
       closedRetentionDays: 90,
       deadlineMarginMs: 5_000,
+      chatTopics: [],
       alertPolicy: {
         firstRunSummary: true,
         digestThreshold: 10,
@@ -85,6 +86,7 @@ describe('parsePollerConfig', () => {
       secretCacheSeconds: 0,
       closedRetentionDays: 30,
       deadlineMarginMs: 1_000,
+      chatTopics: [],
       alertPolicy: {
         firstRunSummary: false,
         digestThreshold: 25,
@@ -95,6 +97,17 @@ describe('parsePollerConfig', () => {
         render: { displayName: 'PortWatch' },
       },
     } satisfies PollerConfig);
+  });
+
+  it('reads the chat topics and their filter policies from CHAT_TOPICS', () => {
+    const chatTopics = [
+      { topicArn: 'arn:aws:sns:us-east-1:123456789012:portout-chat-all' },
+      {
+        topicArn: 'arn:aws:sns:us-east-1:123456789012:portout-chat-fraud',
+        filterPolicy: { eventType: ['possible-fraud'], countryCodes: { anythingBut: ['CA'] } },
+      },
+    ];
+    expect(parsePollerConfig(stackEnv({ CHAT_TOPICS: JSON.stringify(chatTopics) })).chatTopics).toEqual(chatTopics);
   });
 
   it('turns FOC reminders off with an empty list', () => {
@@ -145,6 +158,7 @@ describe('parsePollerConfig', () => {
   const secret = 'TELNYX_API_KEY_SECRET_ARN must be a Secrets Manager secret ARN or name';
   const noKey = 'neither TELNYX_API_KEY_SECRET_ARN nor TELNYX_API_KEY is set';
   const tableName = 'TABLE_NAME is not a valid DynamoDB table name';
+  const chatTopics = 'CHAT_TOPICS must be a JSON list of { "topicArn": an SNS topic ARN';
   it.each([
     { name: 'TABLE_NAME missing', env: stackEnv({ TABLE_NAME: undefined }), says: 'TABLE_NAME is not set: the stack passes it' },
     { name: 'TABLE_NAME blank', env: stackEnv({ TABLE_NAME: '  ' }), says: 'TABLE_NAME is not set: the stack passes it' },
@@ -193,6 +207,14 @@ describe('parsePollerConfig', () => {
     { name: 'LOOKBACK_HOURS 0', env: stackEnv({ LOOKBACK_HOURS: '0' }), says: 'LOOKBACK_HOURS must be a whole number from 1 to 720' },
     { name: 'FOC_REMINDER_HOURS 24h', env: stackEnv({ FOC_REMINDER_HOURS: '24h' }), says: 'FOC_REMINDER_HOURS must be a comma-separated list' },
     { name: 'FOC_REMINDER_HOURS 0', env: stackEnv({ FOC_REMINDER_HOURS: '24,0' }), says: 'FOC_REMINDER_HOURS must be a comma-separated list' },
+    { name: 'CHAT_TOPICS not JSON', env: stackEnv({ CHAT_TOPICS: '[{topicArn' }), says: chatTopics },
+    { name: 'CHAT_TOPICS an object', env: stackEnv({ CHAT_TOPICS: '{"topicArn":"x"}' }), says: chatTopics },
+    { name: 'CHAT_TOPICS with a bare topic name', env: stackEnv({ CHAT_TOPICS: '[{"topicArn":"portout-chat"}]' }), says: chatTopics },
+    {
+      name: 'CHAT_TOPICS with a filter value that is not a list',
+      env: stackEnv({ CHAT_TOPICS: '[{"topicArn":"arn:aws:sns:us-east-1:123456789012:c","filterPolicy":{"eventType":"new"}}]' }),
+      says: chatTopics,
+    },
     {
       name: 'SMS_DISPLAY_NAME too long',
       env: stackEnv({ SMS_DISPLAY_NAME: 'Portout Watcher' }),

@@ -1,3 +1,4 @@
+import type { TEST_EVENT_TYPE } from '../alert-types.ts';
 import type { PortoutComment, PortoutEvent, TrackedPortout } from '../model.ts';
 import type { Portout, PortoutStatus } from '../portout.ts';
 import type { AlertGroupKind, EventOf, GroupedEvent, RenderContext } from './context.ts';
@@ -83,6 +84,16 @@ export type AlertDocumentV1 = AlertDocumentCommonV1 &
     | { type: 'vanished'; portout: LastKnownPortoutV1 }
     | { type: 'possible-fraud'; portout: PortoutDocumentV1 }
   );
+
+/** The JSON document of a test alert: `test` is always true, and no port-out is named. */
+export type TestAlertDocumentV1 = {
+  schema: typeof ALERT_SCHEMA_VERSION;
+  alertId: string;
+  type: typeof TEST_EVENT_TYPE;
+  occurredAt: string;
+  test: true;
+  note: string;
+};
 
 /** The JSON document of a summary or digest: each event it covers also goes out as its own AlertDocumentV1. */
 export type AlertGroupDocumentV1 = {
@@ -233,5 +244,16 @@ export function groupDocument(
     alertIds: items.map((item) => item.alertId),
     portoutIds: documents.map((document) => document.portout.id),
     countryCodes: countryCodesOf(items.flatMap((item) => eventNumbers(item.event))),
+  };
+}
+
+export function testDocument(ctx: RenderContext): TestAlertDocumentV1 {
+  return {
+    schema: ALERT_SCHEMA_VERSION,
+    alertId: ctx.alertId,
+    type: 'test',
+    occurredAt: ctx.now.toISOString(),
+    test: true,
+    note: 'A test alert sent on request (npm run test-alert): no port-out happened.',
   };
 }

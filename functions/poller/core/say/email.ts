@@ -429,3 +429,18 @@ export function renderGroupEmail(
     body: `${body.join('\n\n')}\n`,
   };
 }
+
+// ---- The test alert -----------------------------------------------------------------------------------------
+
+export function renderTestEmail(ctx: RenderContext): RenderedEmail {
+  return {
+    subject: 'portout-watch TEST alert: no port-out happened',
+    body: `${[
+      `This is a test alert from portout-watch, sent on request at ${formatUtcLong(ctx.now)} (npm run test-alert).\n` +
+        'No port-out request happened, and there is nothing to do.',
+      'If you are reading this, alert emails reach you. Check that it did not land in spam, and that the SMS, ' +
+        'Slack and Teams channels got their test alert too.',
+      footer(ctx.alertId, ctx.now),
+    ].join('\n\n')}\n`,
+  };
+}

@@ -1,11 +1,12 @@
-import { ALERT_ATTRIBUTES } from '../alert-types.ts';
+import { ALERT_ATTRIBUTES, TEST_EVENT_TYPE } from '../alert-types.ts';
 import type { PortoutEvent, RenderedAlert } from '../model.ts';
+import { renderChat, renderGroupChat, renderTestChat } from './chat.ts';
 import { renderContext, type AlertGroupKind, type GroupedEvent, type RenderOptions } from './context.ts';
-import { alertDocument, groupDocument } from './document.ts';
-import { renderEmail, renderGroupEmail } from './email.ts';
-import { renderGroupSms, renderSms } from './sms.ts';
+import { alertDocument, groupDocument, testDocument } from './document.ts';
+import { renderEmail, renderGroupEmail, renderTestEmail } from './email.ts';
+import { renderGroupSms, renderSms, renderTestSms } from './sms.ts';
 
-// Each channel's wording lives in its own module (sms.ts, email.ts, document.ts); this puts one alert together.
+// Each channel's wording lives in its own module (sms.ts, email.ts, chat.ts, document.ts); this puts one alert together.
 
 export function renderAlert(
   event: PortoutEvent,
@@ -21,6 +22,7 @@ export function renderAlert(
     sms: renderSms(event, ctx, options.displayName ?? ''),
     email: email.body,
     json: document,
+    chat: renderChat(event, ctx),
     attributes: {
       [ALERT_ATTRIBUTES.eventType.name]: document.type,
       [ALERT_ATTRIBUTES.status.name]: document.status,
@@ -48,6 +50,7 @@ export function renderGroup(
     sms: renderGroupSms(kind, items, ctx, options.displayName ?? ''),
     email: email.body,
     json: document,
+    chat: renderGroupChat(kind, items, ctx),
     attributes: {
       // The group's own type and every type it carries: a subscription filtered to, say, possible-fraud still gets
       // the digest that holds one, rather than never hearing of it.
@@ -56,6 +59,27 @@ export function renderGroup(
       [ALERT_ATTRIBUTES.status.name]: distinct(documents.map((item) => item.status)),
       [ALERT_ATTRIBUTES.previousStatus.name]: distinct(documents.map((item) => item.previousStatus ?? 'none')),
       [ALERT_ATTRIBUTES.countryCodes.name]: document.countryCodes,
+    },
+  };
+}
+
+/**
+ * The test alert `npm run test-alert` sends through every channel, to people and machines alike. Its only
+ * attributes are eventType `test` and the audience, so it is easy to filter in or out, and never mistaken for a
+ * port-out.
+ */
+export function renderTestAlert(alertId: string, now: Date, options: RenderOptions = {}): RenderedAlert {
+  const ctx = renderContext(alertId, now, options);
+  const email = renderTestEmail(ctx);
+  return {
+    subject: email.subject,
+    sms: renderTestSms(options.displayName ?? ''),
+    email: email.body,
+    json: testDocument(ctx),
+    chat: renderTestChat(ctx),
+    attributes: {
+      [ALERT_ATTRIBUTES.eventType.name]: TEST_EVENT_TYPE,
+      [ALERT_ATTRIBUTES.audience.name]: [...ALERT_ATTRIBUTES.audience.values],
     },
   };
 }

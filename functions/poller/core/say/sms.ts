@@ -221,3 +221,16 @@ export function renderGroupSms(
     displayName,
   );
 }
+
+// ---- The test alert -----------------------------------------------------------------------------------------
+
+export function renderTestSms(displayName: string): string {
+  return fitSms(
+    [
+      headlinePart('portout-watch TEST alert'),
+      { variants: [': SMS alerts reach this phone'], priority: PRIORITY.numbers },
+      { variants: ['. No port-out happened, nothing to do', '. No port-out happened'], priority: PRIORITY.key },
+    ],
+    displayName,
+  );
+}

@@ -11,8 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSnsNotifier, planBatches, toBatchEntry } from '../../../../functions/poller/adapters/sns-notifier.ts';
-import type { RenderedAlert } from '../../../../functions/poller/core/model.ts';
+import { createSnsNotifier, planBatches, toBatchEntry, type ChatTopic } from '../../../../functions/poller/adapters/sns-notifier.ts';
+import type { PortoutEvent, RenderedAlert } from '../../../../functions/poller/core/model.ts';
 import type { OutgoingAlert } from '../../../../functions/poller/core/ports.ts';
 import { renderAlert } from '../../../../functions/poller/core/say/render.ts';
 import { portout } from '../../../support/factories.ts';
@@ -105,6 +105,7 @@ describe('toBatchEntry', () => {
       sms: 'New port-out request +13035551212 (pending) PO_764725',
       email: 'New port-out request: pending\nNumbers: +13035551212',
       json: { schema: 'portout-watch.alert/v1', alertId: 'alert-1', type: 'new' },
+      chat: { version: '1.0', source: 'custom', id: 'alert-1' },
       attributes: { eventType: 'new', status: 'pending', countryCodes: ['US', 'CA'] },
     };
 
@@ -340,5 +341,138 @@ describe('createSnsNotifier', () => {
     expect(time.now()).toBeLessThanOrEqual(deadline);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 2);
     expect(result).toEqual({ delivered: [], failed: [{ alertId: 'a', reason: 'InternalError' }] });
+  });
+});
+
+describe('createSnsNotifier: chat topics', () => {
+  const CHAT_ALL = 'arn:aws:sns:us-east-1:123456789012:portout-chat-all';
+  const CHAT_FRAUD = 'arn:aws:sns:us-east-1:123456789012:portout-chat-fraud';
+
+  /** An alert as planAlerts makes it: for people and machines, or for one of them on a grouped run. */
+  function planned(alertId: string, audience: string[], event: 'new' | 'possible-fraud' = 'new'): OutgoingAlert {
+    const listed = portout({ id: `po-${alertId}`, status: event === 'new' ? 'pending' : 'rejected' });
+    const rendered = renderAlert({ type: event, portout: listed, comments: [] } as PortoutEvent, alertId, NOW);
+    return { alertId, portoutId: listed.id, covers: [alertId], rendered: { ...rendered, attributes: { ...rendered.attributes, audience } } };
+  }
+  const both = ['people', 'machines'];
+
+  /** SNS accepting everything except what `refuse` names, per topic; records (topic, alert id) per call. */
+  function snsByTopic(refuse: (topicArn: string, alertId: string) => boolean = () => false) {
+    const calls: Array<{ topic: string; alertIds: string[] }> = [];
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput): PublishBatchResponse => {
+      const topic = input.TopicArn ?? '';
+      const entries = entriesOf(input);
+      const ids = entries.map((entry) => {
+        const message = JSON.parse(entry.Message ?? '{}') as { default?: string; id?: string };
+        return message.default === undefined ? (message.id ?? '') : (JSON.parse(message.default) as { alertId: string }).alertId;
+      });
+      calls.push({ topic, alertIds: ids });
+      return {
+        Successful: entries.filter((_, i) => !refuse(topic, ids[i] ?? '')).map((entry) => ({ Id: entry.Id, MessageId: 'm' })),
+        Failed: entries
+          .filter((_, i) => refuse(topic, ids[i] ?? ''))
+          .map((entry) => ({ Id: entry.Id, Code: 'InvalidParameter', SenderFault: true })),
+      };
+    });
+    return calls;
+  }
+
+  const chatNotifier = (chatTopics: ChatTopic[]) =>
+    createSnsNotifier({ client: new SNSClient({}), topicArn: TOPIC_ARN, chatTopics, clock: fakeTime().clock, sleep: fakeTime().sleep });
+
+  it('with no chat configured, makes no SNS call beyond the alert topic’s', async () => {
+    const calls = snsByTopic();
+    const sent = Array.from({ length: 23 }, (_, index) => planned(`a${index}`, both));
+
+    const result = await createSnsNotifier({ client: new SNSClient({}), topicArn: TOPIC_ARN }).publish(sent, FAR_DEADLINE);
+
+    expect(calls.map((call) => call.topic)).toEqual([TOPIC_ARN, TOPIC_ARN, TOPIC_ARN]);
+    expect(result.delivered).toHaveLength(23);
+  });
+
+  it('with one chat topic, costs one PublishBatch per 10 alerts for people on top: 23 alerts, 3 + 3 calls', async () => {
+    const calls = snsByTopic();
+    const sent = Array.from({ length: 23 }, (_, index) => planned(`a${index}`, both));
+
+    const result = await chatNotifier([{ topicArn: CHAT_ALL }]).publish(sent, FAR_DEADLINE);
+
+    expect(calls.map((call) => [call.topic, call.alertIds.length])).toEqual([
+      [TOPIC_ARN, 10],
+      [TOPIC_ARN, 10],
+      [TOPIC_ARN, 3],
+      [CHAT_ALL, 10],
+      [CHAT_ALL, 10],
+      [CHAT_ALL, 3],
+    ]);
+    expect(result.delivered).toHaveLength(23);
+  });
+
+  it('sends chat exactly the chat rendering, and the alert topic keeps its message without it', async () => {
+    snsByTopic();
+    const alert = planned('a1', both);
+
+    await chatNotifier([{ topicArn: CHAT_ALL }]).publish([alert], FAR_DEADLINE);
+
+    const inputs = sns.commandCalls(PublishBatchCommand).map((call) => call.args[0].input);
+    expect(inputs.map((input) => input.TopicArn)).toEqual([TOPIC_ARN, CHAT_ALL]);
+    const [main, chat] = inputs.map((input) => entriesOf(input)[0]);
+    expect(Object.keys(JSON.parse(main?.Message ?? '{}') as object)).toEqual(['default', 'email', 'sms']);
+    expect(chat).toEqual({
+      Id: 'e0',
+      Message: JSON.stringify(alert.rendered.chat),
+      MessageAttributes: toBatchEntry(alert, 0).MessageAttributes,
+    });
+  });
+
+  it('sends chat what people get: a grouped run’s digest, not the per-event documents for machines', async () => {
+    const calls = snsByTopic();
+    const sent = [planned('digest.1', ['people']), planned('a1', ['machines']), planned('a2', ['machines'])];
+
+    const result = await chatNotifier([{ topicArn: CHAT_ALL }]).publish(sent, FAR_DEADLINE);
+
+    expect(calls).toEqual([
+      { topic: TOPIC_ARN, alertIds: ['digest.1', 'a1', 'a2'] },
+      { topic: CHAT_ALL, alertIds: ['digest.1'] },
+    ]);
+    expect(result).toEqual({ delivered: ['digest.1', 'a1', 'a2'], failed: [] });
+  });
+
+  it('applies each chat topic’s filter policy as SNS would for an email subscription', async () => {
+    const calls = snsByTopic();
+    const sent = [planned('new-1', both), planned('fraud-1', both, 'possible-fraud')];
+
+    await chatNotifier([{ topicArn: CHAT_ALL }, { topicArn: CHAT_FRAUD, filterPolicy: { eventType: ['possible-fraud'] } }]).publish(
+      sent,
+      FAR_DEADLINE,
+    );
+
+    expect(calls).toContainEqual({ topic: CHAT_ALL, alertIds: ['new-1', 'fraud-1'] });
+    expect(calls).toContainEqual({ topic: CHAT_FRAUD, alertIds: ['fraud-1'] });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('counts an alert delivered only when its chat topics accepted it too, so the next run sends it again', async () => {
+    const calls = snsByTopic((topic, alertId) => topic === CHAT_ALL && alertId === 'refused-by-chat');
+    const sent = [planned('ok', both), planned('refused-by-chat', both)];
+
+    const result = await chatNotifier([{ topicArn: CHAT_ALL }]).publish(sent, FAR_DEADLINE);
+
+    expect(calls).toEqual([
+      { topic: TOPIC_ARN, alertIds: ['ok', 'refused-by-chat'] },
+      { topic: CHAT_ALL, alertIds: ['ok', 'refused-by-chat'] },
+    ]);
+    expect(result).toEqual({
+      delivered: ['ok'],
+      failed: [{ alertId: 'refused-by-chat', reason: 'chat topic: InvalidParameter (sender fault)' }],
+    });
+  });
+
+  it('sends chat nothing the alert topic refused: that alert is sent again next run, on every topic', async () => {
+    const calls = snsByTopic((topic, alertId) => topic === TOPIC_ARN && alertId === 'refused');
+
+    const result = await chatNotifier([{ topicArn: CHAT_ALL }]).publish([planned('ok', both), planned('refused', both)], FAR_DEADLINE);
+
+    expect(calls[1]).toEqual({ topic: CHAT_ALL, alertIds: ['ok'] });
+    expect(result.failed).toEqual([{ alertId: 'refused', reason: 'InvalidParameter (sender fault)' }]);
   });
 });
