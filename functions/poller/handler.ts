@@ -14,18 +14,33 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_
 // Built on the first invocation and kept for the container's life: clients, connections and the cached key.
 let wired: { config: PollerConfig; adapters: PollerAdapters } | undefined;
 
-export async function handler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>): Promise<PollReport> {
+export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+
+/**
+ * One invocation's poll, as Lambda runs it: the configured alert policy, a deadline the margin before Lambda's
+ * timeout, and a lease that lasts to that timeout (the hard stop). The fault lab calls this too, so the lease and
+ * policy it tests are the ones Lambda gets.
+ */
+export function pollInvocation(
+  config: PollerConfig,
+  adapters: PollerAdapters,
+  context: InvocationContext,
+  clock: () => number = Date.now,
+): Promise<PollReport> {
+  const started = clock();
+  const hardStop = started + context.getRemainingTimeInMillis();
+  return runPoll(
+    { ...adapters, policy: config.alertPolicy, runId: context.awsRequestId || randomUUID(), clock },
+    { now: new Date(started), deadline: hardStop - config.deadlineMarginMs, hardStop },
+  );
+}
+
+export async function handler(_event: unknown, context: InvocationContext): Promise<PollReport> {
   return observePoll(logger, metrics, async () => {
     wired ??= (() => {
       const config = parsePollerConfig(process.env);
       return { config, adapters: wireAdapters(config) };
     })();
-    const { config, adapters } = wired;
-    const hardStop = Date.now() + context.getRemainingTimeInMillis();
-    const deadline = hardStop - config.deadlineMarginMs;
-    return runPoll(
-      { ...adapters, policy: config.alertPolicy, runId: context.awsRequestId || randomUUID() },
-      { now: new Date(), deadline, hardStop },
-    );
+    return pollInvocation(wired.config, wired.adapters, context);
   });
 }
