@@ -4,10 +4,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { inject, expect, vi } from 'vitest';
 import { parsePollerConfig, type PollerConfig } from '../../functions/poller/config.ts';
-import { runPoll, type PollOutcome, type PollReport } from '../../functions/poller/core/run-poll.ts';
+import type { PollOutcome, PollReport } from '../../functions/poller/core/run-poll.ts';
+import { pollInvocation } from '../../functions/poller/handler.ts';
 import { observePoll } from '../../functions/poller/observe.ts';
 import { METRIC, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/poller/telemetry.ts';
 import { wireAdapters, type PollerAdapters } from '../../functions/poller/wiring.ts';
+import { CONFIG_DEFAULTS } from '../../lib/config.ts';
 import { LOCAL_AWS } from '../../local/dynamodb-local.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../../local/telnyx-simulator.ts';
 import { AlertOracle, type Measurement } from './alert-oracle.ts';
@@ -20,6 +22,8 @@ import type { TelnyxPortoutRecord } from './factories.ts';
 
 /** The schedule: each poll runs this long after the previous one, on the lab's clock. */
 export const POLL_INTERVAL_MS = 5 * 60_000;
+/** What a run has left when it starts, unless a scenario says otherwise: the stack's default Lambda timeout. */
+export const LAMBDA_TIMEOUT_MS = CONFIG_DEFAULTS.timeoutSeconds * 1000;
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:portout-alerts';
 
 /** The process was killed: nothing after this point reaches Telnyx, SNS or DynamoDB. */
@@ -100,6 +104,8 @@ export interface LabOptions {
   secretId?: string;
   /** Ask for page 1 whatever page the poller asks for, as a server that ignores page[number] would answer. */
   ignorePageNumber?: boolean;
+  /** More of the poller's environment (e.g. FOC_REMINDER_HOURS), read by the handler's own parsePollerConfig. */
+  env?: Record<string, string>;
 }
 
 // The Powertools logger and metrics write to the console with POWERTOOLS_DEV set; while any lab is open, the
@@ -163,8 +169,9 @@ const PERSONAL_DATA = ['Jane Doe', 'Acme Corp', '100 Main St'];
 
 /**
  * One staged world: the Telnyx simulator, a fresh table in DynamoDB Local behind a switchable proxy, a fake SNS
- * topic, a virtual clock and a crash switch, and the oracle that knows which alerts were due. Polls run the real
- * runPoll with the real adapters (wireAdapters) and the handler's observation (observePoll).
+ * topic, a virtual clock and a crash switch, and the oracle that knows which alerts were due. Polls run as the
+ * Lambda handler runs them: the config from parsePollerConfig, the real adapters (wireAdapters), one invocation
+ * through pollInvocation (the configured policy, a deadline and a lease to the hard stop) and observePoll.
  */
 export class FaultLab {
   readonly oracle: AlertOracle;
@@ -191,7 +198,7 @@ export class FaultLab {
     readonly proxy: SwitchableProxy,
     readonly config: PollerConfig,
   ) {
-    this.oracle = new AlertOracle(() => this.polls);
+    this.oracle = new AlertOracle(() => this.polls, { reminderHours: config.alertPolicy.reminderHours });
     this.sns = new FakeSnsTopic(() => this.polls, this.kill.gate);
     this.apiKeys.add(sim.apiKey);
   }
@@ -205,6 +212,7 @@ export class FaultLab {
       TELNYX_BASE_URL: sim.baseUrl,
       TELNYX_TIMEOUT_MS: String(options.telnyxTimeoutMs ?? 2_000),
       ...(options.secretId ? { TELNYX_API_KEY_SECRET_ARN: options.secretId } : { TELNYX_API_KEY: sim.apiKey }),
+      ...options.env,
     });
     startCapture();
     const lab = new FaultLab(options, sim, table, proxy, config);
@@ -284,9 +292,22 @@ export class FaultLab {
 
   // The story Telnyx tells: every change goes to the simulator and to the oracle.
 
+  /**
+   * New or replaced records. One that arrives already `rejected`, never watched, and created within the look-back
+   * is a fraud attempt (a wrong PIN): a possible-fraud alert is due.
+   */
   add(...records: Array<TelnyxPortoutRecord & { id: string }>): void {
     this.sim.upsert(...records);
-    for (const record of records) this.oracle.record(record.id, String(record.status));
+    const policy = this.config.alertPolicy;
+    for (const record of records) {
+      const createdMs = Date.parse(String(record.created_at));
+      const recent = createdMs >= this.clock.now() - policy.lookbackHours * 3_600_000;
+      if (policy.watchRejected && record.status === 'rejected' && !this.oracle.knows(record.id) && recent) {
+        this.oracle.recordFraudAttempt(record.id);
+      }
+      this.oracle.record(record.id, String(record.status));
+      this.oracle.recordFocDate(record.id, record.foc_date);
+    }
   }
 
   setStatus(id: string, status: string): void {
@@ -305,6 +326,20 @@ export class FaultLab {
     if (!current) throw new Error(`no record ${id}`);
     this.sim.upsert({ ...current, ...fields, id });
     if ('status' in fields) this.oracle.record(id, String(fields.status));
+    if ('foc_date' in fields) this.oracle.recordFocDate(id, fields.foc_date);
+  }
+
+  /** Telnyx moves the FOC date (and says so in the events feed). */
+  setFocDate(id: string, focDate: string): void {
+    this.sim.setFocDate(id, focDate);
+    this.oracle.recordFocDate(id, focDate);
+  }
+
+  /** Someone comments on a request (no `userId`: Telnyx porting staff); returns the comment's id. */
+  comment(portoutId: string, body: string, options: { userId?: string } = {}): string {
+    const event = this.sim.addComment(portoutId, { body, userId: options.userId ?? null }) as { payload: { id: string } };
+    this.oracle.recordComment(portoutId, event.payload.id);
+    return event.payload.id;
   }
 
   rotateTelnyxKey(key: string): void {
@@ -327,13 +362,13 @@ export class FaultLab {
     const logStart = captured.length;
     const stepStart = this.kill.steps.length;
     const clock = this.clock.now;
-    const deadline = clock() + (options.remainingMs ?? 60_000) - this.config.deadlineMarginMs;
+    this.oracle.pollStarted(clock());
+    const remainingMs = options.remainingMs ?? LAMBDA_TIMEOUT_MS;
+    const context = { getRemainingTimeInMillis: () => remainingMs, awsRequestId: `run-${this.polls}-${container.name}` };
     let report: PollReport | undefined;
     let error: Error | undefined;
     try {
-      report = await observePoll(container.logger, container.metrics, () =>
-        runPoll({ ...container.adapters, runId: `run-${this.polls}-${container.name}`, clock }, { now: new Date(clock()), deadline }),
-      );
+      report = await observePoll(container.logger, container.metrics, () => pollInvocation(this.config, container.adapters, context, clock));
     } catch (thrown) {
       error = thrown as Error;
     }
