@@ -20,6 +20,11 @@ const AREAS: Array<{ area: string; staged: string }> = [
     staged:
       "DynamoDB Local behind a loopback TCP proxy switched off and on: the client gets the ECONNRESET and ECONNREFUSED of a stopped process and the table is intact afterwards, as after a restart on a `dbPath` (a real restart of DynamoDB Local takes 11-20 s here, too slow for CI). Throttling and error answers are real DynamoDB JSON error bodies served below the SDK, which parses and retries them with its default attempt count (its waits skipped). Conditional-check failures from a concurrent run are under Overlapping runs",
   },
+  {
+    area: 'Every alert type',
+    staged:
+      'the simulator (born-rejected requests, comments in the events feed, FOC moves), the virtual clock (reminder thresholds, `FOC_REMINDER_HOURS` set through the poller\'s own config) and the faults above',
+  },
   { area: 'Crashes', staged: 'a kill switch on every call to Telnyx, DynamoDB and SNS: the k-th call and all after it never happen; the next run is a cold start' },
   { area: 'Overlapping runs', staged: 'two to four Lambda containers (their own clients) polling the same table, Telnyx and topic' },
   { area: 'Deadline', staged: 'the run\'s deadline on a virtual clock that retry waits advance' },

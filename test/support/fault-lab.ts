@@ -38,6 +38,7 @@ export class Crash extends Error {
 export class KillSwitch {
   readonly steps: string[] = [];
   private blockAt: number | undefined;
+  private blockStep: string | undefined;
   blocked: string | undefined;
 
   get tripped(): boolean {
@@ -49,14 +50,20 @@ export class KillSwitch {
     this.blockAt = this.steps.length + n - 1;
   }
 
+  /** The next call named `step` (e.g. 'DynamoDB TransactWriteItems') and everything after it never happen. */
+  armBeforeStep(step: string): void {
+    this.blockStep = step;
+  }
+
   readonly gate = (step: string): void => {
-    if (this.blocked === undefined && this.blockAt === this.steps.length) this.blocked = step;
+    if (this.blocked === undefined && (this.blockAt === this.steps.length || this.blockStep === step)) this.blocked = step;
     if (this.blocked !== undefined) throw new Crash(`killed before ${step}`);
     this.steps.push(step);
   };
 
   reset(): void {
     this.blockAt = undefined;
+    this.blockStep = undefined;
     this.blocked = undefined;
   }
 }
@@ -352,6 +359,15 @@ export class FaultLab {
     await this.settle();
     this.oracle.startWatching(this.sns.deliveries.length);
     this.baselineRuns = this.runs.length;
+  }
+
+  /**
+   * Judges the first run too: every request already waiting is due a `new` alert, which reaches people through the
+   * first run's one summary (watch-started). Call before the first poll.
+   */
+  watchFromTheStart(): void {
+    this.oracle.startWatching(0);
+    this.baselineRuns = 0;
   }
 
   /** One scheduled run, `POLL_INTERVAL_MS` after the previous one unless `advance` is false. */
