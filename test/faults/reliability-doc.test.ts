@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDocRows, REGENERATE_HINT, RELIABILITY_DOC, ROWS_DIR_ENV, tableCells } from '../support/reliability-rows.ts';
+import { readDocRows, recordRow, REGENERATE_HINT, RELIABILITY_DOC, ROWS_DIR_ENV, tableCells, type ReliabilityRow } from '../support/reliability-rows.ts';
 
 /**
  * Each scenario checks its own row (recordRow); this checks the figures built from the rows: the doc's headline
@@ -31,6 +31,25 @@ describe.skipIf(Boolean(process.env[ROWS_DIR_ENV]))('docs/reliability.md and the
       lost: measured.lost,
       falseAlerts: measured.falseAlerts,
     });
+  });
+
+  it("a scenario whose figures differ from its row, or that has none, fails with both lines and how to regenerate", () => {
+    const [fault, happens, runs, signal, due, lost, duplicates, falseAlerts] = rows[0] ?? [];
+    const row: ReliabilityRow = {
+      area: [...doc.matchAll(/^### (.+)$/gm)][0]?.[1] ?? '',
+      fault: fault!.replace(/\\\|/g, '|'),
+      happens: happens!.replace(/\\\|/g, '|'),
+      runs: runs!.replace(/\\\|/g, '|'),
+      signal: signal!.replace(/\\\|/g, '|'),
+      due: Number(due),
+      lost: Number(lost),
+      duplicates: Number(duplicates),
+      falseAlerts: Number(falseAlerts),
+    };
+    expect(() => recordRow(row)).not.toThrow();
+    expect(() => recordRow({ ...row, runs: 'ok → ok' }, { runsOverlapped: true })).not.toThrow();
+    expect(() => recordRow({ ...row, due: row.due! + 1 }, { runsOverlapped: true })).toThrow(/in the doc: [\s\S]*measured now: [\s\S]*npm run reliability/);
+    expect(() => recordRow({ ...row, fault: 'a scenario the doc has never seen' })).toThrow(/\(no such row\)[\s\S]*npm run reliability/);
   });
 
   it('no row loses an alert or sends a false one', () => {

@@ -192,6 +192,9 @@ export class FaultLab {
   main!: Container;
   polls = 0;
   private baselineRuns = 0;
+  private pollsInFlight = 0;
+  /** Some poll started while another was still running: outcomes then finish in an order timing decides. */
+  private runsOverlapped = false;
   private readonly logStart = captured.length;
   private containers = 0;
   private readonly openClients: Array<{ destroy(): void }> = [];
@@ -383,10 +386,13 @@ export class FaultLab {
     const context = { getRemainingTimeInMillis: () => remainingMs, awsRequestId: `run-${this.polls}-${container.name}` };
     let report: PollReport | undefined;
     let error: Error | undefined;
+    if (++this.pollsInFlight > 1) this.runsOverlapped = true;
     try {
       report = await observePoll(container.logger, container.metrics, () => pollInvocation(this.config, container.adapters, context, clock));
     } catch (thrown) {
       error = thrown as Error;
+    } finally {
+      this.pollsInFlight -= 1;
     }
     const logs = captured.slice(logStart);
     const result: PollResult = {
@@ -470,16 +476,19 @@ export class FaultLab {
     expected: { duplicates?: number; falseAlerts?: number; nothingDue?: boolean } = {},
   ): Measurement {
     const measured = this.measure();
-    recordRow({
-      area: this.options.area,
-      ...row,
-      runs: this.outcomes(),
-      signal: this.signals(),
-      due: measured.due,
-      lost: measured.lost.length,
-      duplicates: measured.duplicates,
-      falseAlerts: measured.falseAlerts.length,
-    });
+    recordRow(
+      {
+        area: this.options.area,
+        ...row,
+        runs: this.outcomes(),
+        signal: this.signals(),
+        due: measured.due,
+        lost: measured.lost.length,
+        duplicates: measured.duplicates,
+        falseAlerts: measured.falseAlerts.length,
+      },
+      { runsOverlapped: this.runsOverlapped },
+    );
     expect(measured.lost, 'alerts lost').toEqual([]);
     expect(measured.falseAlerts, 'false alerts').toHaveLength(expected.falseAlerts ?? 0);
     expect(measured.duplicates, 'duplicates').toBe(expected.duplicates ?? 0);
