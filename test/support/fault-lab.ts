@@ -468,14 +468,21 @@ export class FaultLab {
   }
 
   /**
-   * Checks the guarantee (nothing due lost, no false alert, the expected duplicates, clean logs) and records the
-   * scenario's row for docs/reliability.md.
+   * Checks the guarantee (nothing due lost, no false alert, the expected duplicates, clean logs), then records the
+   * scenario's row for docs/reliability.md (or, under npm test, checks the committed doc shows that row).
    */
   conclude(
     row: { fault: string; happens: string },
     expected: { duplicates?: number; falseAlerts?: number; nothingDue?: boolean } = {},
   ): Measurement {
     const measured = this.measure();
+    expect(measured.lost, 'alerts lost').toEqual([]);
+    expect(measured.falseAlerts, 'false alerts').toHaveLength(expected.falseAlerts ?? 0);
+    expect(measured.duplicates, 'duplicates').toBe(expected.duplicates ?? 0);
+    if (expected.nothingDue) expect(measured.due).toBe(0);
+    else expect(measured.due, 'the scenario must make something due').toBeGreaterThan(0);
+    expect(this.logLeaks()).toEqual([]);
+    // After the oracle's verdict, so a broken guarantee is reported as such, not as a stale doc row.
     recordRow(
       {
         area: this.options.area,
@@ -489,12 +496,6 @@ export class FaultLab {
       },
       { runsOverlapped: this.runsOverlapped },
     );
-    expect(measured.lost, 'alerts lost').toEqual([]);
-    expect(measured.falseAlerts, 'false alerts').toHaveLength(expected.falseAlerts ?? 0);
-    expect(measured.duplicates, 'duplicates').toBe(expected.duplicates ?? 0);
-    if (expected.nothingDue) expect(measured.due).toBe(0);
-    else expect(measured.due, 'the scenario must make something due').toBeGreaterThan(0);
-    expect(this.logLeaks()).toEqual([]);
     return measured;
   }
 
