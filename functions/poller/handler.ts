@@ -23,7 +23,26 @@ function wire(): { config: PollerConfig; adapters: PollerAdapters } {
   return wired;
 }
 
-type InvocationContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+
+/**
+ * One invocation's poll, as Lambda runs it: the configured alert policy, a deadline the margin before Lambda's
+ * timeout, and a lease that lasts to that timeout (the hard stop). The fault lab calls this too, so the lease and
+ * policy it tests are the ones Lambda gets.
+ */
+export function pollInvocation(
+  config: PollerConfig,
+  adapters: PollerAdapters,
+  context: InvocationContext,
+  clock: () => number = Date.now,
+): Promise<PollReport> {
+  const started = clock();
+  const hardStop = started + context.getRemainingTimeInMillis();
+  return runPoll(
+    { ...adapters, policy: config.alertPolicy, runId: context.awsRequestId || randomUUID(), clock },
+    { now: new Date(started), deadline: hardStop - config.deadlineMarginMs, hardStop },
+  );
+}
 
 export async function handler(event: typeof TEST_ALERT_REQUEST, context: InvocationContext): Promise<TestAlertReport>;
 export async function handler(event: unknown, context: InvocationContext): Promise<PollReport>;
@@ -42,11 +61,6 @@ export async function handler(event: unknown, context: InvocationContext): Promi
   }
   return observePoll(logger, metrics, async () => {
     const { config, adapters } = wire();
-    const hardStop = Date.now() + context.getRemainingTimeInMillis();
-    const deadline = hardStop - config.deadlineMarginMs;
-    return runPoll(
-      { ...adapters, policy: config.alertPolicy, runId: context.awsRequestId || randomUUID() },
-      { now: new Date(), deadline, hardStop },
-    );
+    return pollInvocation(config, adapters, context);
   });
 }

@@ -11,12 +11,13 @@ describe('the alert oracle', () => {
     poll = 0;
     return new AlertOracle(() => poll);
   };
-  const delivered = (alertId: string, type: string, portoutId: string, status: string): Delivery => ({
+  const delivered = (alertId: string, type: string, portoutId: string, status: string, more: Partial<Delivery> = {}): Delivery => ({
     alertId,
     type,
     portoutId,
     status,
     poll,
+    ...more,
   });
 
   it('counts each status a port-out passed through while watched, including leaving and vanishing', () => {
@@ -47,7 +48,7 @@ describe('the alert oracle', () => {
     expect(o.measure([]).lost).toEqual(['a:pending']);
   });
 
-  it('tells lost, duplicated and false alerts apart', () => {
+  it('tells lost, duplicated and false alerts apart, and calls an alert of a kind it does not know false', () => {
     const o = oracle();
     o.startWatching(0);
     o.record('a', 'pending');
@@ -57,9 +58,122 @@ describe('the alert oracle', () => {
       delivered('a.new.pending.v1', 'new', 'a', 'pending'),
       delivered('a.new.pending.v1', 'new', 'a', 'pending'),
       delivered('c.vanished.gone.v2', 'vanished', 'c', 'pending'),
-      delivered('digest.1', 'digest', '', 'pending'),
+      delivered('a.escalated.pending.v2', 'escalated', 'a', 'pending'),
     ]);
-    expect(measured).toMatchObject({ due: 2, delivered: 2, lost: ['b:pending'], duplicates: 1, falseAlerts: ['c.vanished.gone.v2'], otherAlerts: 1 });
+    expect(measured).toMatchObject({
+      due: 2,
+      delivered: 3,
+      lost: ['b:pending'],
+      duplicates: 1,
+      falseAlerts: ['a.escalated.pending.v2', 'c.vanished.gone.v2'],
+      otherAlerts: 1,
+    });
+  });
+
+  /** A watched pending request `a` whose FOC date is 2026-12-10. */
+  const watchingA = (options: { reminderHours?: number[] } = {}) => {
+    poll = 0;
+    const o = new AlertOracle(() => poll, options);
+    o.record('a', 'pending');
+    o.recordFocDate('a', '2026-12-10T00:00:00.000Z');
+    o.startWatching(0);
+    return o;
+  };
+
+  it('a FOC date that moved is due once, whether its own alert or a status change carries it', () => {
+    const alone = watchingA();
+    alone.recordFocDate('a', '2026-12-08T00:00:00.000Z');
+    alone.recordFocDate('a', '2026-12-07T00:00:00.000Z');
+    poll = 1;
+    expect(alone.measure([])).toMatchObject({ due: 1, lost: ['a:foc→2026-12-07T00:00:00.000Z'] });
+    expect(alone.measure([delivered('a.foc-date-changed.pending.v2', 'foc-date-changed', 'a', 'pending')])).toMatchObject({ due: 1, lost: [], falseAlerts: [] });
+
+    const carried = watchingA();
+    carried.recordFocDate('a', '2026-12-08T00:00:00.000Z');
+    carried.record('a', 'rejected-pending');
+    poll = 1;
+    expect(carried.measure([delivered('a.status-changed.rejected-pending.v2', 'status-changed', 'a', 'rejected-pending')])).toMatchObject({
+      due: 2,
+      lost: [],
+      falseAlerts: [],
+    });
+  });
+
+  it('a FOC date change nobody made is a false alert, and so is a second one for one move', () => {
+    const o = watchingA();
+    poll = 1;
+    expect(o.measure([delivered('a.foc-date-changed.pending.v2', 'foc-date-changed', 'a', 'pending')]).falseAlerts).toEqual([
+      'a.foc-date-changed.pending.v2',
+    ]);
+    o.recordFocDate('a', '2026-12-08T00:00:00.000Z');
+    poll = 2;
+    expect(
+      o.measure([
+        delivered('a.foc-date-changed.pending.v2', 'foc-date-changed', 'a', 'pending'),
+        delivered('a.foc-date-changed.pending.v3', 'foc-date-changed', 'a', 'pending'),
+      ]).falseAlerts,
+    ).toEqual(['a.foc-date-changed.pending.v3']);
+  });
+
+  it('each comment on a watched request is due, met by the alert that carries it', () => {
+    const o = watchingA();
+    o.recordComment('a', 'c1');
+    o.recordComment('a', 'c2');
+    poll = 1;
+    expect(o.measure([delivered('a.new-comment.pending.v2', 'new-comment', 'a', 'pending', { commentIds: ['c1'] })])).toMatchObject({
+      due: 2,
+      lost: ['a:comment c2'],
+      falseAlerts: [],
+    });
+    expect(o.measure([delivered('a.new-comment.pending.v2', 'new-comment', 'a', 'pending', { commentIds: ['c9'] })]).falseAlerts).toEqual([
+      'a.new-comment.pending.v2',
+    ]);
+  });
+
+  it('a reminder falls due when a poll starts inside its threshold, once, and one reminder covers every threshold crossed', () => {
+    const o = watchingA({ reminderHours: [24, 4] });
+    const foc = Date.parse('2026-12-10T00:00:00.000Z');
+    poll = 1;
+    o.pollStarted(foc - 25 * 3_600_000);
+    expect(o.measure([]).due).toBe(0);
+    poll = 2;
+    o.pollStarted(foc - 3 * 3_600_000);
+    poll = 3;
+    o.pollStarted(foc - 2 * 3_600_000);
+    expect(o.measure([])).toMatchObject({ due: 2, lost: ['a:reminder 24h', 'a:reminder 4h'] });
+    const reminder = delivered('a.foc-approaching.pending.v2', 'foc-approaching', 'a', 'pending', { reminderHours: 4 });
+    expect(o.measure([reminder])).toMatchObject({ lost: [], falseAlerts: [] });
+    expect(o.measure([reminder, { ...reminder, alertId: 'a.foc-approaching.pending.v3' }]).falseAlerts).toEqual(['a.foc-approaching.pending.v3']);
+  });
+
+  it('a request born rejected is due one possible-fraud alert; one for a request we watched is false', () => {
+    const o = watchingA();
+    o.recordFraudAttempt('x');
+    o.record('x', 'rejected');
+    o.record('a', 'rejected');
+    poll = 1;
+    expect(o.measure([]).lost).toEqual(['a:rejected', 'x:possible-fraud']);
+    expect(
+      o.measure([
+        delivered('x.possible-fraud.rejected.v1', 'possible-fraud', 'x', 'rejected'),
+        delivered('a.status-changed.rejected.v2', 'status-changed', 'a', 'rejected'),
+        delivered('a.possible-fraud.rejected.v1', 'possible-fraud', 'a', 'rejected'),
+      ]),
+    ).toMatchObject({ lost: [], falseAlerts: ['a.possible-fraud.rejected.v1'] });
+  });
+
+  it('a document only machines got must be named by a digest people got, and a digest names only documents sent', () => {
+    const o = oracle();
+    o.startWatching(0);
+    o.record('a', 'pending');
+    o.record('b', 'pending');
+    poll = 1;
+    const a = delivered('a.new.pending.v1', 'new', 'a', 'pending', { audience: ['machines'] });
+    const b = delivered('b.new.pending.v1', 'new', 'b', 'pending', { audience: ['machines'] });
+    const digest = (covers: string[]) => delivered('digest.1', 'digest', '', 'pending', { audience: ['people'], covers });
+    expect(o.measure([digest(['a.new.pending.v1', 'b.new.pending.v1']), a, b])).toMatchObject({ lost: [], falseAlerts: [] });
+    expect(o.measure([digest(['a.new.pending.v1']), a, b]).lost).toEqual(['people:b.new.pending.v1']);
+    expect(o.measure([digest(['a.new.pending.v1', 'b.new.pending.v1']), a]).lost).toEqual(['b:pending', 'machines:b.new.pending.v1']);
   });
 
   describe('on a real lab', () => {

@@ -1,5 +1,6 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultLab, type PollResult } from '../support/fault-lab.ts';
+import { FaultLab, LAMBDA_TIMEOUT_MS, POLL_INTERVAL_MS, type PollResult } from '../support/fault-lab.ts';
 import { watchSevenAndChange } from '../support/fault-stories.ts';
 
 const area = 'Overlapping runs';
@@ -79,8 +80,9 @@ describe('runs that overlap', () => {
     const second = await lab.newContainer();
     let takeover: PollResult | undefined;
     lab.main.dynamo.before('TransactWriteItems', async () => {
-      // Stalled for two minutes: the lease (the run's deadline plus 3 s) has expired.
-      lab.clock.advance(120_000);
+      // Stalled past Lambda's timeout, where the lease ends (in Lambda the run would be killed there; a paused
+      // container or a clock that jumped is what's left).
+      lab.clock.advance(LAMBDA_TIMEOUT_MS + 1_000);
       takeover = await lab.poll({ container: second, advance: false });
     });
     const stalled = await lab.poll();
@@ -90,11 +92,36 @@ describe('runs that overlap', () => {
     expect(stalled.metrics.get('AlertsPossiblyDuplicated')).toBe(5);
     lab.conclude(
       {
-        fault: 'conditional-check failure: a run stalls 2 min between publish and write, past its lease, and another run takes over',
+        fault: "conditional-check failure: a run stalls between publish and write past Lambda's timeout (its lease), and another run takes over",
         happens:
           'the second run takes the expired lease and sends the same 5 alerts (same alertIds) and records them; the stalled run\'s write fails its version check, so it records nothing and counts 5 possible duplicates',
       },
       { duplicates: 5 },
     );
+  });
+
+  it("a run stalled to 1 s before Lambda's timeout still holds the lease: a run starting then stands back", async () => {
+    await startLab();
+    const second = await lab.newContainer();
+    let leaseUntil = 0;
+    let during: PollResult | undefined;
+    lab.main.dynamo.before('TransactWriteItems', async () => {
+      const lease = await lab.table.doc.send(new GetCommand({ TableName: lab.table.tableName, Key: { pk: 'LEASE', sk: 'poller' } }));
+      leaseUntil = Number(lease.Item?.leaseUntil);
+      // Stalled, as a slow write or a paused container would be, to just inside the hard stop.
+      lab.clock.advance(leaseUntil - 1_000 - lab.clock.now());
+      during = await lab.poll({ container: second, advance: false });
+    });
+    const startedAt = lab.clock.now() + POLL_INTERVAL_MS;
+    const stalled = await lab.poll();
+    // The handler's lease: to the hard stop (start + Lambda's timeout), not only past the deadline.
+    expect(leaseUntil - startedAt).toBeGreaterThanOrEqual(LAMBDA_TIMEOUT_MS);
+    expect(leaseUntil - startedAt).toBeLessThan(LAMBDA_TIMEOUT_MS + 1_000);
+    expect(during?.outcome).toBe('lease-busy');
+    expect(stalled.outcome).toBe('ok');
+    lab.conclude({
+      fault: "a run stalls between publish and write until 1 s before Lambda's timeout, and another run starts then",
+      happens: 'the lease lasts to the hard stop, so the second run finds it held and stands back; the stalled run records what it sent: nothing is sent twice',
+    });
   });
 });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROWS_DIR_ENV, type ReliabilityRow } from '../support/reliability-rows.ts';
+import { formatRow, ROWS_DIR_ENV, type ReliabilityRow } from '../support/reliability-rows.ts';
 
 const AREAS: Array<{ area: string; staged: string }> = [
   { area: 'Telnyx API', staged: 'the Telnyx simulator (`local/telnyx-simulator.ts`) and its fault hooks, through the official SDK' },
@@ -19,6 +19,11 @@ const AREAS: Array<{ area: string; staged: string }> = [
     area: 'DynamoDB',
     staged:
       "DynamoDB Local behind a loopback TCP proxy switched off and on: the client gets the ECONNRESET and ECONNREFUSED of a stopped process and the table is intact afterwards, as after a restart on a `dbPath` (a real restart of DynamoDB Local takes 11-20 s here, too slow for CI). Throttling and error answers are real DynamoDB JSON error bodies served below the SDK, which parses and retries them with its default attempt count (its waits skipped). Conditional-check failures from a concurrent run are under Overlapping runs",
+  },
+  {
+    area: 'Every alert type',
+    staged:
+      'the simulator (born-rejected requests, comments in the events feed, FOC moves), the virtual clock (reminder thresholds, `FOC_REMINDER_HOURS` set through the poller\'s own config) and the faults above',
   },
   { area: 'Crashes', staged: 'a kill switch on every call to Telnyx, DynamoDB and SNS: the k-th call and all after it never happen; the next run is a cold start' },
   { area: 'Overlapping runs', staged: 'two to four Lambda containers (their own clients) polling the same table, Telnyx and topic' },
@@ -50,8 +55,14 @@ const areaIndex = (area: string) => {
   return index === -1 ? AREAS.length : index;
 };
 rows.sort((a, b) => areaIndex(a.area) - areaIndex(b.area) || a.at - b.at);
+// npm test finds each scenario's row by its area and fault: two alike would make the check ambiguous.
+const keys = rows.map((row) => `${row.area} › ${row.fault}`);
+const repeated = keys.filter((key, index) => keys.indexOf(key) !== index);
+if (repeated.length > 0) {
+  console.error(`\nTwo scenarios describe their fault alike; give each its own words:\n  ${[...new Set(repeated)].join('\n  ')}`);
+  process.exit(1);
+}
 
-const cell = (text: string | number | null) => (text === null ? '–' : String(text).replace(/\|/g, '\\|').replace(/\n/g, ' '));
 const total = (key: 'lost' | 'duplicates' | 'falseAlerts' | 'due') => rows.reduce((sum, row) => sum + (row[key] ?? 0), 0);
 
 const sections = [...new Set(rows.map((row) => row.area))].map((area) => {
@@ -64,9 +75,7 @@ const sections = [...new Set(rows.map((row) => row.area))].map((area) => {
     '|---|---|---|---|--:|--:|--:|--:|',
     ...rows
       .filter((row) => row.area === area)
-      .map((row) =>
-        `| ${[row.fault, row.happens, row.runs, row.signal, row.due, row.lost, row.duplicates, row.falseAlerts].map(cell).join(' | ')} |`,
-      ),
+      .map(formatRow),
   ];
   return lines.join('\n');
 });
@@ -78,8 +87,11 @@ scenarios in test/faults, not this file. -->
 
 portout-watch promises **at least once**: no fault loses an alert, and a duplicate appears only where the alert went
 out but the write that records it did not happen. Every row below is a scenario in \`test/faults/\`, run against the
-real poller (\`runPoll\` with the real adapters from \`wireAdapters\`, observed as the Lambda handler observes it) and
-checked by an oracle. The suite runs in CI with the rest of \`npm test\`.
+real poller as the Lambda handler runs it (the configuration from \`parsePollerConfig\`, the real adapters from
+\`wireAdapters\`, one invocation through \`pollInvocation\` with the stack's default 120 s timeout, so the same alert
+policy and a lease to the hard stop, observed by \`observePoll\`) and checked by an oracle. The suite runs in CI with
+the rest of \`npm test\`, and there each scenario also checks that its row below is what it measures now: a figure
+that drifts from the code fails \`npm test\` until this file is regenerated.
 
 Regenerate this file (it runs the fault suite, ${rows.length} scenarios, and rewrites the tables only if every
 scenario passed):
@@ -90,15 +102,27 @@ npm run reliability
 
 ## How it is measured
 
-- **Due**: the story each scenario tells Telnyx decides what should be alerted: for each port-out, each status it
-  passed through while watched (new; a change within pending/rejected-pending; leaving them; a 404). A status
-  replaced before any poll ran is not due, and unknown statuses are not news. What the first run finds is the
-  baseline (one "now watching" summary), not counted.
+- **Due**: the story each scenario tells Telnyx decides what should be alerted, for every alert type:
+  - for each port-out, each status it passed through while watched (\`new\`; \`status-changed\` within
+    pending/rejected-pending or leaving them; \`vanished\` on a 404). A status replaced before any poll ran is not
+    due, and unknown statuses are not news;
+  - each move of a watched request's FOC date (\`foc-date-changed\`; several moves before one poll are one);
+  - each comment on a watched request (\`new-comment\`);
+  - each reminder threshold (\`FOC_REMINDER_HOURS\`) a watched request's FOC date is inside when a poll starts, once
+    per threshold and FOC date (\`foc-approaching\`);
+  - each request that appears already \`rejected\`, created within the look-back and never watched (\`possible-fraud\`).
+
+  An alert that carries a request's current state (a status change, a FOC move) also meets the FOC moves, comments
+  and reminders of that request up to then: "one alert that carries both". What the first run finds is the baseline
+  (one "now watching" summary), not counted, except in the scenario that judges the first run itself.
 - **Lost**: a due alert that never reached SNS, across the faulted run and the recovery runs after it.
 - **Dup.**: SNS deliveries beyond the first of the same \`alertId\` (any kind, digests included). Subscribers can drop
   them on \`alertId\`, which stays the same across re-sends.
-- **False**: a status alert that matches nothing due (news that wasn't). Reminders, digests and other alert kinds
-  are not judged here.
+- **False**: any alert that matches nothing due (news that wasn't), whatever its type, including a second alert for
+  news already alerted under another \`alertId\`, and an alert of a type the oracle does not know. Nothing else may go
+  out.
+- **Summaries and digests**: a document sent only to machines must be named by a \`watch-started\` or \`digest\`
+  message people got, and every alert a digest names must go out as its own document; otherwise it counts as lost.
 - **Runs**: the outcome of each run from the faulted one to the first clean one (\`ok\`, \`partial\`,
   \`deadline\`, \`lease-busy\`, \`threw\`, or \`crashed\`); the scenario fails if no clean run follows.
 - **Ops signal**: the metrics (and errors) those runs emitted that an operator sees: \`PollFailed\` is what the

@@ -15,6 +15,16 @@ export interface Delivery {
   status: string | null;
   /** The lab's poll counter when SNS accepted it. */
   poll: number;
+  /** The `audience` attribute: who the message is for (absent: everyone). */
+  audience?: string[];
+  /** The FOC date the document shows. */
+  focDate?: string | null;
+  /** Ids of the comments the document carries. */
+  commentIds?: string[];
+  /** A reminder's threshold. */
+  reminderHours?: number | null;
+  /** A summary's or digest's alertIds: the events it tells people about. */
+  covers?: string[];
 }
 
 /** What a plan can tell apart: the entry's place in its request, and the alert it carries. */
@@ -96,8 +106,12 @@ export class FakeSnsTopic {
         alertId?: string;
         type?: string;
         status?: string;
-        portout?: { id?: string };
+        portout?: { id?: string; focDate?: string | null };
+        comments?: Array<{ id: string }>;
+        reminderHours?: number;
+        alertIds?: string[];
       };
+      const audience = entry.MessageAttributes?.audience?.StringValue;
       if (plan?.kind === 'fail-entries' && plan.which({ index, alertId: document.alertId ?? '?' })) {
         Failed.push({ Id: entry.Id, Code: plan.code, SenderFault: plan.senderFault, Message: 'staged failure' });
         return;
@@ -112,6 +126,11 @@ export class FakeSnsTopic {
         portoutId: document.portout?.id ?? null,
         status: document.status ?? null,
         poll: this.currentPoll(),
+        audience: audience === undefined ? undefined : (JSON.parse(audience) as string[]),
+        focDate: document.portout?.focDate ?? null,
+        commentIds: (document.comments ?? []).map((comment) => comment.id),
+        reminderHours: document.reminderHours ?? null,
+        covers: document.alertIds,
       });
       Successful.push({ Id: entry.Id, MessageId: `m-${this.deliveries.length}` });
     });

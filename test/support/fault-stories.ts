@@ -10,7 +10,7 @@ const FOC_DATE = new Date(Date.now() + 30 * DAY_MS).toISOString();
 
 /**
  * A port-out as Telnyx returns it, filed today with its FOC date a month out, so no FOC reminder falls due
- * whenever the suite runs: the scenarios measure status alerts, and a reminder would add messages to count.
+ * whenever the suite runs: a scenario about reminders sets its own FOC date, and the others stay free of them.
  */
 export function storyPortout(overrides: TelnyxPortoutRecord = {}) {
   return telnyxPortout({

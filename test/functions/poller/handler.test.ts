@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi, inject } from 'vitest';
 import type { PollReport } from '../../../functions/poller/core/run-poll.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../../../local/telnyx-simulator.ts';
 import { createTestTable, type TestTable } from '../../support/dynamo.ts';
+import { startDynamoOpCounter, type DynamoOpCounter } from '../../support/dynamo-op-counter.ts';
 import { telnyxPortout } from '../../support/factories.ts';
 
 type Handler = (event: unknown, context: { getRemainingTimeInMillis(): number; awsRequestId: string }) => Promise<PollReport>;
@@ -16,6 +17,7 @@ describe('poller handler, end to end over several polls', () => {
   const refuse = new Set<string>();
   let sim: TelnyxSimulator;
   let table: TestTable;
+  let dynamoOps: DynamoOpCounter;
   let handler: Handler;
   let invocation = 0;
   const logged: string[] = [];
@@ -32,6 +34,7 @@ describe('poller handler, end to end over several polls', () => {
   beforeAll(async () => {
     sim = await startTelnyxSimulator();
     table = await createTestTable();
+    dynamoOps = await startDynamoOpCounter(inject('dynamoEndpoint'));
     // With POWERTOOLS_DEV set, the Powertools logger writes through the global console.
     for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
       vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
@@ -57,7 +60,7 @@ describe('poller handler, end to end over several polls', () => {
     vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:123456789012:portout-alerts');
     vi.stubEnv('TELNYX_API_KEY', sim.apiKey);
     vi.stubEnv('TELNYX_BASE_URL', sim.baseUrl);
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamoEndpoint'));
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamoOps.endpoint);
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
     ({ handler } = (await import('../../../functions/poller/handler.ts')) as { handler: Handler });
@@ -67,6 +70,7 @@ describe('poller handler, end to end over several polls', () => {
     vi.restoreAllMocks();
     sns.restore();
     await sim.close();
+    await dynamoOps.close();
     await table.drop();
   });
 
@@ -88,8 +92,11 @@ describe('poller handler, end to end over several polls', () => {
     sim.setStatus('A', 'rejected-pending');
     sim.setStatus('B', 'ported');
     sim.remove('C');
+    const opsBefore = dynamoOps.operations.length;
     const report = await poll();
     expect(report.outcome).toBe('ok');
+    // The lease is taken and released around the one state write.
+    expect(dynamoOps.writesSince(opsBefore)).toEqual(['PutItem', 'TransactWriteItems', 'DeleteItem']);
     expect(since(4).sort()).toEqual(['A.status-changed.rejected-pending.v2', 'B.status-changed.ported.v2', 'C.vanished.gone.v2']);
     expect(await scanTable()).toEqual([
       { pk: 'CLOSED', id: 'B', status: 'ported', version: 2 },
@@ -134,15 +141,16 @@ describe('poller handler, end to end over several polls', () => {
     ]);
   });
 
-  it('poll 6: nothing changed, so nothing is published and nothing written', async () => {
+  it('poll 6: nothing changed, so nothing is published and no write of any kind, not even the lease, goes out', async () => {
     const calls = sns.commandCalls(PublishBatchCommand).length;
-    const before = (await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items;
+    const opsBefore = dynamoOps.operations.length;
     const report = await poll();
     expect(report.outcome).toBe('ok');
     // The watched listing, the rejected (fraud-gap) query and the comment feed: one page each.
     expect(report.telnyxRequests).toBe(3);
     expect(sns.commandCalls(PublishBatchCommand).length).toBe(calls);
-    expect((await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items).toEqual(before);
+    expect(dynamoOps.operations.slice(opsBefore)).toEqual(['Query']);
+    expect(dynamoOps.writesSince(opsBefore)).toEqual([]);
   });
 
   it('a 401 fails the run with an error that names the credential to fix', async () => {
