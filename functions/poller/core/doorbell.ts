@@ -107,10 +107,18 @@ export interface Doorbell {
   release(holder: string, rings: number | undefined, lastPollAt: number): Promise<'released' | 'rung' | 'lost'>;
 }
 
-/** The bound on polls the webhook path can cause, whatever arrives: one every MIN_POLL_GAP_MS. */
-export const MIN_POLL_GAP_MS = 2_000;
-/** After a poll that did not see a hinted change, poll again after each of these delays, then leave it to the schedule. */
-export const FOLLOW_UP_DELAYS_MS = [2_000, 5_000] as const;
+export interface DoorbellTiming {
+  /** The bound on polls the webhook path can cause, whatever arrives: one poll start per gap. */
+  minPollGapMs: number;
+  /** After a poll that did not see a hinted change, poll again after each of these delays, then leave it to the schedule. */
+  followUpDelaysMs: readonly number[];
+}
+
+/**
+ * 2 s between polls: at most 30 webhook-caused polls a minute, however many webhooks arrive. Follow-ups 2 s then
+ * 5 s after a poll that missed the change: Telnyx's listing is expected to lag its webhook by seconds, not minutes.
+ */
+export const DOORBELL_TIMING: DoorbellTiming = { minPollGapMs: 2_000, followUpDelaysMs: [2_000, 5_000] };
 
 export interface PollSummary {
   /** Port-outs the poll alerted (report.events' ids). */
@@ -126,6 +134,7 @@ export interface DoorbellDeps {
   holder: string;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  timing?: DoorbellTiming;
 }
 
 export interface DoorbellContext {
@@ -157,11 +166,12 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 /**
  * Rings the doorbell with one hint and, if no session is answering, answers it: polls until every waiting hint has
- * been seen or has had its follow-ups, one poll every MIN_POLL_GAP_MS at most, then stops unless rung meanwhile.
+ * been seen or has had its follow-ups, one poll per `minPollGapMs` at most, then stops unless rung meanwhile.
  */
 export async function answerDoorbell(deps: DoorbellDeps, hint: DoorbellHint, ctx: DoorbellContext): Promise<DoorbellReport> {
   const clock = deps.clock ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
+  const { minPollGapMs, followUpDelaysMs } = deps.timing ?? DOORBELL_TIMING;
   const report: DoorbellReport = { outcome: 'joined', polls: 0, hintsTaken: 0, hintsSeen: 0, followUps: 0, leftToSchedule: [] };
   const { answering } = await deps.doorbell.ring(hint, clock());
   if (answering) return report;
@@ -184,7 +194,7 @@ export async function answerDoorbell(deps: DoorbellDeps, hint: DoorbellHint, ctx
       if (released === 'rung') continue;
       return report;
     }
-    const nextPollAt = Math.max(Math.min(...[...waiting.values()].map((entry) => entry.dueAt)), lastPollAt + MIN_POLL_GAP_MS);
+    const nextPollAt = Math.max(Math.min(...[...waiting.values()].map((entry) => entry.dueAt)), lastPollAt + minPollGapMs);
     if (nextPollAt > ctx.lastPollStart) {
       report.leftToSchedule.push(...[...waiting.values()].map((entry) => entry.hint));
       await deps.doorbell.release(deps.holder, undefined, lastPollAt);
@@ -209,7 +219,7 @@ export async function answerDoorbell(deps: DoorbellDeps, hint: DoorbellHint, ctx
         waiting.delete(key);
         continue;
       }
-      const delay = FOLLOW_UP_DELAYS_MS[entry.followUps];
+      const delay = followUpDelaysMs[entry.followUps];
       if (delay === undefined) {
         report.leftToSchedule.push(entry.hint);
         waiting.delete(key);
