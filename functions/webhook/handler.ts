@@ -1,7 +1,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { redactText } from '../poller/core/redact.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../poller/telemetry.ts';
 import { createLambdaPollerTrigger } from './adapters/lambda-poller-trigger.ts';
@@ -45,7 +45,7 @@ export function recordAnswer(answer: WebhookAnswer, log: Pick<Logger, 'info' | '
 }
 
 /** The Function URL's handler: the signature is the authentication, so the URL itself is public. */
-export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
+export async function handler(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> {
   ports ??= wirePorts();
   // Function URLs cap a request at 6 MB, so decoding before the size check costs milliseconds at most.
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
