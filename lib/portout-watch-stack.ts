@@ -8,6 +8,7 @@ import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
 import { StateTable } from './state-table.ts';
 import { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
+import { WebhookReceiver } from './webhook-receiver.ts';
 
 export interface PortoutWatchStackProps extends Omit<StackProps, 'env'> {
   readonly config: PortoutWatchConfig;
@@ -21,6 +22,8 @@ export class PortoutWatchStack extends Stack {
   readonly poller: PollerFunction;
   readonly operations: Operations;
   readonly key: Key;
+  /** Only when `webhook` is configured. */
+  readonly webhook?: WebhookReceiver;
 
   constructor(scope: Construct, id: string, { config, ...stackProps }: PortoutWatchStackProps) {
     super(scope, id, {
@@ -59,6 +62,20 @@ export class PortoutWatchStack extends Stack {
       alarmNamePrefix: this.stackName,
       ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
     });
+
+    if (config.webhook) {
+      this.webhook = new WebhookReceiver(this, 'Webhook', {
+        poller: this.poller,
+        publicKey: config.webhook.publicKey,
+        settings: config.function,
+        alarmTopic: this.operations.topic,
+        alarmNamePrefix: this.stackName,
+      });
+      new CfnOutput(this, 'WebhookUrl', {
+        description: 'Give this URL to Telnyx as the webhook of a port-out notification setting (docs/deploying.md#webhooks)',
+        value: this.webhook.url.url,
+      });
+    }
 
     new CfnOutput(this, 'TelnyxApiKeySecretId', {
       description: 'The secret the poller reads the Telnyx API key from',
