@@ -8,7 +8,7 @@ export interface SimulatorWebhooks {
    * Files a new request (`sim.upsert`) and announces it as `portout.status_changed`, as Telnyx is expected to
    * (unverified: the simulator's feed itself records no event for a new request). Returns when it was filed.
    */
-  file(record: Record<string, unknown> & { id: string; status?: string }): number;
+  file(record: Record<string, unknown> & { id: string }): number;
   /** Answers the receiver gave, in order: status codes. */
   readonly answers: number[];
   /** Resolves once every webhook posted so far has been answered. */

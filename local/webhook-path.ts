@@ -65,9 +65,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
+    // Stop keeping chunks once past the cap: enough for the core to refuse it as too large.
+    if (size <= MAX_WEBHOOK_BYTES) chunks.push(chunk as Buffer);
     size += (chunk as Buffer).length;
-    // Keep one byte past the cap, so the core still refuses it as too large.
-    if (size <= MAX_WEBHOOK_BYTES + 1) chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
