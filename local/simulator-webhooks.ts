@@ -7,8 +7,9 @@ export interface SimulatorWebhooks {
   /**
    * Files a new request (`sim.upsert`) and announces it as `portout.status_changed`, as Telnyx is expected to
    * (unverified: the simulator's feed itself records no event for a new request). Returns when it was filed.
+   * With `listingLagMs`, the listing shows it only that long after the webhook went out, as a lagging Telnyx would.
    */
-  file(record: Record<string, unknown> & { id: string }): number;
+  file(record: Record<string, unknown> & { id: string }, options?: { listingLagMs?: number }): number;
   /** Answers the receiver gave, in order: status codes. */
   readonly answers: number[];
   /** Resolves once every webhook posted so far has been answered. */
@@ -44,8 +45,9 @@ export function sendSimulatorWebhooks(sim: TelnyxSimulator, { url, signer = crea
   return {
     publicKey: signer.publicKey,
     answers,
-    file(record) {
-      sim.upsert(record);
+    file(record, { listingLagMs = 0 } = {}) {
+      if (listingLagMs > 0) setTimeout(() => sim.upsert(record), listingLagMs);
+      else sim.upsert(record);
       const filedAt = Date.now();
       const { id, status = 'pending', phone_numbers, carrier_name, spid, end_user_name, user_id } = record;
       post('portout.status_changed', { id, status, phone_numbers, carrier_name, spid, subscriber_name: end_user_name, user_id }, new Date(filedAt).toISOString());
