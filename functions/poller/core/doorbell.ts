@@ -181,53 +181,59 @@ export async function answerDoorbell(deps: DoorbellDeps, hint: DoorbellHint, ctx
 
   let lastPollAt = claim.lastPollAt;
   const waiting = new Map<string, Waiting>();
-  for (;;) {
-    const taken = await deps.doorbell.take(deps.holder);
-    for (const takenHint of taken.hints) {
-      const key = hintKey(takenHint);
-      if (waiting.has(key)) continue;
-      waiting.set(key, { hint: takenHint, dueAt: clock(), followUps: 0 });
-      report.hintsTaken += 1;
-    }
-    if (waiting.size === 0) {
-      const released = await deps.doorbell.release(deps.holder, taken.rings, lastPollAt);
-      if (released === 'rung') continue;
-      return report;
-    }
-    const nextPollAt = Math.max(Math.min(...[...waiting.values()].map((entry) => entry.dueAt)), lastPollAt + minPollGapMs);
-    if (nextPollAt > ctx.lastPollStart) {
-      report.leftToSchedule.push(...[...waiting.values()].map((entry) => entry.hint));
-      await deps.doorbell.release(deps.holder, undefined, lastPollAt);
-      return report;
-    }
-    const now = clock();
-    if (now < nextPollAt) {
-      // Whatever rings meanwhile is taken before the poll, and rides on it.
-      await sleep(nextPollAt - now);
-      continue;
-    }
+  try {
+    for (;;) {
+      const taken = await deps.doorbell.take(deps.holder);
+      for (const takenHint of taken.hints) {
+        const key = hintKey(takenHint);
+        if (waiting.has(key)) continue;
+        waiting.set(key, { hint: takenHint, dueAt: clock(), followUps: 0 });
+        report.hintsTaken += 1;
+      }
+      if (waiting.size === 0) {
+        const released = await deps.doorbell.release(deps.holder, taken.rings, lastPollAt);
+        if (released === 'rung') continue;
+        return report;
+      }
+      const nextPollAt = Math.max(Math.min(...[...waiting.values()].map((entry) => entry.dueAt)), lastPollAt + minPollGapMs);
+      if (nextPollAt > ctx.lastPollStart) {
+        report.leftToSchedule.push(...[...waiting.values()].map((entry) => entry.hint));
+        await deps.doorbell.release(deps.holder, undefined, lastPollAt);
+        return report;
+      }
+      const now = clock();
+      if (now < nextPollAt) {
+        // Whatever rings meanwhile is taken before the poll, and rides on it.
+        await sleep(nextPollAt - now);
+        continue;
+      }
 
-    lastPollAt = now;
-    const due = [...waiting.entries()].filter(([, entry]) => entry.dueAt <= now);
-    const summary = await deps.poll();
-    report.polls += 1;
-    const alerted = new Set(summary.alertedIds);
-    const records = await deps.currentRecords([...new Set(due.map(([, entry]) => entry.hint.portoutId))]);
-    for (const [key, entry] of due) {
-      if (pollSawChange(entry.hint, records.get(entry.hint.portoutId), alerted.has(entry.hint.portoutId))) {
-        report.hintsSeen += 1;
-        waiting.delete(key);
-        continue;
+      lastPollAt = now;
+      const due = [...waiting.entries()].filter(([, entry]) => entry.dueAt <= now);
+      const summary = await deps.poll();
+      report.polls += 1;
+      const alerted = new Set(summary.alertedIds);
+      const records = await deps.currentRecords([...new Set(due.map(([, entry]) => entry.hint.portoutId))]);
+      for (const [key, entry] of due) {
+        if (pollSawChange(entry.hint, records.get(entry.hint.portoutId), alerted.has(entry.hint.portoutId))) {
+          report.hintsSeen += 1;
+          waiting.delete(key);
+          continue;
+        }
+        const delay = followUpDelaysMs[entry.followUps];
+        if (delay === undefined) {
+          report.leftToSchedule.push(entry.hint);
+          waiting.delete(key);
+          continue;
+        }
+        entry.followUps += 1;
+        entry.dueAt = clock() + delay;
+        report.followUps += 1;
       }
-      const delay = followUpDelaysMs[entry.followUps];
-      if (delay === undefined) {
-        report.leftToSchedule.push(entry.hint);
-        waiting.delete(key);
-        continue;
-      }
-      entry.followUps += 1;
-      entry.dueAt = clock() + delay;
-      report.followUps += 1;
     }
+  } catch (error) {
+    // Free the doorbell at once, so the next webhook's invocation answers instead of waiting out this claim.
+    await deps.doorbell.release(deps.holder, undefined, lastPollAt).catch(() => undefined);
+    throw error;
   }
 }

@@ -221,6 +221,14 @@ describe('answerDoorbell: a webhook causes a poll now, and a bounded number in a
     expect((await doorbell.claim('b', Date.now(), Date.now() + 1_000)).claimed).toBe(true);
   });
 
+  it('a poll that throws frees the doorbell at once and fails the invocation (its on-failure queue is alarmed)', async () => {
+    const telnyx = account();
+    const doorbell = createMemoryDoorbell();
+    const failing: DoorbellDeps = { ...telnyx.deps(doorbell, 'a'), poll: async () => Promise.reject(new Error('TelnyxAuthError')) };
+    await expect(answerDoorbell(failing, statusHint('po-1'), window())).rejects.toThrow('TelnyxAuthError');
+    expect((await doorbell.claim('b', Date.now(), Date.now() + 1_000)).claimed).toBe(true);
+  });
+
   it('a session that crashed holds the doorbell only until its invocation would have been stopped', async () => {
     const telnyx = account();
     const doorbell = createMemoryDoorbell();
