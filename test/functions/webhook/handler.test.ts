@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient, type InvokeCommandInput } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, SNSClient, type PublishBatchCommandInput } from '@aws-sdk/client-sns';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
@@ -117,6 +118,18 @@ describe('webhook receiver → poller, end to end (simulator, DynamoDB Local, mo
     expect(report).toMatchObject({ polls: 2, hintsSeen: 1, followUps: 1, leftToSchedule: [] });
     expect(published).toContain('W2.new.pending.v1');
     sim.onListPage(undefined);
+  });
+
+  it('a webhook while a scheduled run holds the lease: its poll defers to that run, and the follow-up alerts it', async () => {
+    // A scheduled run that listed before the change is still publishing for 1.5 s.
+    await table.doc.send(
+      new PutCommand({ TableName: table.tableName, Item: { pk: 'LEASE', sk: 'poller', holder: 'scheduled-run', leaseUntil: Date.now() + 1_500 } }),
+    );
+    sim.upsert(telnyxPortout({ id: 'W3' }));
+    expect((await deliver(statusChangedWebhook({ id: 'W3', status: 'pending' }))).statusCode).toBe(202);
+    const [report] = (await Promise.all(invocations)) as DoorbellReport[];
+    expect(report).toMatchObject({ polls: 2, hintsSeen: 1, followUps: 1 });
+    expect(published).toContain('W3.new.pending.v1');
   });
 
   it('the poller cannot be invoked: 503 so Telnyx retries, counted and logged; the scheduled poll still alerts it', async () => {
