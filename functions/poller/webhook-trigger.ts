@@ -16,7 +16,6 @@ export interface WebhookTriggerParts {
   /** One poll exactly as a scheduled invocation runs it (observed: logs and metrics included). */
   poll: () => Promise<PollReport>;
   logger: Logger;
-  doorbell?: Doorbell;
 }
 
 let doorbell: Doorbell | undefined;
@@ -31,13 +30,11 @@ export async function answerWebhookTrigger(
   context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
   parts: WebhookTriggerParts,
 ): Promise<DoorbellReport> {
-  const bell =
-    parts.doorbell ??
-    (doorbell ??= createDynamoDoorbell({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: parts.tableName }));
+  doorbell ??= createDynamoDoorbell({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: parts.tableName });
   const hardStop = Date.now() + context.getRemainingTimeInMillis();
   const report = await answerDoorbell(
     {
-      doorbell: bell,
+      doorbell,
       holder: context.awsRequestId || `invocation-${hardStop}`,
       poll: async () => ({ alertedIds: (await parts.poll()).events.map((event) => event.portoutId) }),
       currentRecords: async (ids) => (await parts.store.reloadOpen(ids, true)).records,
