@@ -3,6 +3,7 @@ import type { BuiltBundle } from './bundle.ts';
 import type { ColdStart } from './cold-start.ts';
 import { billedWriteUnits } from './counters.ts';
 import type { ChildResult, Implementation, PollMeasurement } from './jobs.ts';
+import { renderLatency, type LatencyResults } from './latency.ts';
 
 export interface RunRecord extends ChildResult {
   size: number;
@@ -47,6 +48,7 @@ export interface BenchResults {
   bundles: BuiltBundle[];
   coldStart: Array<ColdStart & { label: string }>;
   runs: RunRecord[];
+  latency?: LatencyResults;
 }
 
 /** What the issue asks for; `bench/README.md` explains each. */
@@ -300,6 +302,8 @@ export function renderMarkdown(results: BenchResults): string {
   if (deployed) {
     out.push(`Largest parts of the deployed bundle: ${deployed.largestInputs.slice(0, 8).map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}.`, '');
   }
+
+  if (results.latency) out.push(...renderLatency(results.latency));
 
   out.push('## Targets', '');
   out.push(table(['target', 'measured', 'met'], targetRows(results, find, largest)), '');

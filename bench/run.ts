@@ -17,6 +17,7 @@ import { startTelnyxSimulator, type TelnyxSimulator } from '../local/telnyx-simu
 import { itemBytes, lowerBounds } from './bounds.ts';
 import { BUNDLE_VARIANTS, buildPollChild, buildPollerBundle, TMP_DIR, type BundleVariant } from './bundle.ts';
 import { measureColdStarts } from './cold-start.ts';
+import { measureDetectionLatency, type LatencyResults } from './latency.ts';
 import { benchPortout, flippedStatus, portoutId } from './fixtures.ts';
 import type { ChildResult, Implementation, PollJob } from './jobs.ts';
 import { renderMarkdown, type BenchResults, type RunRecord } from './report.ts';
@@ -29,6 +30,7 @@ const USAGE = `Usage: npm run bench [-- options]
                            default ${DEFAULTS.listConcurrency} always runs; empty to skip)
   --per-item-max N         largest size for alternative (b), one GetItem per port-out (default 1000)
   --cold-runs N            fresh processes per cold-start figure (default 10)
+  --latency-requests N     requests filed per webhook latency row (default 20; 0 skips the latency table)
   -h, --help               show this help
 `;
 
@@ -54,6 +56,7 @@ function options() {
       'concurrency-sweep': { type: 'string', default: '1,8,16' },
       'per-item-max': { type: 'string', default: '1000' },
       'cold-runs': { type: 'string', default: '10' },
+      'latency-requests': { type: 'string', default: '20' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,12 +67,14 @@ function options() {
   const [latencyMs = 100] = numberList(values.latency, '--latency');
   const [perItemMax = 1_000] = numberList(values['per-item-max'], '--per-item-max');
   const [coldRuns = 10] = numberList(values['cold-runs'], '--cold-runs');
+  const [latencyRequests = 20] = numberList(values['latency-requests'], '--latency-requests');
   return {
     latencyMs,
     sizes: numberList(values.sizes, '--sizes'),
     sweep: numberList(values['concurrency-sweep'], '--concurrency-sweep').filter((c) => c !== DEFAULTS.listConcurrency),
     perItemMax,
     coldRuns: Math.max(1, coldRuns),
+    latencyRequests,
   };
 }
 
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void dynamo.stop().then(() => process.exit(130)));
   const admin = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamo.endpoint });
   const runs: RunRecord[] = [];
+  let latency: LatencyResults | undefined;
   try {
     for (const size of opts.sizes) {
       const sim: TelnyxSimulator = await startTelnyxSimulator({ latencyMs: opts.latencyMs });
@@ -230,6 +236,10 @@ async function main(): Promise<void> {
         await sim.close();
       }
     }
+    if (opts.latencyRequests > 0) {
+      log('Detection latency: schedule only, and through the webhook path…');
+      latency = await measureDetectionLatency({ dynamoEndpoint: dynamo.endpoint, latencyMs: opts.latencyMs, requests: opts.latencyRequests, log });
+    }
   } finally {
     admin.destroy();
     await dynamo.stop();
@@ -268,6 +278,7 @@ async function main(): Promise<void> {
     bundles,
     coldStart,
     runs,
+    ...(latency ? { latency } : {}),
   };
   const outDir = new URL('./', import.meta.url);
   writeFileSync(new URL('results.json', outDir), `${JSON.stringify(results, null, 2)}\n`);

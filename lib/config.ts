@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ALERT_ATTRIBUTES, type AlertAttributeName } from '../functions/poller/core/alert-types.ts';
 import { DEFAULTS, ENV, parsePollerConfig } from '../functions/poller/config.ts';
+import { ed25519PublicKeyProblem } from '../functions/webhook/public-key.ts';
 
 /**
  * One deployment's settings, declared once: `parseConfig` is the only way to get one, so every value here
@@ -19,12 +20,19 @@ export interface PortoutWatchConfig {
   table: { encryption: TableEncryption };
   alerts: AlertSettings;
   operations: OperationsSettings;
+  /** Telnyx's port-out webhooks ring for a poll now; off unless set. */
+  webhook?: WebhookSettings;
 }
 
 export interface OperationsSettings {
   alarmEmail?: string;
   /** A CloudWatch dashboard: $3.00 a month beyond the account's three free ones, so off unless asked for. */
   dashboard: boolean;
+}
+
+export interface WebhookSettings {
+  /** The account's webhook public key, base64 as the Telnyx portal shows it. */
+  publicKey: string;
 }
 
 export interface PollSchedule {
@@ -515,7 +523,17 @@ function parseFunctionSettings(value: unknown, schedule: PollSchedule | undefine
   };
 }
 
-const TOP_LEVEL = ['account', 'region', 'schedule', 'function', 'poller', 'telnyxApiKeySecret', 'table', 'alerts', 'operations'] as const;
+const TOP_LEVEL = ['account', 'region', 'schedule', 'function', 'poller', 'telnyxApiKeySecret', 'table', 'alerts', 'operations', 'webhook'] as const;
+
+function parseWebhookSettings(value: unknown, problems: Problems): WebhookSettings | undefined {
+  if (value === undefined) return undefined;
+  const fields = objectAt(value, 'webhook', ['publicKey'], problems);
+  if (!fields) return undefined;
+  const publicKey = stringAt(fields.publicKey, 'webhook.publicKey', problems);
+  const problem = publicKey === undefined ? (fields.publicKey === undefined ? ed25519PublicKeyProblem('') : null) : ed25519PublicKeyProblem(publicKey);
+  if (problem) problems.add('webhook.publicKey', `${problem}; or remove webhook to poll on the schedule alone`);
+  return publicKey && !problem ? { publicKey } : undefined;
+}
 
 /**
  * Validates one deployment's raw settings. Every problem is reported at once, each naming the setting
@@ -635,6 +653,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
   if (typeof dashboard !== 'boolean') {
     problems.add('operations.dashboard', `${show(dashboard)} must be true (a CloudWatch dashboard, $3.00 a month beyond the account's three free ones) or false`);
   }
+  const webhook = parseWebhookSettings(fields.webhook, problems);
 
   if (problems.messages.length > 0 || !schedule) {
     throw new ConfigError(`invalid portout-watch configuration in ${source}:\n  - ${problems.messages.join('\n  - ')}`);
@@ -649,5 +668,6 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     table: { encryption: encryption as TableEncryption },
     alerts: { displayName, email, sms, slack, teams },
     operations: { ...(alarmEmail ? { alarmEmail } : {}), dashboard: dashboard === true },
+    ...(webhook ? { webhook } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
 import { StateTable } from './state-table.ts';
 import { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
+import { WebhookReceiver } from './webhook-receiver.ts';
 
 export interface PortoutWatchStackProps extends Omit<StackProps, 'env'> {
   readonly config: PortoutWatchConfig;
@@ -25,6 +26,8 @@ export class PortoutWatchStack extends Stack {
   /** Only when Slack or Teams is configured. */
   readonly chat?: ChatChannels;
   readonly key: Key;
+  /** Only when `webhook` is configured. */
+  readonly webhook?: WebhookReceiver;
 
   constructor(scope: Construct, id: string, { config, ...stackProps }: PortoutWatchStackProps) {
     super(scope, id, {
@@ -74,6 +77,20 @@ export class PortoutWatchStack extends Stack {
         poller: this.poller,
         alarmTopic: this.operations.topic,
         alarmNamePrefix: this.stackName,
+      });
+    }
+
+    if (config.webhook) {
+      this.webhook = new WebhookReceiver(this, 'Webhook', {
+        poller: this.poller,
+        publicKey: config.webhook.publicKey,
+        settings: config.function,
+        alarmTopic: this.operations.topic,
+        alarmNamePrefix: this.stackName,
+      });
+      new CfnOutput(this, 'WebhookUrl', {
+        description: 'Give this URL to Telnyx as the webhook of a port-out notification setting (docs/deploying.md#webhooks)',
+        value: this.webhook.url.url,
       });
     }
 

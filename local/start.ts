@@ -14,6 +14,7 @@ import { demoSteps } from './demo-scenario.ts';
 import { DynamoDbLocalStartError, ensureStateTable, JavaMissingError, LOCAL_AWS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startTelnyxSimulator } from './telnyx-simulator.ts';
 import { formatTestAlert } from './test-alert.ts';
+import { runWebhookDemo } from './webhook-demo.ts';
 
 const USAGE = `Usage: npm start [-- options]
 
@@ -134,6 +135,9 @@ async function main(): Promise<number> {
         step.apply();
         await pollOnce();
       }
+      process.stdout.write('\n━━ webhooks on: a request filed now is alerted in seconds, not at the next scheduled poll\n');
+      const write = (text: string) => process.stdout.write(text);
+      await runWebhookDemo({ sim, adapters, policy: config.alertPolicy, dynamoClient, tableName: values.table, write });
     } else {
       process.stdout.write('\n━━ poll 1\n');
       await pollOnce();

@@ -101,6 +101,11 @@ export interface TelnyxSimulator {
    * replaces the response); lets tests insert/remove records between page fetches.
    */
   onListPage(hook: ((pageNumber: number) => void) | undefined): void;
+  /**
+   * Runs with a copy of each event right after it joins the feed (`setStatus`, `setFocDate`, `addComment`): how
+   * local/simulator-webhooks.ts posts the signed webhooks Telnyx would send.
+   */
+  onEvent(hook: ((event: Record<string, unknown>) => void) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -257,6 +262,7 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
   let apiKey = options.apiKey ?? 'KEY_SIMULATOR';
   let latencyMs = checkedDelay(options.latencyMs ?? 0, 'latencyMs');
   let listHook: ((pageNumber: number) => void) | undefined;
+  let eventHook: ((event: RawRecord) => void) | undefined;
   const entries = new Map<string | symbol, Entry>();
   let ordered: Entry[] | undefined;
   let nextSeq = 0;
@@ -318,6 +324,7 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     };
     eventEntries.push({ seq: eventEntries.length, createdMs, event });
     orderedEvents = undefined;
+    eventHook?.(structuredClone(event));
     return structuredClone(event);
   }
 
@@ -524,6 +531,9 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     },
     onListPage(hook) {
       listHook = hook;
+    },
+    onEvent(hook) {
+      eventHook = hook;
     },
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

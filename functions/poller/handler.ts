@@ -7,6 +7,8 @@ import { runPoll, type PollReport } from './core/run-poll.ts';
 import { isTestAlertRequest, sendTestAlert, type TEST_ALERT_REQUEST, type TestAlertReport } from './core/test-alert.ts';
 import { observePoll } from './observe.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from './telemetry.ts';
+import { parseWebhookTrigger, type DoorbellReport, type WebhookTrigger } from './core/doorbell.ts';
+import { answerWebhookTrigger } from './webhook-trigger.ts';
 import { wireAdapters, type PollerAdapters } from './wiring.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -15,13 +17,11 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_
 // Built on the first invocation and kept for the container's life: clients, connections and the cached key.
 let wired: { config: PollerConfig; adapters: PollerAdapters } | undefined;
 
-function wire(): { config: PollerConfig; adapters: PollerAdapters } {
-  wired ??= (() => {
+const wire = () =>
+  (wired ??= (() => {
     const config = parsePollerConfig(process.env);
     return { config, adapters: wireAdapters(config) };
-  })();
-  return wired;
-}
+  })());
 
 export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
 
@@ -45,8 +45,10 @@ export function pollInvocation(
 }
 
 export async function handler(event: typeof TEST_ALERT_REQUEST, context: InvocationContext): Promise<TestAlertReport>;
+export async function handler(event: WebhookTrigger, context: InvocationContext): Promise<DoorbellReport>;
+/** The schedule's event (or any other that is not a test alert or a webhook trigger): one poll. */
 export async function handler(event: unknown, context: InvocationContext): Promise<PollReport>;
-export async function handler(event: unknown, context: InvocationContext): Promise<PollReport | TestAlertReport> {
+export async function handler(event: unknown, context: InvocationContext): Promise<PollReport | TestAlertReport | DoorbellReport> {
   // `npm run test-alert`: one marked alert through every channel, outside the poll (no heartbeat, no state).
   if (isTestAlertRequest(event)) {
     const { config, adapters } = wire();
@@ -59,6 +61,16 @@ export async function handler(event: unknown, context: InvocationContext): Promi
     logger.info('test alert', { ...report });
     return report;
   }
+  // The webhook receiver's doorbell: poll now, and again shortly if the listing lags the webhook.
+  const trigger = parseWebhookTrigger(event);
+  if (trigger) {
+    const { config, adapters } = wire();
+    return answerWebhookTrigger(trigger, context, { tableName: config.tableName, store: adapters.store, logger, poll: () => poll(context) });
+  }
+  return poll(context);
+}
+
+async function poll(context: InvocationContext): Promise<PollReport> {
   return observePoll(logger, metrics, async () => {
     const { config, adapters } = wire();
     return pollInvocation(config, adapters, context);

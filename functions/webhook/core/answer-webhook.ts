@@ -1,0 +1,94 @@
+import { WEBHOOK_TRIGGER_SOURCE, parseWebhookTrigger, type DoorbellHint, type WebhookTrigger } from '../../poller/core/doorbell.ts';
+
+/**
+ * Telnyx port-out notifications are small (the largest is a status change listing the numbers); anything bigger is
+ * refused before it is verified or parsed.
+ */
+export const MAX_WEBHOOK_BYTES = 64 * 1024;
+
+export type SignatureFailure = 'unsigned' | 'bad-signature' | 'stale';
+
+export type Verification = { ok: true; event: unknown } | { ok: false; reason: SignatureFailure | 'not-json' };
+
+export interface WebhookRequest {
+  method: string;
+  /** The raw body, byte for byte as Telnyx signed it. */
+  body: string;
+  headers: Record<string, string | undefined>;
+}
+
+export interface WebhookPorts {
+  /** Checks the Ed25519 signature and the timestamp's age, then parses the body. */
+  verify(body: string, headers: Record<string, string>): Promise<Verification>;
+  /** Asks the poller for a poll, without waiting for it. */
+  triggerPoll(trigger: WebhookTrigger): Promise<void>;
+  clock?: () => number;
+}
+
+export type WebhookRejection = 'method-not-allowed' | 'too-large' | SignatureFailure | 'not-json' | 'not-a-portout-event';
+
+export type WebhookAnswer =
+  | { status: 202; hint: DoorbellHint; eventType: string }
+  | { status: 401 | 400 | 405 | 413 | 422; rejected: WebhookRejection }
+  /** Verified, but the poll could not be triggered: Telnyx retries a non-2xx, and the schedule catches up anyway. */
+  | { status: 503; triggerFailed: unknown; hint: DoorbellHint };
+
+export const SIGNATURE_FAILURES: readonly WebhookRejection[] = ['unsigned', 'bad-signature', 'stale'];
+
+const REJECTION_STATUS: Record<WebhookRejection, 401 | 400 | 405 | 413 | 422> = {
+  'method-not-allowed': 405,
+  'too-large': 413,
+  unsigned: 401,
+  'bad-signature': 401,
+  stale: 401,
+  'not-json': 400,
+  'not-a-portout-event': 422,
+};
+
+const reject = (rejected: WebhookRejection): WebhookAnswer => ({ status: REJECTION_STATUS[rejected], rejected });
+
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+
+/**
+ * What a verified Telnyx event says changed, for the poll to compare with; null for anything that is not one of
+ * the three port-out notifications with a usable port-out id.
+ * (status_changed and foc_date_changed carry the port-out id as `id`; new_comment as `portout_id`.)
+ */
+export function hintFromEvent(event: unknown): { hint: DoorbellHint; eventType: string } | null {
+  const data = field(event, 'data');
+  const eventType = field(data, 'event_type');
+  const payload = field(data, 'payload');
+  const occurredAt = field(data, 'occurred_at');
+  const raw =
+    eventType === 'portout.status_changed'
+      ? { portoutId: field(payload, 'id'), change: 'status', status: field(payload, 'status'), occurredAt }
+      : eventType === 'portout.foc_date_changed'
+        ? { portoutId: field(payload, 'id'), change: 'foc-date', focDate: field(payload, 'foc_date'), occurredAt }
+        : eventType === 'portout.new_comment'
+          ? { portoutId: field(payload, 'portout_id'), change: 'comment', occurredAt }
+          : null;
+  const trigger = raw && parseWebhookTrigger({ source: WEBHOOK_TRIGGER_SOURCE, hint: raw, receivedAt: 0 });
+  return trigger ? { hint: trigger.hint, eventType: eventType as string } : null;
+}
+
+/** One webhook request: refuse what isn't a fresh, signed port-out event; ring for a poll; never alert from it. */
+export async function answerWebhook(request: WebhookRequest, ports: WebhookPorts): Promise<WebhookAnswer> {
+  if (request.method !== 'POST') return reject('method-not-allowed');
+  if (Buffer.byteLength(request.body, 'utf8') > MAX_WEBHOOK_BYTES) return reject('too-large');
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) => (value === undefined ? [] : [[name.toLowerCase(), value]])),
+  );
+  if (!headers['telnyx-signature-ed25519'] || !headers['telnyx-timestamp']) return reject('unsigned');
+  const verification = await ports.verify(request.body, headers);
+  if (!verification.ok) return reject(verification.reason);
+  const found = hintFromEvent(verification.event);
+  if (!found) return reject('not-a-portout-event');
+  const trigger: WebhookTrigger = { source: WEBHOOK_TRIGGER_SOURCE, hint: found.hint, receivedAt: (ports.clock ?? Date.now)() };
+  try {
+    await ports.triggerPoll(trigger);
+  } catch (error) {
+    return { status: 503, triggerFailed: error, hint: found.hint };
+  }
+  return { status: 202, hint: found.hint, eventType: found.eventType };
+}

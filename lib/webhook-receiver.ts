@@ -1,0 +1,138 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, FunctionUrlAuthType, Runtime, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
+import { WEBHOOK_ENV } from '../functions/webhook/config.ts';
+import { WEBHOOK_METRIC } from '../functions/webhook/telemetry.ts';
+import type { FunctionSettings } from './config.ts';
+import type { PollerFunction } from './poller-function.ts';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
+/** ESM bundles that contain CommonJS dependencies need a `require`; Node's ESM scope has none (as for the poller). */
+const DEFINE_REQUIRE = "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+
+/** Signature failures in 5 minutes that make a burst: probing, or a key rotated in the portal and not here. */
+export const SIGNATURE_FAILURE_BURST = 20;
+
+export interface WebhookReceiverProps {
+  readonly poller: PollerFunction;
+  /** The account's webhook public key (validated by the config). */
+  readonly publicKey: string;
+  /** Log level and retention follow the poller's. */
+  readonly settings: Pick<FunctionSettings, 'logLevel' | 'logRetentionDays'>;
+  readonly alarmTopic: ITopic;
+  /** Every alarm name starts with this and a dash (the ops topic accepts only those). */
+  readonly alarmNamePrefix: string;
+}
+
+/**
+ * The public HTTPS endpoint Telnyx posts port-out webhooks to: a Lambda Function URL whose only power is to
+ * invoke the poller asynchronously. The URL is public by design; the Ed25519 signature is the authentication.
+ * Two alarms, on metrics the receiver emits only when something went wrong.
+ */
+export class WebhookReceiver extends Construct {
+  readonly function: NodejsFunction;
+  readonly url: FunctionUrl;
+  readonly logGroup: LogGroup;
+  readonly alarms: Alarm[];
+
+  constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.settings.logRetentionDays, removalPolicy: RemovalPolicy.RETAIN });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'portout-watch webhook receiver: its own log group, and invoking the poller, nothing else',
+    });
+    this.logGroup.grantWrite(role);
+    role.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.poller.function.functionArn] }));
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: 'portout-watch: verifies Telnyx port-out webhooks and triggers a poll',
+      entry: WEBHOOK_ENTRY,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      // Telnyx retries an answer slower than about 2 s: memory buys the CPU that keeps a cold start well inside it.
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      role,
+      logGroup: this.logGroup,
+      environment: {
+        [WEBHOOK_ENV.publicKey]: props.publicKey,
+        [WEBHOOK_ENV.pollerFunctionName]: props.poller.function.functionName,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.settings.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: DEFINE_REQUIRE,
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    // CDK (2.220 and later) grants both lambda:InvokeFunctionUrl and lambda:InvokeFunction to everyone for a NONE URL.
+    this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Telnyx calls the Function URL synchronously and retries any non-2xx answer itself; there is no asynchronous event to dead-letter.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaTracing',
+      reason:
+        'One verification and one Invoke per request, described by its log line; X-Ray would need an xray:Put* grant on Resource "*".',
+    });
+
+    const metric = (metricName: string) =>
+      new Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) });
+    const alarm = (alarmId: string, name: string, description: string, metricName: string, threshold: number) => {
+      const created = new Alarm(this, alarmId, {
+        alarmName: `${props.alarmNamePrefix}-${name}`,
+        alarmDescription: description,
+        metric: metric(metricName),
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Emitted only when non-zero: no data is the good case.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      const action = new SnsAction(props.alarmTopic);
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      return created;
+    };
+    this.alarms = [
+      alarm(
+        'SignatureFailures',
+        'webhook-signature-failures',
+        `${SIGNATURE_FAILURE_BURST} or more webhook requests in 5 minutes were unsigned, wrongly signed or stale: someone is probing the URL, or the public key was rotated in the Telnyx portal and webhook.publicKey still holds the old one. Polling on the schedule is unaffected.`,
+        WEBHOOK_METRIC.signatureFailures,
+        SIGNATURE_FAILURE_BURST,
+      ),
+      alarm(
+        'PollNotTriggered',
+        'webhook-poll-not-triggered',
+        'A verified webhook could not invoke the poller (throttled, or its permission is gone): alerts wait for the scheduled poll, up to one interval. Telnyx retries the webhook.',
+        WEBHOOK_METRIC.triggerFailures,
+        1,
+      ),
+    ];
+  }
+}
