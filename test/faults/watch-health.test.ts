@@ -64,7 +64,7 @@ describe('a part of the watch that fails is named, counted and alarmed, run afte
 
   it('the comment feed answers 404 for 3 runs: degraded, WatchDown{comments}; the comment follows', async () => {
     await watchFive();
-    lab.sim.addComment(portoutId(3), { body: 'Rejection reason not accepted; please resubmit.' });
+    lab.comment(portoutId(3), 'Rejection reason not accepted; please resubmit.');
     lab.setStatus(portoutId(4), 'rejected-pending');
     lab.sim.injectFault({ match: { route: 'events' }, status: 404, times: Infinity });
     for (let run = 1; run <= FAILING_RUNS; run++) {

@@ -121,14 +121,18 @@ describe('webhook receiver → poller, end to end (simulator, DynamoDB Local, mo
   });
 
   it('a webhook while a scheduled run holds the lease: its poll defers to that run, and the follow-up alerts it', async () => {
-    // A scheduled run that listed before the change is still publishing for 1.5 s.
+    // A scheduled run that listed before the change is still publishing for 3 s: long enough that the webhook's
+    // first poll meets the lease even on a loaded machine; follow-ups 2 s and 5 s later outlast it.
     await table.doc.send(
-      new PutCommand({ TableName: table.tableName, Item: { pk: 'LEASE', sk: 'poller', holder: 'scheduled-run', leaseUntil: Date.now() + 1_500 } }),
+      new PutCommand({ TableName: table.tableName, Item: { pk: 'LEASE', sk: 'poller', holder: 'scheduled-run', leaseUntil: Date.now() + 3_000 } }),
     );
     sim.upsert(telnyxPortout({ id: 'W3' }));
     expect((await deliver(statusChangedWebhook({ id: 'W3', status: 'pending' }))).statusCode).toBe(202);
     const [report] = (await Promise.all(invocations)) as DoorbellReport[];
-    expect(report).toMatchObject({ polls: 2, hintsSeen: 1, followUps: 1 });
+    expect(report).toMatchObject({ hintsSeen: 1 });
+    // The first poll stood back; one or two follow-ups (depending on how long each poll takes) deliver it.
+    expect(report.polls).toBeGreaterThanOrEqual(2);
+    expect(report.followUps).toBe(report.polls - 1);
     expect(published).toContain('W3.new.pending.v1');
   });
 
