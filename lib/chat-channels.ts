@@ -3,19 +3,20 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { CfnMicrosoftTeamsChannelConfiguration, SlackChannelConfiguration } from 'aws-cdk-lib/aws-chatbot';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ChatTopic } from '../functions/poller/adapters/sns-notifier.ts';
 import { ENV } from '../functions/poller/config.ts';
 import type { AlertFilterPolicy, SlackChannelSettings, TeamsChannelSettings } from './config.ts';
+import type { PollerFunction } from './poller-function.ts';
 
 export interface ChatChannelsProps {
   readonly slack: readonly SlackChannelSettings[];
   readonly teams: readonly TeamsChannelSettings[];
   /** The poller publishes to the chat topics: it gets their ARNs (CHAT_TOPICS) and sns:Publish on them. */
-  readonly poller: { readonly function: { addEnvironment(key: string, value: string): unknown }; readonly role: IRole };
+  readonly poller: PollerFunction;
   /** Where the alarm on chat deliveries SNS gave up on goes: the ops topic. */
   readonly alarmTopic: ITopic;
   readonly alarmNamePrefix: string;

@@ -59,7 +59,7 @@ export function toBatchEntry(alert: OutgoingAlert, index: number): PublishBatchR
  * `https` and reads a `MessageStructure: json` message's `https` text, which every other HTTPS subscriber reads too:
  * on one topic, they would get the chat message instead of the v1 document.
  */
-export function toChatBatchEntry(alert: OutgoingAlert, index: number): PublishBatchRequestEntry {
+function toChatBatchEntry(alert: OutgoingAlert, index: number): PublishBatchRequestEntry {
   const { rendered } = alert;
   return { Id: `e${index}`, Message: JSON.stringify(rendered.chat), MessageAttributes: attributesOf(rendered) };
 }
@@ -67,7 +67,7 @@ export function toChatBatchEntry(alert: OutgoingAlert, index: number): PublishBa
 type ToEntry = (alert: OutgoingAlert, index: number) => PublishBatchRequestEntry;
 
 /** Chat channels are people: they get what email and SMS get, as their own filter policy allows. */
-export function routesToChat(alert: OutgoingAlert, topic: ChatTopic): boolean {
+function routesToChat(alert: OutgoingAlert, topic: ChatTopic): boolean {
   const audience = alert.rendered.attributes[ALERT_ATTRIBUTES.audience.name];
   const forPeople = Array.isArray(audience) ? audience.includes(AUDIENCE.people) : audience === AUDIENCE.people;
   return forPeople && (topic.filterPolicy === undefined || matchesFilterPolicy(topic.filterPolicy, alert.rendered.attributes));

@@ -13,12 +13,13 @@ import { singleLine, toAsciiLine } from './transliterate.ts';
 
 /**
  * The limits, tightest first:
- * - Slack's header block takes at most 150 characters and a section block's text at most 3,000
- *   (docs.slack.dev/reference/block-kit/blocks/header-block, .../section-block); Chatbot builds Slack messages from blocks.
- * - Chatbot's custom notification schema takes a title of at most 250 characters and a description of at most 8,000
- *   (docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html, "OpenAPI schema").
- * - Microsoft Teams takes a message of about 28 KB (learn.microsoft.com/microsoftteams/limits-specifications-teams).
- * The next steps and keywords have no documented limit here; these are our own small ones, so a message stays short.
+ * - Slack: a header block's text takes at most 150 characters and a section block's at most 3,000
+ *   (docs.slack.dev/reference/block-kit/blocks/header-block, .../section-block). How Chatbot lays a custom
+ *   notification out in Slack is not documented, so title and description each fit the block they could land in.
+ * - Chatbot's custom notification schema: a title of at most 250 characters, a description of at most 8,000
+ *   (docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html, its OpenAPI schema).
+ * - Microsoft Teams: a message of about 28 KB (learn.microsoft.com/microsoftteams/limits-specifications-teams).
+ * Next steps and keywords have no documented limit; these are our own small ones, so a message stays short.
  */
 export const CHAT_LIMITS = {
   titleChars: 150,
