@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTelnyxSimulator } from '../../local/telnyx-simulator.ts';
+import { lambdaNode } from '../../tools/node24/lambda-node.ts';
 import { startAwsLoopback } from '../support/aws-loopback.ts';
 import { createTestTable } from '../support/dynamo.ts';
 import { telnyxPortout } from '../support/factories.ts';
@@ -117,7 +118,13 @@ describe('the CDK app', () => {
       for (const step of cleanup) await step();
     });
 
-    it('runs as Lambda would: secret, simulator, DynamoDB Local and SNS, two polls in one container', { timeout: 60_000 }, async () => {
+    // On the Node that runs the suite (20 in CI), and on Node 24, the major version Lambda runs it on. When Node 24
+    // is missing, lambdaNode() throws and says how to get it: the test fails rather than quietly running on Node 20.
+    it.each([
+      ['the Node running the tests', () => ({ path: process.execPath, version: process.version })],
+      ["Lambda's Node 24", lambdaNode],
+    ])('runs as Lambda would on %s: secret, simulator, DynamoDB Local and SNS, two polls in one container', { timeout: 60_000 }, async (_name, nodeBinary) => {
+      const node = nodeBinary();
       const sim = await startTelnyxSimulator();
       cleanup.push(() => sim.close());
       const aws = await startAwsLoopback({ [SECRET_ARN]: sim.apiKey });
@@ -132,7 +139,8 @@ describe('the CDK app', () => {
         const context = { getRemainingTimeInMillis: () => 60000, awsRequestId: 'bundle-run' };
         const reports = [await handler({}, context), await handler({}, context)];
         process.stdout.write('REPORTS ' + JSON.stringify(reports.map((r) => ({ outcome: r.outcome, events: r.events.length, messages: r.messages }))) + '\\n');`;
-      const { stdout } = await run('node', ['--input-type=module', '-e', script, join(assetDir, 'index.mjs')], {
+      // With the function's NODE_OPTIONS, as Lambda starts it.
+      const { stdout } = await run(node.path, ['--enable-source-maps', '--input-type=module', '-e', script, join(assetDir, 'index.mjs')], {
         cwd: tmpdir(),
         env: offlineEnv({
           AWS_REGION: 'us-east-1',
@@ -149,6 +157,8 @@ describe('the CDK app', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'PortoutWatch',
         }),
       });
+      // One cold start in the container, logging the Node version that ran it.
+      expect([...stdout.matchAll(/"nodeVersion":\s*"([^"]*)"/g)].map((match) => match[1])).toEqual([node.version]);
       const reports = JSON.parse(/REPORTS (.*)/.exec(stdout)?.[1] ?? 'null');
       expect(reports).toEqual([
         { outcome: 'ok', events: 2, messages: 3 },
