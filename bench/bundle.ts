@@ -30,15 +30,19 @@ const STACK_BUNDLING = {
   logLevel: 'warning',
 } satisfies BuildOptions;
 
+const FLOOR_ENTRY = fileURLToPath(new URL('./floor-handler.ts', import.meta.url));
+
 /**
  * `as-deployed`: exactly the stack's bundle (AWS SDK inside).
  * `sdk-external`: what NodejsFunction builds with `bundleAwsSDK: false` here (cdk.json sets
  * `sdkV3ExcludeSmithyPackages`, so `@smithy/*` is left out too) and the runtime's SDK is used instead.
+ * `sdk-floor`: floor-handler.ts, which only imports and builds the AWS SDK clients, bundled as the stack bundles.
  */
 export const BUNDLE_VARIANTS = {
-  'as-deployed': [],
-  'sdk-external': ['@aws-sdk/*', '@smithy/*'],
-} as const satisfies Record<string, readonly string[]>;
+  'as-deployed': { entry: POLLER_ENTRY, external: [] },
+  'sdk-external': { entry: POLLER_ENTRY, external: ['@aws-sdk/*', '@smithy/*'] },
+  'sdk-floor': { entry: FLOOR_ENTRY, external: [] },
+} as const satisfies Record<string, { entry: string; external: readonly string[] }>;
 export type BundleVariant = keyof typeof BUNDLE_VARIANTS;
 
 export interface BuiltBundle {
@@ -58,7 +62,8 @@ function packageOf(input: string): string {
 
 export async function buildPollerBundle(variant: BundleVariant): Promise<BuiltBundle> {
   const outfile = `${TMP_DIR}${variant}/index.mjs`;
-  const result = await build({ ...STACK_BUNDLING, external: [...BUNDLE_VARIANTS[variant]], outfile, metafile: true });
+  const { entry, external } = BUNDLE_VARIANTS[variant];
+  const result = await build({ ...STACK_BUNDLING, entryPoints: [entry], external: [...external], outfile, metafile: true });
   const output = Object.values(result.metafile.outputs).find((out) => out.entryPoint !== undefined);
   const byPackage = new Map<string, number>();
   for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
@@ -67,7 +72,7 @@ export async function buildPollerBundle(variant: BundleVariant): Promise<BuiltBu
   return {
     variant,
     path: outfile,
-    external: BUNDLE_VARIANTS[variant],
+    external,
     bytes: statSync(outfile).size,
     gzipBytes: gzipSync(readFileSync(outfile)).length,
     sourceMapBytes: statSync(`${outfile}.map`).size,

@@ -32,6 +32,8 @@ interface Sample {
 
 export interface ColdStart {
   runs: number;
+  /** `process.version` of the Node that ran the samples. */
+  node: string;
   nodeOptions: string;
   /** Medians, ms. `bootMs` is Node's own start before the first line of the sample runs. */
   median: { bootMs: number; importMs: number; initMs: number; importAndInitMs: number };
@@ -44,7 +46,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function sample(bundlePath: string, nodeOptions: string): Promise<Sample> {
+function sample(nodePath: string, bundlePath: string, nodeOptions: string): Promise<Sample> {
   // The environment the stack gives the function; a secret ARN, as in AWS, so no key is read at cold start.
   const env = {
     [ENV.tableName]: 'portout-watch-state',
@@ -57,7 +59,7 @@ function sample(bundlePath: string, nodeOptions: string): Promise<Sample> {
     NODE_OPTIONS: nodeOptions,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', SAMPLE_SCRIPT, bundlePath], {
+    const child = spawn(nodePath, ['--input-type=module', '-e', SAMPLE_SCRIPT, bundlePath], {
       env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -74,12 +76,15 @@ export interface ColdStartVariant {
   label: string;
   bundlePath: string;
   nodeOptions: string;
+  /** The Node binary and its version: Lambda's Node 24 (tools/node24), or the one running the benchmark. */
+  node: { path: string; version: string };
 }
 
-function summarise(samples: Sample[], nodeOptions: string): ColdStart {
+function summarise(samples: Sample[], variant: ColdStartVariant): ColdStart {
   return {
     runs: samples.length,
-    nodeOptions,
+    node: variant.node.version,
+    nodeOptions: variant.nodeOptions,
     median: {
       bootMs: median(samples.map((s) => s.bootMs)),
       importMs: median(samples.map((s) => s.importMs)),
@@ -97,7 +102,7 @@ function summarise(samples: Sample[], nodeOptions: string): ColdStart {
 export async function measureColdStarts(variants: ColdStartVariant[], runs: number): Promise<Array<ColdStart & { label: string }>> {
   const samples = variants.map((): Sample[] => []);
   for (let run = 0; run < runs; run++) {
-    for (const [index, variant] of variants.entries()) samples[index]?.push(await sample(variant.bundlePath, variant.nodeOptions));
+    for (const [index, variant] of variants.entries()) samples[index]?.push(await sample(variant.node.path, variant.bundlePath, variant.nodeOptions));
   }
-  return variants.map((variant, index) => ({ label: variant.label, ...summarise(samples[index] ?? [], variant.nodeOptions) }));
+  return variants.map((variant, index) => ({ label: variant.label, ...summarise(samples[index] ?? [], variant) }));
 }

@@ -51,13 +51,21 @@ export interface BenchResults {
   latency?: LatencyResults;
 }
 
-/** What the issue asks for; `bench/README.md` explains each. */
+/**
+ * What the issues ask for; `bench/README.md` explains each. The bundle has no size target (issue 12): the AWS SDK
+ * stays bundled for the faster cold start, and its size is reported.
+ */
 const TARGETS = {
   quietRunMs: 1_000,
   peakRssMb: 256,
-  bundleBytes: 300 * 1024,
-  coldStartMs: 150,
+  /** Cold import + init of the deployed bundle on Lambda's Node, source maps on, over the SDK-clients-only floor. */
+  coldStartOverFloor: 1.25,
+  /** Warm listing at the largest N over its latency floor at the configured LIST_CONCURRENCY. */
+  listingOverFloor: 1.2,
 };
+
+/** The Node major Lambda runs the poller on (nodejs24.x); cold-start targets are judged there. */
+const LAMBDA_NODE_MAJOR = 'v24.';
 
 const ms = (value: number | undefined) => (value === undefined ? '–' : String(Math.round(value)));
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -238,6 +246,7 @@ export function renderMarkdown(results: BenchResults): string {
       String(pagesAt(size)),
       `${floorMs(size, defaultC)}`,
       `${ms(ours.polls[0]?.wallMs)} / ${ms(warmMs(ours))}`,
+      ratio(warmMs(ours) ?? 0, floorMs(size, defaultC)),
       `${ms(ours.polls[0]?.cpuMs)} / ${ms(median(ours.polls.slice(1).map((poll) => poll.cpuMs)))}`,
       `${floorMs(size, 1)}`,
       sdk ? `${ms(sdk.polls[0]?.wallMs)} / ${ms(warmMs(sdk))}` : '–',
@@ -247,7 +256,7 @@ export function renderMarkdown(results: BenchResults): string {
   }
   out.push(
     table(
-      ['N', 'pages', `floor ms (ours, ${defaultC} at a time)`, 'ours ms (first / warm)', 'ours CPU ms (first / warm)', 'floor ms (sequential)', 'SDK auto-pager ms (first / warm)', 'ours / SDK (warm)', 'simulator CPU ms per listing'],
+      ['N', 'pages', `floor ms (ours, ${defaultC} at a time)`, 'ours ms (first / warm)', 'warm / floor', 'ours CPU ms (first / warm)', 'floor ms (sequential)', 'SDK auto-pager ms (first / warm)', 'ours / SDK (warm)', 'simulator CPU ms per listing'],
       listingRows,
     ),
     '',
@@ -259,11 +268,12 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(`At N = ${largest}, by \`LIST_CONCURRENCY\`:`, '');
     out.push(
       table(
-        ['LIST_CONCURRENCY', 'floor ms', 'listing ms (first / warm)', 'Telnyx requests'],
+        ['LIST_CONCURRENCY', 'floor ms', 'listing ms (first / warm)', 'warm / floor', 'Telnyx requests'],
         sweep.map((run) => [
           String(run.listConcurrency),
           String(floorMs(largest, run.listConcurrency)),
           `${ms(run.polls[0]?.wallMs)} / ${ms(warmMs(run))}`,
+          ratio(warmMs(run) ?? 0, floorMs(largest, run.listConcurrency)),
           String(run.polls[0]?.telnyxRequests ?? '–'),
         ]),
       ),
@@ -273,14 +283,15 @@ export function renderMarkdown(results: BenchResults): string {
 
   out.push('## Bundle and cold start', '');
   out.push(
-    'The handler bundled with the stack’s esbuild options (bench/bundle.ts), and the same with the AWS SDK left to the runtime. ' +
+    'The handler bundled with the stack’s esbuild options (bench/bundle.ts), the same with the AWS SDK left to the runtime, and the ' +
+      'floor: a handler that only imports and builds the AWS SDK clients the poller uses (bench/floor-handler.ts), bundled the same way. ' +
       'Cold start: median of fresh `node` processes importing the bundle and running the handler’s config parse and wiring, up to ' +
-      'its first network call. With the SDK external, it loads from node_modules here, as from the runtime’s copy in Lambda.',
+      'its first network call, on Lambda’s Node 24 unless stated. With the SDK external, it loads from node_modules here, as from the runtime’s copy in Lambda.',
     '',
   );
   out.push(
     table(
-      ['bundle', 'external', 'minified', 'gzip', 'source map', 'NODE_OPTIONS', 'import ms', 'init ms', 'import + init ms'],
+      ['bundle', 'external', 'minified', 'gzip', 'source map', 'Node', 'NODE_OPTIONS', 'import ms', 'init ms', 'import + init ms'],
       results.coldStart.map((cold) => {
         const bundle = results.bundles.find((b) => b.variant === cold.label);
         return [
@@ -289,6 +300,7 @@ export function renderMarkdown(results: BenchResults): string {
           bundle ? kb(bundle.bytes) : '–',
           bundle ? kb(bundle.gzipBytes) : '–',
           bundle ? kb(bundle.sourceMapBytes) : '–',
+          cold.node ?? '–',
           cold.nodeOptions || '(none)',
           ms(cold.median.importMs),
           ms(cold.median.initMs),
@@ -308,6 +320,11 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('## Targets', '');
   out.push(table(['target', 'measured', 'met'], targetRows(results, find, largest)), '');
   return `${out.join('\n')}\n`;
+}
+
+/** Load averages at the start and end: on 2 cores, anything above 2 stretches every wall time. */
+function loadNote(results: BenchResults): string {
+  return `${results.environment.loadAverageAtStart[0]} (start) to ${results.environment.loadAverageAtEnd[0]} (end)`;
 }
 
 function targetRows(
@@ -355,9 +372,11 @@ function targetRows(
     const pages = Math.max(1, Math.ceil(largest / results.environment.pageSize));
     const floor = (1 + Math.ceil((pages - 1) / results.environment.defaultListConcurrency)) * results.environment.latencyMs;
     rows.push([
-      `the listing alone at N = ${largest} within ${TARGETS.quietRunMs} ms (LIST_CONCURRENCY ${results.environment.defaultListConcurrency})`,
-      `${ms(listing.polls[0].wallMs)} ms first, ${ms(warm)} ms warm; latency floor ${floor} ms; SDK auto-pager ${ms(sdkListing?.polls[0]?.wallMs)} ms`,
-      mark(warm <= TARGETS.quietRunMs),
+      `the listing alone at N = ${largest}, warm, within ${TARGETS.listingOverFloor}× its latency floor (LIST_CONCURRENCY ${results.environment.defaultListConcurrency})`,
+      `${ms(warm)} ms warm / ${floor} ms floor = ${ratio(warm, floor)} (first ${ms(listing.polls[0].wallMs)} ms); SDK auto-pager ${ms(sdkListing?.polls[0]?.wallMs)} ms. ` +
+        `Above the floor is CPU: ours ${ms(median(listing.polls.slice(1).map((poll) => poll.cpuMs)))} ms warm, the simulator's ${ms(listing.simulatorCpuMs / Math.max(1, listing.polls.length))} ms per listing, ` +
+        `on 2 cores at a load average of ${loadNote(results)}`,
+      mark(warm <= TARGETS.listingOverFloor * floor),
     ]);
   }
   const atLargest = results.runs.filter((run) => run.size === largest && (run.implementation === 'wired' || run.implementation === 'handler'));
@@ -365,18 +384,21 @@ function targetRows(
     const peak = Math.max(...atLargest.map((run) => run.peakRssMb));
     rows.push([`peak RSS under ${TARGETS.peakRssMb} MB at N = ${largest}`, `${ms(peak)} MB (worst run, seed included)`, mark(peak < TARGETS.peakRssMb)]);
   }
-  for (const bundle of results.bundles) {
+  const bytesOf = (variant: string) => results.bundles.find((bundle) => bundle.variant === variant)?.bytes ?? 0;
+  const deployedBytes = bytesOf('as-deployed');
+  const floorBytes = bytesOf('sdk-floor');
+  const onLambdaNode = (label: string, nodeOptions: string) =>
+    results.coldStart.find((cold) => cold.label === label && cold.nodeOptions === nodeOptions && cold.node?.startsWith(LAMBDA_NODE_MAJOR));
+  for (const nodeOptions of ['--enable-source-maps', '']) {
+    const deployed = onLambdaNode('as-deployed', nodeOptions);
+    const floor = onLambdaNode('sdk-floor', nodeOptions);
+    if (!deployed || !floor) continue;
+    const over = deployed.median.importAndInitMs / floor.median.importAndInitMs;
     rows.push([
-      `bundle under ${kb(TARGETS.bundleBytes)} minified (${bundle.variant})`,
-      `${kb(bundle.bytes)} (${kb(bundle.gzipBytes)} gzip)`,
-      mark(bundle.bytes < TARGETS.bundleBytes),
-    ]);
-  }
-  for (const cold of results.coldStart) {
-    rows.push([
-      `cold import + init under ${TARGETS.coldStartMs} ms (${cold.label}, NODE_OPTIONS ${cold.nodeOptions || 'none'})`,
-      `${ms(cold.median.importAndInitMs)} ms (median of ${cold.runs})`,
-      mark(cold.median.importAndInitMs < TARGETS.coldStartMs),
+      `cold import + init of the deployed bundle within ${TARGETS.coldStartOverFloor}× the SDK-clients floor (Node ${deployed.node}, NODE_OPTIONS ${nodeOptions || 'none'})`,
+      `${ms(deployed.median.importAndInitMs)} ms / ${ms(floor.median.importAndInitMs)} ms = ${ratio(deployed.median.importAndInitMs, floor.median.importAndInitMs)} (medians of ${deployed.runs}). ` +
+        `Above the floor: ${kb(deployedBytes - floorBytes)} more minified code to load (Telnyx's SDK, Powertools, valibot, ours), at a load average of ${loadNote(results)}`,
+      nodeOptions ? mark(over <= TARGETS.coldStartOverFloor) : `${mark(over <= TARGETS.coldStartOverFloor)} (the target is with source maps; shown for comparison)`,
     ]);
   }
   return rows;

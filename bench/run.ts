@@ -15,10 +15,11 @@ import { CONFIG_DEFAULTS } from '../lib/config.ts';
 import { ensureStateTable, LOCAL_AWS, startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../local/telnyx-simulator.ts';
 import { itemBytes, lowerBounds } from './bounds.ts';
-import { BUNDLE_VARIANTS, buildPollChild, buildPollerBundle, TMP_DIR, type BundleVariant } from './bundle.ts';
+import { BUNDLE_VARIANTS, buildPollChild, buildPollerBundle, TMP_DIR, type BuiltBundle, type BundleVariant } from './bundle.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { measureDetectionLatency, type LatencyResults } from './latency.ts';
 import { benchPortout, flippedStatus, portoutId } from './fixtures.ts';
+import { lambdaNode } from '../tools/node24/lambda-node.ts';
 import type { ChildResult, Implementation, PollJob } from './jobs.ts';
 import { renderMarkdown, type BenchResults, type RunRecord } from './report.ts';
 
@@ -132,8 +133,10 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg().map((load) => Math.round(load * 100) / 100);
   mkdirSync(TMP_DIR, { recursive: true });
 
+  // Cold starts are measured on the Node that Lambda runs; without it the benchmark stops here, saying how to get it.
+  const node24 = lambdaNode();
   log('Bundling the handler as the stack does, and the measured-run child…');
-  const bundles = [];
+  const bundles: BuiltBundle[] = [];
   for (const variant of Object.keys(BUNDLE_VARIANTS) as BundleVariant[]) bundles.push(await buildPollerBundle(variant));
   const childPath = await buildPollChild();
 
@@ -246,15 +249,19 @@ async function main(): Promise<void> {
   }
 
   log('Cold start: import and initialise the bundled handler in fresh processes…');
+  const bundleOf = (variant: BundleVariant) => bundles.find((bundle) => bundle.variant === variant)?.path ?? '';
+  const thisNode = { path: process.execPath, version: process.version };
+  // The stack sets NODE_OPTIONS=--enable-source-maps; the deployed bundle and the floor are also measured without it.
   const coldStart = await measureColdStarts(
-    bundles.flatMap((bundle) =>
-      // The stack sets NODE_OPTIONS=--enable-source-maps; the deployed bundle is also measured without it.
-      (bundle.variant === 'as-deployed' ? ['--enable-source-maps', ''] : ['--enable-source-maps']).map((nodeOptions) => ({
-        label: bundle.variant,
-        bundlePath: bundle.path,
-        nodeOptions,
-      })),
-    ),
+    [
+      { label: 'as-deployed', bundlePath: bundleOf('as-deployed'), nodeOptions: '--enable-source-maps', node: node24 },
+      { label: 'as-deployed', bundlePath: bundleOf('as-deployed'), nodeOptions: '', node: node24 },
+      { label: 'sdk-floor', bundlePath: bundleOf('sdk-floor'), nodeOptions: '--enable-source-maps', node: node24 },
+      { label: 'sdk-floor', bundlePath: bundleOf('sdk-floor'), nodeOptions: '', node: node24 },
+      { label: 'sdk-external', bundlePath: bundleOf('sdk-external'), nodeOptions: '--enable-source-maps', node: node24 },
+      // For comparison with earlier runs, and with CI's Node.
+      { label: 'as-deployed', bundlePath: bundleOf('as-deployed'), nodeOptions: '--enable-source-maps', node: thisNode },
+    ],
     opts.coldRuns,
   );
 

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ConfigError } from '../lib/config.ts';
 import { PortoutWatchStack } from '../lib/portout-watch-stack.ts';
 import { resolveStages } from '../lib/stages.ts';
+import { validationPlugins } from '../lib/validation-plugins.ts';
 
 const CONFIG_DIR = fileURLToPath(new URL('../config/', import.meta.url));
 
@@ -17,5 +17,5 @@ try {
   console.error(error.message);
   process.exit(1);
 }
-// Any unacknowledged finding fails `cdk synth` and `cdk deploy`.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+// cdk-nag and Control Tower's proactive controls: any unacknowledged finding fails `cdk synth` and `cdk deploy`.
+Validations.of(app).addPlugins(...validationPlugins(app));

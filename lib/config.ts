@@ -134,7 +134,8 @@ export const CONFIG_DEFAULTS = {
   memoryMb: 512,
   timeoutSeconds: 120,
   logLevel: 'INFO',
-  logRetentionDays: RetentionDays.THREE_MONTHS,
+  // Fraud is sometimes investigated months later; a year of a quiet poller's logs costs cents (docs/deploying.md).
+  logRetentionDays: RetentionDays.ONE_YEAR,
   tableEncryption: 'aws-managed',
   displayName: '',
 } as const satisfies {

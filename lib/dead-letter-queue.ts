@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface DeadLetterQueueProps {
@@ -23,6 +23,10 @@ export class DeadLetterQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.DESTROY,
+      // Declares the queue a dead-letter queue (Control Tower's CT.SQS.PR.1). ALLOW_ALL is SQS's default, so nothing
+      // changes; DENY_ALL would be stricter, but Control Tower then reads the queue as an ordinary one that needs a DLQ.
+      // SNS subscriptions, Lambda and Scheduler deliver here directly; RedriveAllowPolicy governs only SQS source queues.
+      redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
     });
     const reason = `This queue is itself a dead-letter queue (${props.label}); a person reads it after the dead-letter alarm fires, so it needs no DLQ of its own.`;
     Validations.of(this.queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });

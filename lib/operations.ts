@@ -99,6 +99,9 @@ export class Operations extends Construct {
     const prefix = props.alarmNamePrefix;
     this.alarmNamePrefix = prefix;
 
+    // No aws:SourceAccount/aws:SourceArn here: AWS documents this grant without them (SNS "Key management",
+    // compatibility with AWS services) and does not say CloudWatch sends them on its KMS calls. A condition the
+    // request lacks would silently stop every alarm email. The topic policy below scopes Publish to this stack's alarms.
     props.key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublishToTheOpsTopic',

@@ -4,7 +4,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, TimeWindow, type IScheduleTarget } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -44,6 +44,13 @@ export const TABLE_KEY_ACTIONS = [
 
 /** ESM bundles that contain CommonJS dependencies need a `require`; Node's ESM scope has none. */
 const DEFINE_REQUIRE = "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+
+/** Control Tower proactive controls (cdk-validator-cfnguard) that this stack acknowledges, by the rule name synth reports. */
+export const CONTROL_TOWER = {
+  logRetentionAtLeastOneYear: 'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+  logGroupKmsKey: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
+  lambdaInVpc: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+} as const;
 
 /** Scheduler's own retries when Lambda won't take the event (throttled Invoke API, service error). */
 const SCHEDULER_RETRY_ATTEMPTS = 2;
@@ -88,6 +95,7 @@ export class PollerFunction extends Construct {
       retention: settings.logRetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledgeLogGroupFindings(this.logGroup, settings.logRetentionDays);
     this.failedRuns = props.failedRuns;
 
     this.role = new Role(this, 'Role', {
@@ -157,6 +165,11 @@ export class PollerFunction extends Construct {
         'Failed asynchronous runs go to an on-failure destination (the failed-runs queue), which AWS recommends over the older DeadLetterConfig because it records the error and the response as well as the event.',
     });
     Validations.of(this.function).acknowledge({
+      id: CONTROL_TOWER.lambdaInVpc,
+      reason:
+        'The poller only calls Telnyx and AWS APIs over HTTPS and serves nothing. In a VPC it would need a NAT gateway to reach api.telnyx.com (about $33 a month per Availability Zone at us-east-1 list prices, over ten times the rest of the stack) and would gain no protection without an egress firewall as well.',
+    });
+    Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaTracing',
       reason:
         'A run is a few sequential calls that Powertools logs and metrics already describe; X-Ray would need an xray:Put* grant on Resource "*", the only unscoped statement this stack would have.',
@@ -190,6 +203,20 @@ export class PollerFunction extends Construct {
       schedule: ScheduleExpression.expression(props.schedule.expression),
       timeWindow: TimeWindow.off(),
       target,
+    });
+  }
+}
+
+function acknowledgeLogGroupFindings(logGroup: LogGroup, retentionDays: RetentionDays): void {
+  Validations.of(logGroup).acknowledge({
+    id: CONTROL_TOWER.logGroupKmsKey,
+    reason:
+      'CloudWatch Logs encrypts every log group at rest already, and the poller logs ids, counts and field names, never the API key or personal data (masked before logging). A customer-managed key would have to outlive the retained log group: a key left behind after every teardown at $1 a month, for no data that needs it.',
+  });
+  if (retentionDays !== RetentionDays.INFINITE && retentionDays < RetentionDays.ONE_YEAR) {
+    Validations.of(logGroup).acknowledge({
+      id: CONTROL_TOWER.logRetentionAtLeastOneYear,
+      reason: `Kept ${retentionDays} days because the stack config sets function.logRetentionDays to ${retentionDays}; the default is 365, for fraud investigated months later.`,
     });
   }
 }

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
@@ -38,19 +39,21 @@ export class PortoutWatchStack extends Stack {
     });
     Tags.of(this).add('app', SERVICE_NAME);
     const tableUsesKey = config.table.encryption === 'customer-managed';
+    const keyUses = ['the ops topic', ...(config.telnyxApiKeySecret.kind === 'create' ? ['the API key secret'] : []), ...(tableUsesKey ? ['the state table'] : [])];
 
     this.key = new Key(this, 'Key', {
-      description: `${this.stackName}: encrypts the ops topic${tableUsesKey ? ' and the state table' : ''}`,
+      description: `${this.stackName}: encrypts ${keyUses.join(', ')}`,
       enableKeyRotation: true,
       // A retained table stays readable only while its key exists.
       removalPolicy: tableUsesKey ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(30),
     });
+    this.key.addToResourcePolicy(denyGrantsExceptForAwsResources());
     this.stateTable = new StateTable(this, 'State', tableUsesKey ? { encryptionKey: this.key } : {});
     // One queue for everything undeliverable (failed runs, alerts, alarm emails), so one alarm watches it all.
     const deadLetters = new DeadLetterQueue(this, 'DeadLetters', { label: 'failed runs, undelivered alerts and alarm emails' });
     this.alertTopic = new AlertTopic(this, 'Alerts', { ...config.alerts, deadLetterQueue: deadLetters });
-    this.apiKey = new TelnyxApiKeySecret(this, 'TelnyxApiKey', { source: config.telnyxApiKeySecret });
+    this.apiKey = new TelnyxApiKeySecret(this, 'TelnyxApiKey', { source: config.telnyxApiKeySecret, encryptionKey: this.key });
     this.poller = new PollerFunction(this, 'Poller', {
       table: this.stateTable.table,
       alertTopic: this.alertTopic.topic,
@@ -108,4 +111,20 @@ export class PortoutWatchStack extends Stack {
     new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
     if (this.operations.dashboard) new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
+}
+
+/**
+ * Only an AWS service may create a grant on the key (Control Tower's CT.KMS.PR.3): a grant is a second, quieter way
+ * to hand out the key besides its policy. DynamoDB's grants for a customer-managed table key are made for an AWS
+ * resource (kms:GrantIsForAWSResource is true), so they pass; a person or role creating one directly does not.
+ */
+export function denyGrantsExceptForAwsResources(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsResources',
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  });
 }

@@ -2,10 +2,13 @@ import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { TelnyxApiKeySecretSource } from './config.ts';
 
 export interface TelnyxApiKeySecretProps {
   readonly source: TelnyxApiKeySecretSource;
+  /** The stack's key: a secret this stack creates is encrypted with it (an existing secret keeps its own key). */
+  readonly encryptionKey: IKey;
 }
 
 /**
@@ -20,13 +23,17 @@ export class TelnyxApiKeySecret extends Construct {
   readonly secretArnForPolicy: string;
   /** Set when this stack created the secret. */
   readonly createdSecret?: Secret;
+  private readonly encryptionKey: IKey;
 
   constructor(scope: Construct, id: string, props: TelnyxApiKeySecretProps) {
     super(scope, id);
     const { source } = props;
+    this.encryptionKey = props.encryptionKey;
     if (source.kind === 'create') {
       const secret = new Secret(this, 'Secret', {
         description: 'Telnyx API key for portout-watch: the SecretString is the bare key (no JSON).',
+        // Under the stack's key, whose use for the secret `grantRead` limits to calls made through Secrets Manager.
+        encryptionKey: props.encryptionKey,
         // The key can be fetched again from the Telnyx portal; a credential should not outlive its stack.
         removalPolicy: RemovalPolicy.DESTROY,
       });
@@ -52,10 +59,29 @@ export class TelnyxApiKeySecret extends Construct {
     }
   }
 
-  /** Lets the grantee read the key and nothing else: no DescribeSecret, no other secret. */
+  /**
+   * Lets the grantee read the key and nothing else: no DescribeSecret, no other secret. For a secret this stack
+   * created, it may decrypt with the stack's key only through Secrets Manager and only for this secret, so the
+   * grant can't be used to decrypt anything else under that key.
+   */
   grantRead(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secretArnForPolicy] }),
     );
+    if (this.createdSecret) {
+      const stack = Stack.of(this);
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [this.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}`,
+              'kms:EncryptionContext:SecretARN': this.createdSecret.secretArn,
+            },
+          },
+        }),
+      );
+    }
   }
 }

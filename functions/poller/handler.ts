@@ -19,6 +19,8 @@ let wired: { config: PollerConfig; adapters: PollerAdapters } | undefined;
 
 const wire = () =>
   (wired ??= (() => {
+    // Lambda does not publish which 24.x minor nodejs24.x runs; a cold start records it.
+    logger.info('cold start', { nodeVersion: process.version });
     const config = parsePollerConfig(process.env);
     return { config, adapters: wireAdapters(config) };
   })());

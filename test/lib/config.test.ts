@@ -32,7 +32,7 @@ describe('parseConfig', () => {
   it('gives every setting a default, so an empty config deploys with no subscriptions', () => {
     expect(parseConfig(undefined, 'cdk.json')).toEqual({
       schedule: { expression: 'rate(5 minutes)', intervalMinutes: 5 },
-      function: { memoryMb: 512, timeoutSeconds: 120, logLevel: 'INFO', logRetentionDays: RetentionDays.THREE_MONTHS },
+      function: { memoryMb: 512, timeoutSeconds: 120, logLevel: 'INFO', logRetentionDays: RetentionDays.ONE_YEAR },
       poller: {},
       telnyxApiKeySecret: { kind: 'create' },
       table: { encryption: 'aws-managed' },

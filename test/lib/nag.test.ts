@@ -1,6 +1,7 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CONTROL_TOWER } from '../../lib/poller-function.ts';
 import { FULL_CONFIG, build } from './synth.ts';
 
 function findings(pack: NagPack, app: App): string[] {
@@ -65,6 +66,10 @@ describe.each([
         'Serverless-LambdaDLQ',
         'Serverless-LambdaTracing',
         ...(config === FULL_CONFIG || 'telnyxApiKeySecret' in config ? [] : ['AwsSolutions-SMG4']),
+        // Control Tower's, checked in cfn-guard.test.ts; the retention one only where the config shortens it.
+        CONTROL_TOWER.lambdaInVpc,
+        CONTROL_TOWER.logGroupKmsKey,
+        ...(config === FULL_CONFIG ? [CONTROL_TOWER.logRetentionAtLeastOneYear] : []),
       ]),
     );
     // Acknowledgements sit on the resource they excuse, never on the stack.

@@ -46,6 +46,25 @@ function expectNoWildcards(template: Template): void {
   }
 }
 
+interface PolicyStatementJson {
+  Effect: string;
+  Action: string | string[];
+  Principal?: unknown;
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/**
+ * Whether a Deny statement whose only conditions are BoolIfExists applies to a request: IAM's rule for
+ * BoolIfExists is that a key the request lacks satisfies the condition.
+ */
+function denies(statement: PolicyStatementJson, action: string, context: Record<string, 'true' | 'false'>): boolean {
+  if (statement.Effect !== 'Deny' || ![statement.Action].flat().includes(action)) return false;
+  const { BoolIfExists, ...others } = statement.Condition ?? {};
+  expect(others).toEqual({});
+  return Object.entries(BoolIfExists ?? {}).every(([key, value]) => context[key] === undefined || context[key] === value);
+}
+
 function policyOfRole(template: Template, roleId: string): unknown[] {
   const [policy, ...others] = Object.values(
     template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }) as Resources,
@@ -136,9 +155,9 @@ describe('the stack with no configuration', () => {
       });
     });
 
-    it('logs to its own log group with a set retention that outlives the stack', () => {
+    it('logs to its own log group, kept a year by default, that outlives the stack', () => {
       template.hasResource('AWS::Logs::LogGroup', {
-        Properties: { RetentionInDays: 90 },
+        Properties: { RetentionInDays: 365 },
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
       });
@@ -159,6 +178,17 @@ describe('the stack with no configuration', () => {
         { Action: [...TABLE_ACTIONS], Effect: 'Allow', Resource: arnOf(id.table) },
         { Action: 'sns:Publish', Effect: 'Allow', Resource: ref(id.alertTopic) },
         { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref(id.secret ?? '') },
+        {
+          Action: 'kms:Decrypt',
+          Effect: 'Allow',
+          Resource: arnOf(id.key),
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+              'kms:EncryptionContext:SecretARN': ref(id.secret ?? ''),
+            },
+          },
+        },
         { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(id.failedRuns) },
       ]);
     });
@@ -282,6 +312,10 @@ describe('the stack with no configuration', () => {
       });
     });
 
+    it("is encrypted with the stack's key (the poller may decrypt with it only through Secrets Manager, above)", () => {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: arnOf(id.key) });
+    });
+
     it('comes with the command that sets it as a stack output', () => {
       template.hasOutput('SetTelnyxApiKeyCommand', {
         Value: {
@@ -296,7 +330,12 @@ describe('the stack with no configuration', () => {
 
   describe('the failed-runs queue', () => {
     it('is encrypted, keeps messages 14 days and refuses requests without TLS', () => {
-      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+        // Declared a dead-letter queue, as Control Tower's CT.SQS.PR.1 asks.
+        RedriveAllowPolicy: { redrivePermission: 'allowAll' },
+      });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(id.failedRuns)],
         PolicyDocument: {
@@ -531,6 +570,22 @@ describe('the stack with every setting', () => {
     });
     expect(policyOfRole(template, id.role)).toContainEqual({ Action: [...TABLE_KEY_ACTIONS], Effect: 'Allow', Resource: arnOf(id.key) });
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('lets only AWS services create grants on the key, so DynamoDB can still use it for the table', () => {
+    const keyPolicy = template.findResources('AWS::KMS::Key')[id.key]?.Properties?.KeyPolicy as { Statement: PolicyStatementJson[] };
+    const denyGrants = keyPolicy.Statement.filter((statement) => statement.Effect === 'Deny');
+    expect(denyGrants).toHaveLength(1);
+    const [statement] = denyGrants as [PolicyStatementJson];
+    expect(statement).toMatchObject({ Principal: { AWS: '*' }, Resource: '*' });
+    // DynamoDB creates the table's grants itself, on behalf of the deploying role: a grant for an AWS resource.
+    expect(denies(statement, 'kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'true', 'aws:PrincipalIsAWSService': 'false' })).toBe(false);
+    expect(denies(statement, 'kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'true' })).toBe(false);
+    // A person or role handing the key out directly is refused, whether or not the request carries the keys.
+    expect(denies(statement, 'kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' })).toBe(true);
+    expect(denies(statement, 'kms:CreateGrant', {})).toBe(true);
+    // What the poller and the table do with the key is untouched.
+    for (const action of TABLE_KEY_ACTIONS) expect(denies(statement, action, {})).toBe(false);
   });
 
   it('still grants nothing on Resource "*" and no wildcard actions', () => {

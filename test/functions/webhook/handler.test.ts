@@ -128,7 +128,7 @@ describe('webhook receiver → poller, end to end (simulator, DynamoDB Local, mo
     );
     sim.upsert(telnyxPortout({ id: 'W3' }));
     expect((await deliver(statusChangedWebhook({ id: 'W3', status: 'pending' }))).statusCode).toBe(202);
-    const [report] = (await Promise.all(invocations)) as DoorbellReport[];
+    const [report] = (await Promise.all(invocations)) as [DoorbellReport];
     expect(report).toMatchObject({ hintsSeen: 1 });
     // The first poll stood back; one or two follow-ups (depending on how long each poll takes) deliver it.
     expect(report.polls).toBeGreaterThanOrEqual(2);
