@@ -4,6 +4,7 @@ import { Validations, type App } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ControlTowerChecks } from '../../lib/validation-plugins.ts';
+import { createWebhookSigner } from '../../local/webhook-signer.ts';
 import { FULL_CONFIG, build } from './synth.ts';
 
 interface Finding {
@@ -46,8 +47,19 @@ function controlTowerReport(app: App): { synthError?: string; conclusion: string
   };
 }
 
+// Every optional resource at once: the webhook receiver (a second function and log group) and both chat platforms.
+const WEBHOOK_AND_CHAT_CONFIG = {
+  webhook: { publicKey: createWebhookSigner().publicKey },
+  alerts: {
+    email: ['noc@example.com'],
+    slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' }],
+    teams: [{ teamId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', channelId: '19:0123abcd@thread.tacv2', tenantId: 'aaaabbbb-cccc-4ddd-8eee-ffff00001111' }],
+  },
+};
+
 describe.each([
   ['no configuration', {}, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
+  ['webhooks, Slack and Teams', WEBHOOK_AND_CHAT_CONFIG, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
   ['every setting', FULL_CONFIG, ['cloudwatch_log_group_encrypted_check', 'cloudwatch_log_group_retention_period_check', 'lambda_inside_vpc_check']],
   ['an existing secret by name', { telnyxApiKeySecret: 'prod/telnyx-api-key', alerts: { sms: ['+14155550100'] } }, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
 ])("Control Tower's proactive controls on the stack with %s", (_name, config, expectedAcknowledged) => {

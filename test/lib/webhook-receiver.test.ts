@@ -87,9 +87,10 @@ describe('the stack with webhook.publicKey', () => {
   });
 
   it('logs to its own log group, with the retention the poller uses', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
-    const groups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
-    expect(groups.filter((id) => id.startsWith('WebhookLogs'))).toHaveLength(1);
+    const groups = Object.entries(template.findResources('AWS::Logs::LogGroup'));
+    const retention = (prefix: string) => groups.filter(([id]) => id.startsWith(prefix)).map(([, group]) => group.Properties.RetentionInDays);
+    expect(retention('WebhookLogs')).toEqual(retention('PollerLogs'));
+    expect(retention('WebhookLogs')).toHaveLength(1);
   });
 
   it('alarms on a burst of signature failures and on a poll it could not trigger, each reading one metric', () => {
