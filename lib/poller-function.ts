@@ -50,6 +50,8 @@ export const CONTROL_TOWER = {
   logRetentionAtLeastOneYear: 'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
   logGroupKmsKey: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
   lambdaInVpc: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+  lambdaPublicAccess: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+  functionUrlAuth: 'cdk-validator-cfnguard::lambda_function_url_auth_check',
 } as const;
 
 /** Scheduler's own retries when Lambda won't take the event (throttled Invoke API, service error). */
@@ -207,7 +209,8 @@ export class PollerFunction extends Construct {
   }
 }
 
-function acknowledgeLogGroupFindings(logGroup: LogGroup, retentionDays: RetentionDays): void {
+/** A function's own log group: why it has no customer-managed key, and why its retention is short if config made it so. */
+export function acknowledgeLogGroupFindings(logGroup: LogGroup, retentionDays: RetentionDays): void {
   Validations.of(logGroup).acknowledge({
     id: CONTROL_TOWER.logGroupKmsKey,
     reason:

@@ -12,7 +12,7 @@ import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts
 import { WEBHOOK_ENV } from '../functions/webhook/config.ts';
 import { WEBHOOK_METRIC } from '../functions/webhook/telemetry.ts';
 import type { FunctionSettings } from './config.ts';
-import type { PollerFunction } from './poller-function.ts';
+import { acknowledgeLogGroupFindings, CONTROL_TOWER, type PollerFunction } from './poller-function.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
@@ -89,6 +89,16 @@ export class WebhookReceiver extends Construct {
     });
     // CDK (2.220 and later) grants both lambda:InvokeFunctionUrl and lambda:InvokeFunction to everyone for a NONE URL.
     this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    acknowledgeLogGroupFindings(this.logGroup, props.settings.logRetentionDays);
+    const publicByDesign =
+      "Telnyx's webhooks come from the internet with no AWS credentials, so the URL is public by design: the Ed25519 signature over the timestamp and body, checked with the account's public key, is the authentication. Anything unsigned, wrongly signed, stale or oversized gets a 4xx before any work, a burst of those is alarmed, and a verified request can at most cause one extra poll (the doorbell bounds them).";
+    Validations.of(this.function).acknowledge({ id: CONTROL_TOWER.lambdaPublicAccess, reason: publicByDesign });
+    Validations.of(this.function).acknowledge({ id: CONTROL_TOWER.functionUrlAuth, reason: publicByDesign });
+    Validations.of(this.function).acknowledge({
+      id: CONTROL_TOWER.lambdaInVpc,
+      reason:
+        'The receiver verifies a signature and calls the Lambda Invoke API; in a VPC it would need a NAT gateway or an interface endpoint for Lambda (about $7 a month per Availability Zone and more) to reach it, for no added protection.',
+    });
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:

@@ -59,7 +59,19 @@ const WEBHOOK_AND_CHAT_CONFIG = {
 
 describe.each([
   ['no configuration', {}, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
-  ['webhooks, Slack and Teams', WEBHOOK_AND_CHAT_CONFIG, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
+  [
+    'webhooks, Slack and Teams',
+    WEBHOOK_AND_CHAT_CONFIG,
+    // One per function for the log group and VPC rules: the poller's and the receiver's.
+    [
+      'cloudwatch_log_group_encrypted_check',
+      'cloudwatch_log_group_encrypted_check',
+      'lambda_function_public_access_prohibited_check',
+      'lambda_function_url_auth_check',
+      'lambda_inside_vpc_check',
+      'lambda_inside_vpc_check',
+    ],
+  ],
   ['every setting', FULL_CONFIG, ['cloudwatch_log_group_encrypted_check', 'cloudwatch_log_group_retention_period_check', 'lambda_inside_vpc_check']],
   ['an existing secret by name', { telnyxApiKeySecret: 'prod/telnyx-api-key', alerts: { sms: ['+14155550100'] } }, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
 ])("Control Tower's proactive controls on the stack with %s", (_name, config, expectedAcknowledged) => {
@@ -79,7 +91,7 @@ describe.each([
     for (const finding of result.acknowledged) {
       expect(finding.reason?.length, finding.ruleName).toBeGreaterThan(40);
       expect(finding.acknowledgedId).toBe(`cdk-validator-cfnguard::${finding.ruleName}`);
-      for (const construct of finding.violatingConstructs) expect(construct.constructPath).toMatch(/^PortoutWatch\/Poller\//);
+      for (const construct of finding.violatingConstructs) expect(construct.constructPath).toMatch(/^PortoutWatch\/(Poller|Webhook)\//);
     }
   });
 
