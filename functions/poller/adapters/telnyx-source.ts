@@ -1,5 +1,5 @@
 import Telnyx from 'telnyx';
-import { WATCHED_STATUSES, isWatchedStatus, PORTOUT_ID_PATTERN, type Portout } from '../core/portout.ts';
+import { isKnownStatus, isWatchedStatus, PORTOUT_ID_PATTERN, WATCHED_STATUSES, type Portout } from '../core/portout.ts';
 import type {
   InvalidPortout,
   Listing,
@@ -313,7 +313,8 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
               if (parsed.id === null) anonymous = true;
               continue;
             }
-            // The status filter may be ignored by the server; a silent filter failure must not look like news.
+            // The status filter may be ignored by the server; a silent filter failure must not look like news. A
+            // status we don't know is kept: the server listed it as pending or rejected-pending (see isWatchedStatus).
             if (!isWatchedStatus(parsed.portout.status)) {
               unwatchedDropped += 1;
               continue;
@@ -346,7 +347,8 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
           for (const raw of items) {
             const parsed = parsePortoutItem(raw);
             if (!parsed.ok) invalid.push({ id: parsed.id, problem: parsed.problem });
-            else if (parsed.portout.status === 'rejected') byId.set(parsed.portout.id, parsed.portout);
+            // A status we don't know, from a `rejected` query, may be a new kind of rejection: alerted, not dropped.
+            else if (parsed.portout.status === 'rejected' || !isKnownStatus(parsed.portout.status)) byId.set(parsed.portout.id, parsed.portout);
           }
         },
       );
@@ -355,7 +357,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
 
     async listCommentsSince(since, deadline) {
       const byId = new Map<string, PortoutComment>();
-      let invalid = 0;
+      const invalid: InvalidPortout[] = [];
       const { failures } = await listAllPages(
         'comments',
         (telnyx, pageNumber, timeout) =>
@@ -372,9 +374,9 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         deadline,
         (items) => {
           for (const raw of items) {
-            const comment = parseCommentEvent(raw);
-            if (comment) byId.set(comment.id, comment);
-            else invalid += 1;
+            const parsed = parseCommentEvent(raw);
+            if (parsed.ok) byId.set(parsed.comment.id, parsed.comment);
+            else invalid.push({ id: null, problem: `comment feed entry: ${parsed.problem}` });
           }
         },
       );

@@ -140,7 +140,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
       'fraud-gap': { asked: rejected !== null, failures: [...(rejected?.failures ?? [])] },
       comments: { asked: commentFeed !== null, failures: [...(commentFeed?.failures ?? [])] },
     },
-    invalid: [...listing.invalid, ...(rejected?.invalid ?? [])],
+    invalid: [...listing.invalid, ...(rejected?.invalid ?? []), ...(commentFeed?.invalid ?? [])],
     unwatchedDropped: listing.unwatchedDropped,
     shrinkAnomaly: open.records.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > open.records.size,
     missingLookedUp: 0,

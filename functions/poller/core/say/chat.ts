@@ -161,6 +161,12 @@ function nextStepsFor(portout: Portout, portalUrl: string): string[] {
     case 'rejected':
     case 'canceled':
       return [`Nothing: the numbers stay with Telnyx. ${portalUrl}`];
+    default:
+      // A status Telnyx added since this was written: still watched, and maybe still open to a rejection.
+      return [
+        `portout-watch does not know the status ${portout.status}: check the request, or ask Telnyx support${key}`,
+        ...rejectSteps(portout, portalUrl),
+      ];
   }
 }
 

@@ -1,5 +1,5 @@
 import type { PortoutComment, PortoutEvent } from '../model.ts';
-import type { Portout, PortoutStatus } from '../portout.ts';
+import { isKnownStatus, type KnownPortoutStatus, type Portout, type PortoutStatus } from '../portout.ts';
 import type { AlertGroupKind, EventOf, GroupedEvent, RenderContext } from './context.ts';
 import { AUTO_AUTHORIZE_AFTER_HOURS, autoAuthorizationWindow, rejectionRefused, tally, upper } from './facts.ts';
 import { fitParts, type TextPart } from './fit-parts.ts';
@@ -12,7 +12,7 @@ import { singleLine, toAsciiLine } from './transliterate.ts';
 /** SNS requires a subject "less than 100 characters long". */
 export const SUBJECT_MAX_CHARS = 99;
 
-const STATUS_MEANING: Record<PortoutStatus, string> = {
+const STATUS_MEANING: Record<KnownPortoutStatus, string> = {
   pending:
     'awaiting your review. If nobody answers, Telnyx authorizes it automatically ' +
     `${AUTO_AUTHORIZE_AFTER_HOURS.earliest} to ${AUTO_AUTHORIZE_AFTER_HOURS.latest} hours after it was filed.`,
@@ -24,7 +24,7 @@ const STATUS_MEANING: Record<PortoutStatus, string> = {
 };
 
 /** The first sentence of a status-changed email. */
-const STATUS_NEWS: Record<PortoutStatus, string> = {
+const STATUS_NEWS: Record<KnownPortoutStatus, string> = {
   pending: 'This port-out request is pending again: it needs your review.',
   authorized:
     'This port-out request was authorized: the numbers will leave Telnyx from the FOC date. ' +
@@ -34,6 +34,18 @@ const STATUS_NEWS: Record<PortoutStatus, string> = {
   canceled: 'This port-out request was canceled. It will not go ahead.',
   ported: 'These numbers have been ported away from Telnyx.',
 };
+
+// A status Telnyx added since this was written: said under its raw (sanitized) name, and still watched.
+const statusMeaning = (status: PortoutStatus) =>
+  isKnownStatus(status)
+    ? STATUS_MEANING[status]
+    : 'a status portout-watch does not know yet (Telnyx may have added it). Check the request in the Telnyx portal; ' +
+      'portout-watch keeps watching it.';
+const statusNews = (status: PortoutStatus) =>
+  isKnownStatus(status)
+    ? STATUS_NEWS[status]
+    : `This port-out request is now ${status}, a status portout-watch does not know yet. ` +
+      'Check what it means in the Telnyx portal; portout-watch keeps watching it.';
 
 function portoutSubject(headline: string, portout: Portout): TextPart[] {
   return [
@@ -86,8 +98,8 @@ function emailAutoAuthorization(portout: Portout, now: Date): string {
 
 function statusSection(status: PortoutStatus, previous: PortoutStatus | null, label: string): string {
   const lines = [`${label}: ${status}${previous && previous !== status ? ` (was ${previous})` : ''}`];
-  lines.push(`  ${status}: ${STATUS_MEANING[status]}`);
-  if (previous && previous !== status) lines.push(`  ${previous}: ${STATUS_MEANING[previous]}`);
+  lines.push(`  ${status}: ${statusMeaning(status)}`);
+  if (previous && previous !== status) lines.push(`  ${previous}: ${statusMeaning(previous)}`);
   return lines.join('\n');
 }
 
@@ -185,6 +197,13 @@ function actionSection(portout: Portout, ctx: RenderContext): string {
     case 'rejected':
     case 'canceled':
       return `What to do\n  Nothing: the numbers stay with Telnyx.\n  ${portal}`;
+    default:
+      return [
+        'What to do',
+        `  portout-watch does not know the status ${portout.status}. Check the request in the ${portal}`,
+        `  If nobody on your side asked for this port-out, contact Telnyx support now${key}, or try to reject it:`,
+        rejectCommand(portout.id),
+      ].join('\n');
   }
 }
 
@@ -248,7 +267,7 @@ function emailStatusChanged(event: EventOf<'status-changed'>, ctx: RenderContext
   const intro = refused
     ? 'Telnyx did not accept the rejection of this port-out request: it is pending again, ' +
       'and will be authorized automatically unless you reject it with a valid reason.'
-    : STATUS_NEWS[portout.status];
+    : statusNews(portout.status);
   return {
     subject: portoutSubject(
       refused

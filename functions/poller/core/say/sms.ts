@@ -1,5 +1,5 @@
 import type { PortoutComment, PortoutEvent } from '../model.ts';
-import type { Portout, PortoutStatus } from '../portout.ts';
+import { isKnownStatus, type KnownPortoutStatus, type Portout, type PortoutStatus } from '../portout.ts';
 import type { AlertGroupKind, EventOf, GroupedEvent, RenderContext } from './context.ts';
 import {
   AUTO_AUTHORIZE_AFTER_HOURS,
@@ -53,11 +53,12 @@ function smsCommentPart(comments: readonly PortoutComment[], priority: number): 
   return [{ variants: [60, 30].map((max) => `. ${who}: "${shorten(body, max)}"`), priority }];
 }
 
-const SMS_CALL_TO_ACTION: Partial<Record<PortoutStatus, string>> = {
+const SMS_CALL_TO_ACTION: Partial<Record<KnownPortoutStatus, string>> = {
   pending: '. Not you? Reject it now',
   authorized: '. Not you? Call Telnyx support',
   ported: '. Not you? Call Telnyx support',
 };
+const smsCallToAction = (status: PortoutStatus) => (isKnownStatus(status) ? SMS_CALL_TO_ACTION[status] : '. Check the Telnyx portal');
 
 interface SmsSpec {
   headline: string;
@@ -72,7 +73,7 @@ interface SmsSpec {
 }
 
 function portoutSms(portout: Portout, now: Date, spec: SmsSpec): TextPart[] {
-  const action = spec.action ?? SMS_CALL_TO_ACTION[portout.status];
+  const action = spec.action ?? smsCallToAction(portout.status);
   const focIsDeadline = spec.focIsDeadline ?? portout.status === 'authorized';
   const showFoc = !spec.hideFoc && focMatters(portout.status);
   return [

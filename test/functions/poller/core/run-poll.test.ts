@@ -414,7 +414,7 @@ describe('runPoll', () => {
       source.current = listing([portout({ id: 'a' })]);
       source.comments = {
         comments: [portoutComment({ portoutId: 'a' })],
-        invalid: 0,
+        invalid: [],
         complete: false,
         failures: [{ kind: 'server-error', detail: 'HTTP 502', pageNumber: 2 }],
       };
@@ -452,7 +452,7 @@ describe('runPoll', () => {
     it('a failing comment feed makes every run degraded, run after run', async () => {
       store.open.set('a', trackedOf(portout({ id: 'a' })));
       source.current = listing([portout({ id: 'a' })]);
-      source.comments = { comments: [], invalid: 0, complete: false, failures: [{ ...failure, kind: 'client-error', detail: 'HTTP 404 for a listing' }] };
+      source.comments = { comments: [], invalid: [], complete: false, failures: [{ ...failure, kind: 'client-error', detail: 'HTTP 404 for a listing' }] };
       for (let run = 0; run < 3; run++) expect((await runPoll(deps, ctx)).outcome).toBe('degraded');
     });
 
@@ -466,7 +466,7 @@ describe('runPoll', () => {
     it('a failed lookup is the lookups query failing, and leaves the run partial', async () => {
       store.open.set('a', trackedOf(portout({ id: 'a' })));
       source.retrievals.set('a', { kind: 'failed', failure: { kind: 'timeout', detail: 'request timed out after 3 attempt(s)' } });
-      source.comments = { comments: [], invalid: 0, complete: false, failures: [failure] };
+      source.comments = { comments: [], invalid: [], complete: false, failures: [failure] };
       const report = await runPoll(deps, ctx);
       // Work left for the next run outranks a side watch failing: partial, with both queries named.
       expect(report.outcome).toBe('partial');

@@ -240,6 +240,7 @@ describe('renderAlert: the other event types', () => {
     body: 'The rejection reason given does not match our records.\nPlease provide a valid reason.',
     byTelnyxStaff: true,
     createdAt: '2026-11-27T15:30:00.000Z',
+    unreadable: [],
   };
 
   it('a moved FOC date: the new date first, then the old one', () => {
@@ -596,6 +597,7 @@ describe('renderAlert: properties', () => {
     rejectionCode: nullable(fc.integer()),
     createdAt: nullable(timestamp),
     updatedAt: nullable(timestamp),
+    unreadable: fc.constant([]),
   });
   const anyComments: fc.Arbitrary<PortoutComment[]> = fc.array(
     fc.record({
@@ -604,6 +606,7 @@ describe('renderAlert: properties', () => {
       body: fc.string({ unit: 'binary', maxLength: 300 }),
       byTelnyxStaff: fc.boolean(),
       createdAt: timestamp,
+      unreadable: fc.constant([]),
     }),
     { maxLength: 3 },
   );
