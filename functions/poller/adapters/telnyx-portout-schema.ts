@@ -108,16 +108,7 @@ export function parsePortoutItem(raw: unknown): ParsedItem {
   };
 }
 
-const count = v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0)));
-
-const ListPageSchema = v.object({
-  data: v.array(v.unknown(), 'not an array'),
-  // Paging metadata is only trusted when well formed; without it the source pages sequentially.
-  meta: v.fallback(
-    v.nullish(v.object({ page_number: count, page_size: count, total_pages: count, total_results: count })),
-    null,
-  ),
-});
+const ListPageSchema = v.object({ data: v.array(v.unknown(), 'not an array'), meta: v.optional(v.unknown()) });
 
 export type ListPage = {
   items: unknown[];
@@ -127,15 +118,47 @@ export type ListPage = {
   totalResults: number | null;
 };
 
-export function parseListPage(body: unknown): ListPage | { problem: string } {
+const META_FIELDS = ['page_number', 'page_size', 'total_pages', 'total_results'] as const;
+
+/**
+ * One listing page. Without `meta` (or a field of it) the source pages to the first short page; a `meta` that
+ * contradicts the request (another page number, a page larger than asked, a count that is not a whole number) makes
+ * the page untrustworthy, so it fails like a malformed one and nothing is concluded from the listing. The problem
+ * text holds field names and numbers only.
+ */
+export function parseListPage(body: unknown, asked: { pageNumber: number; pageSize: number }): ListPage | { problem: string } {
   const result = v.safeParse(ListPageSchema, body);
   if (!result.success) return { problem: describeIssues(result.issues) };
+  const { data, meta } = result.output;
+  const page: ListPage = { items: data, pageNumber: null, pageSize: null, totalPages: null, totalResults: null };
+  if (meta === null || meta === undefined) return page;
+  if (typeof meta !== 'object' || Array.isArray(meta)) return { problem: 'meta: not an object' };
+  const counts: Partial<Record<(typeof META_FIELDS)[number], number>> = {};
+  for (const field of META_FIELDS) {
+    const value = (meta as Record<string, unknown>)[field];
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      return { problem: `meta.${field}: not a whole number from 0 up` };
+    }
+    counts[field] = value;
+  }
+  const { page_number: pageNumber, page_size: pageSize } = counts;
+  if (pageNumber !== undefined && pageNumber !== asked.pageNumber) {
+    return { problem: `meta.page_number: ${pageNumber} on the answer for page ${asked.pageNumber}` };
+  }
+  if (pageSize !== undefined && pageSize > asked.pageSize) {
+    return { problem: `meta.page_size: ${pageSize}, more than the ${asked.pageSize} asked for` };
+  }
+  if (pageSize !== undefined && data.length > pageSize) {
+    return { problem: `meta.page_size: ${pageSize}, but the page holds ${data.length} items` };
+  }
   return {
-    items: result.output.data,
-    pageNumber: result.output.meta?.page_number ?? null,
-    pageSize: result.output.meta?.page_size || null,
-    totalPages: result.output.meta?.total_pages ?? null,
-    totalResults: result.output.meta?.total_results ?? null,
+    ...page,
+    pageNumber: pageNumber ?? null,
+    // A page size of 0 says nothing about where the listing ends.
+    pageSize: pageSize || null,
+    totalPages: counts.total_pages ?? null,
+    totalResults: counts.total_results ?? null,
   };
 }
 

@@ -65,6 +65,21 @@ export function retryAfterMs(headers: Headers | undefined, now: number): number 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
+/**
+ * Telnyx's own error body, `{"errors": [{...}]}`. Only a 404 carrying it says the port-out is gone: a proxy's HTML
+ * page, a mock server's own 404 or an empty body say nothing about the request. The SDK gives the parsed JSON body
+ * as `error` (undefined when the body is not JSON).
+ */
+export function isTelnyxErrorEnvelope(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const { errors } = body as { errors?: unknown };
+  return (
+    Array.isArray(errors) &&
+    errors.length > 0 &&
+    errors.every((error) => typeof error === 'object' && error !== null && !Array.isArray(error))
+  );
+}
+
 async function readJsonCapped(response: Response): Promise<unknown> {
   const type = response.headers.get('content-type') ?? '';
   if (!type.includes('json')) {
@@ -204,7 +219,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
     } catch (error) {
       throw new RequestFailed({ kind: 'malformed-response', detail: (error as Error).message, pageNumber });
     }
-    const page = parseListPage(body);
+    const page = parseListPage(body, { pageNumber, pageSize: PAGE_SIZE });
     if ('problem' in page) throw new RequestFailed({ kind: 'malformed-response', detail: page.problem, pageNumber });
     return page;
   }
@@ -394,7 +409,13 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         if (parsed.portout.id !== id) return { kind: 'invalid', problem: 'response is for another id' };
         return { kind: 'found', portout: parsed.portout };
       } catch (error) {
-        if (error instanceof Telnyx.NotFoundError) return { kind: 'not-found' };
+        if (error instanceof Telnyx.NotFoundError) {
+          if (isTelnyxErrorEnvelope(error.error)) return { kind: 'not-found' };
+          return {
+            kind: 'failed',
+            failure: { kind: 'client-error', detail: "HTTP 404 without Telnyx's error envelope (a proxy, or a moved API?): not taken as gone" },
+          };
+        }
         if (error instanceof RequestFailed) return { kind: 'failed', failure: error.failure };
         if (error instanceof TelnyxAuthError) throw error;
         return { kind: 'failed', failure: { kind: 'malformed-response', detail: (error as Error).message } };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCommentEvent, parsePortoutItem } from '../../../../functions/poller/adapters/telnyx-portout-schema.ts';
+import { parseCommentEvent, parseListPage, parsePortoutItem } from '../../../../functions/poller/adapters/telnyx-portout-schema.ts';
 import { PORTOUT_STATUSES, UNREADABLE_VALUE_MAX_CHARS } from '../../../../functions/poller/core/portout.ts';
 import { telnyxPortout } from '../../../support/factories.ts';
 
@@ -145,6 +145,37 @@ describe('parsePortoutItem fails open', () => {
       const parsed = parsePortoutItem(telnyxPortout({ status }));
       expect(parsed.ok && parsed.portout).toMatchObject({ status, unreadable: [] });
     }
+  });
+});
+
+describe('parseListPage: meta that contradicts the request makes the page untrustworthy', () => {
+  const asked = { pageNumber: 2, pageSize: 250 };
+  const body = (meta: unknown, items = 3) => ({ data: Array.from({ length: items }, () => ({})), meta });
+
+  it('accepts consistent meta, missing meta, and missing fields of it', () => {
+    expect(parseListPage(body({ page_number: 2, page_size: 250, total_pages: 3, total_results: 503 }), asked)).toMatchObject({
+      pageNumber: 2,
+      pageSize: 250,
+      totalPages: 3,
+      totalResults: 503,
+    });
+    expect(parseListPage(body(undefined), asked)).toMatchObject({ pageNumber: null, totalPages: null });
+    expect(parseListPage(body(null), asked)).toMatchObject({ pageNumber: null, totalPages: null });
+    expect(parseListPage(body({ total_pages: 3 }), asked)).toMatchObject({ pageNumber: null, totalPages: 3 });
+    // A server may page by a smaller size than asked.
+    expect(parseListPage(body({ page_number: 2, page_size: 20 }), asked)).toMatchObject({ pageSize: 20 });
+  });
+
+  it.each([
+    ['another page number', { page_number: 1, total_pages: 3 }, 'meta.page_number: 1 on the answer for page 2'],
+    ['a negative count', { page_number: 2, total_pages: -1 }, 'meta.total_pages: not a whole number from 0 up'],
+    ['a fractional count', { page_number: 2, total_results: 2.5 }, 'meta.total_results: not a whole number from 0 up'],
+    ['a count as a string', { page_number: '2' }, 'meta.page_number: not a whole number from 0 up'],
+    ['a page larger than asked', { page_number: 2, page_size: 500 }, 'meta.page_size: 500, more than the 250 asked for'],
+    ['more items than its page size', { page_number: 2, page_size: 2 }, 'meta.page_size: 2, but the page holds 3 items'],
+    ['meta that is not an object', 'page 2', 'meta: not an object'],
+  ])('%s', (_name, meta, problem) => {
+    expect(parseListPage(body(meta), asked)).toEqual({ problem });
   });
 });
 

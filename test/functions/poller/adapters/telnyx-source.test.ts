@@ -205,6 +205,18 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(listing.complete).toBe(true);
     });
 
+    it.each([
+      ['another page number than asked', { page_number: 2, page_size: 250, total_pages: 1 }, 'meta.page_number: 2 on the answer for page 1'],
+      ['a negative total_pages', { page_number: 1, total_pages: -3 }, 'meta.total_pages: not a whole number from 0 up'],
+      ['a fractional total_results', { page_number: 1, total_results: 0.5 }, 'meta.total_results: not a whole number from 0 up'],
+    ])('a listing whose meta contradicts the request (%s) is incomplete', async (_name, meta, detail) => {
+      sim.upsert(telnyxPortout({ id: 'ok' }));
+      sim.injectFault({ match: { route: 'list' }, meta });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(false);
+      expect(listing.failures).toEqual([{ kind: 'malformed-response', detail, pageNumber: 1 }]);
+    });
+
     it('treats an item with no id as an incomplete listing: it could be any tracked request', async () => {
       sim.upsert(telnyxPortout({ id: 'ok' }));
       sim.injectFault({
@@ -354,8 +366,22 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(await source().retrievePortout('r1', deadline())).toMatchObject({ kind: 'found', portout: { id: 'r1', status: 'authorized' } });
     });
 
-    it('turns a 404 into not-found', async () => {
+    it("turns a 404 with Telnyx's error envelope into not-found", async () => {
       expect(await source().retrievePortout('gone', deadline())).toEqual({ kind: 'not-found' });
+    });
+
+    it.each([
+      ['an HTML page from a proxy', { body: '<html><body>404 Not Found</body></html>', contentType: 'text/html' }],
+      ['an empty body', { body: '' }],
+      ["a mock server's own 404 (Prism)", { body: '{"type":"https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR","title":"Route not resolved, no path matched","status":404}', contentType: 'application/problem+json' }],
+      ['an empty errors list', { body: '{"errors":[]}' }],
+      ['errors that are not objects', { body: '{"errors":["not found"]}' }],
+    ])('takes a 404 with %s as a failed lookup, not as gone', async (_name, fault) => {
+      sim.injectFault({ match: { route: 'retrieve' }, status: 404, ...fault });
+      expect(await source().retrievePortout('gone', deadline())).toMatchObject({
+        kind: 'failed',
+        failure: { kind: 'client-error', detail: expect.stringContaining("HTTP 404 without Telnyx's error envelope") },
+      });
     });
 
     it('reads a looked-up port-out with odd field shapes, failing open', async () => {
