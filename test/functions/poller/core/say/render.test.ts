@@ -93,6 +93,8 @@ portout-watch alert po-1.new.pending.v1, detected 2026-11-27 16:00 UTC.
       countryCodes: ['CA', 'US'],
       autoAuthorization: { earliest: '2026-11-28T10:00:00.000Z', latest: '2026-11-29T10:00:00.000Z' },
       portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
+      unreadableFields: [],
+      unreadableValues: {},
       portout: {
         id: 'po-1',
         status: 'pending',
@@ -221,6 +223,8 @@ portout-watch alert po-1.vanished.gone.v2, detected 2026-11-27 16:00 UTC.
       countryCodes: ['CA', 'US'],
       autoAuthorization: null,
       portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
+      unreadableFields: [],
+      unreadableValues: {},
       portout: {
         id: 'po-1',
         status: 'pending',
