@@ -16,9 +16,14 @@ export function isHealthyRun(report: PollReport): boolean {
   return (report.outcome === 'ok' || report.outcome === 'lease-busy') && report.invalid.length === 0;
 }
 
+/** Telnyx sent fields or statuses this version can't read: alerts went out, but the code needs a look. */
+export function hasOddData(report: PollReport): boolean {
+  return Object.keys(report.oddData.unreadableFields).length > 0 || Object.keys(report.oddData.unknownStatuses).length > 0;
+}
+
 /** The listing looked wrong: sharply shrunken, unfiltered, or items the schema no longer describes. */
 export function isListingAnomaly(report: PollReport): boolean {
-  return report.shrinkAnomaly || report.unwatchedDropped > 0 || report.invalid.length > 0;
+  return report.shrinkAnomaly || report.unwatchedDropped > 0 || report.invalid.length > 0 || hasOddData(report);
 }
 
 /** A run that threw: one metric the heartbeat misses, one more for an auth failure, one error log. */
@@ -128,6 +133,12 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
       watched: report.watched,
       // A 404 proves nothing while the listing looks this wrong (a key for another account?): those stay open.
       notFoundHeld: report.vanishedHeld,
+    });
+  }
+  if (hasOddData(report)) {
+    logger.warn("Telnyx sent fields or statuses portout-watch can't read; the alerts went out showing them as unreadable", {
+      unreadableFields: report.oddData.unreadableFields,
+      unknownStatuses: report.oddData.unknownStatuses,
     });
   }
   if (report.unwatchedDropped > 0) {

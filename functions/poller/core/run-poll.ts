@@ -3,6 +3,7 @@ import { diffPortouts, findPossibleFraud, resolveMissing, stateChangeFor, type D
 import { eventBasisVersion, eventPortoutId, type PortoutEvent } from './events.ts';
 import { planAlerts } from './plan-alerts.ts';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './policy.ts';
+import { isKnownStatus, type PortoutStatus, type UnreadableField } from './portout.ts';
 import type {
   InvalidPortout,
   Notifier,
@@ -63,6 +64,12 @@ export interface PollReport {
   queries: QueriesHealth;
   invalid: InvalidPortout[];
   unwatchedDropped: number;
+  /**
+   * Fields Telnyx sent in a shape that can't be read, by Telnyx name, with how many listed or rejected port-outs and
+   * comments had each, and statuses this version does not know, with their counts. Alerts still went out, showing
+   * them as unreadable; names and counts only, safe to log.
+   */
+  oddData: { unreadableFields: Record<string, number>; unknownStatuses: Record<string, number> };
   /** The listing lost more than half of what we track: worth an ops signal even though lookups decide. */
   shrinkAnomaly: boolean;
   missingLookedUp: number;
@@ -94,6 +101,16 @@ function stillCurrent(event: PortoutEvent, open: OpenState): boolean {
   const record = open.records.get(eventPortoutId(event));
   const basis = eventBasisVersion(event);
   return basis === null ? record === undefined : record?.version === basis;
+}
+
+function oddDataOf(items: ReadonlyArray<{ unreadable: readonly UnreadableField[]; status?: PortoutStatus }>): PollReport['oddData'] {
+  const unreadableFields: Record<string, number> = {};
+  const unknownStatuses: Record<string, number> = {};
+  for (const item of items) {
+    for (const { field } of item.unreadable) unreadableFields[field] = (unreadableFields[field] ?? 0) + 1;
+    if (item.status !== undefined && !isKnownStatus(item.status)) unknownStatuses[item.status] = (unknownStatuses[item.status] ?? 0) + 1;
+  }
+  return { unreadableFields, unknownStatuses };
 }
 
 function byPortout(comments: readonly PortoutComment[]): Map<string, PortoutComment[]> {
@@ -142,6 +159,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     },
     invalid: [...listing.invalid, ...(rejected?.invalid ?? []), ...(commentFeed?.invalid ?? [])],
     unwatchedDropped: listing.unwatchedDropped,
+    oddData: oddDataOf([...listing.portouts, ...(rejected?.portouts ?? []), ...(commentFeed?.comments ?? [])]),
     shrinkAnomaly: open.records.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > open.records.size,
     missingLookedUp: 0,
     missingDeferred: 0,

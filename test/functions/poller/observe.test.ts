@@ -23,6 +23,7 @@ function report(overrides: Partial<PollReport> = {}): PollReport {
     },
     invalid: [],
     unwatchedDropped: 0,
+    oddData: { unreadableFields: {}, unknownStatuses: {} },
     shrinkAnomaly: false,
     missingLookedUp: 0,
     missingDeferred: 0,
@@ -61,6 +62,13 @@ describe('what counts as a healthy run', () => {
     expect(isListingAnomaly(report({ shrinkAnomaly: true }))).toBe(true);
     expect(isListingAnomaly(report({ unwatchedDropped: 2 }))).toBe(true);
     expect(isListingAnomaly(report({ invalid: [{ id: null, problem: 'id: missing' }] }))).toBe(true);
+  });
+
+  it('fields or statuses Telnyx sent that this version cannot read: an anomaly, though the run is healthy', () => {
+    const odd = report({ oddData: { unreadableFields: { foc_date: 3 }, unknownStatuses: {} } });
+    expect(isListingAnomaly(odd)).toBe(true);
+    expect(isHealthyRun(odd)).toBe(true);
+    expect(isListingAnomaly(report({ oddData: { unreadableFields: {}, unknownStatuses: { 'on-hold': 1 } } }))).toBe(true);
   });
 });
 
