@@ -41,10 +41,12 @@ describe('fail open on data: alert on what can be read', () => {
     // The alert went out, and the operator still hears that Telnyx sends what this version can't read.
     expect(run.metrics.get('ListingAnomaly')).toBe(1);
     expect(run.logs.some((line) => line.includes('"level": "WARN"') && line.includes("portout-watch can't read"))).toBe(true);
+    // Every alert went out, so no part of the watch is down.
+    expect(run.metrics.get('WatchDown{watch=status}')).toBeUndefined();
     lab.conclude({
       fault: 'a new request with `foc_date: "TBD"`, a number for `carrier_name`, objects, arrays and booleans in other optional fields, and numbers among `phone_numbers`',
       happens:
-        'alerted at once: each unreadable field is shown as unreadable with its raw value cut short (email, SMS, `unreadableFields` in the JSON), time-left skipped for unreadable dates; the run is healthy, and a warning naming the fields (never values) raises ListingAnomaly',
+        'alerted at once: each unreadable field is shown as unreadable with its raw value cut short (email, SMS, `unreadableFields` in the JSON), time-left skipped for unreadable dates; the run is healthy, and a warning naming the fields (never values) counts ListingAnomaly (no watch is down)',
     });
   });
 
