@@ -76,6 +76,7 @@ describe('fail open on data: alert on what can be read', () => {
     const run = await lab.poll();
     expect(run.report?.invalid).toEqual([]);
     expect(alertsOfThisPoll().map((delivery) => [delivery.type, delivery.status])).toEqual([['status-changed', 'escalated']]);
+    expect(run.report?.oddData.unknownStatuses).toEqual({ escalated: 1 });
     // Out of the filtered listing, it is looked up each run and, still escalated, says nothing.
     const next = await lab.poll();
     expect(next.report?.missingLookedUp).toBe(1);

@@ -103,14 +103,17 @@ function stillCurrent(event: PortoutEvent, open: OpenState): boolean {
   return basis === null ? record === undefined : record?.version === basis;
 }
 
-function oddDataOf(items: ReadonlyArray<{ unreadable: readonly UnreadableField[]; status?: PortoutStatus }>): PollReport['oddData'] {
-  const unreadableFields: Record<string, number> = {};
-  const unknownStatuses: Record<string, number> = {};
+type OddDataItem = { unreadable: readonly UnreadableField[]; status?: PortoutStatus };
+
+/** Adds these items' unreadable fields and unknown statuses to the run's counts. */
+function countOddData(odd: PollReport['oddData'], items: readonly OddDataItem[]): PollReport['oddData'] {
   for (const item of items) {
-    for (const { field } of item.unreadable) unreadableFields[field] = (unreadableFields[field] ?? 0) + 1;
-    if (item.status !== undefined && !isKnownStatus(item.status)) unknownStatuses[item.status] = (unknownStatuses[item.status] ?? 0) + 1;
+    for (const { field } of item.unreadable) odd.unreadableFields[field] = (odd.unreadableFields[field] ?? 0) + 1;
+    if (item.status !== undefined && !isKnownStatus(item.status)) {
+      odd.unknownStatuses[item.status] = (odd.unknownStatuses[item.status] ?? 0) + 1;
+    }
   }
-  return { unreadableFields, unknownStatuses };
+  return odd;
 }
 
 function byPortout(comments: readonly PortoutComment[]): Map<string, PortoutComment[]> {
@@ -159,7 +162,11 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     },
     invalid: [...listing.invalid, ...(rejected?.invalid ?? []), ...(commentFeed?.invalid ?? [])],
     unwatchedDropped: listing.unwatchedDropped,
-    oddData: oddDataOf([...listing.portouts, ...(rejected?.portouts ?? []), ...(commentFeed?.comments ?? [])]),
+    oddData: countOddData({ unreadableFields: {}, unknownStatuses: {} }, [
+      ...listing.portouts,
+      ...(rejected?.portouts ?? []),
+      ...(commentFeed?.comments ?? []),
+    ]),
     shrinkAnomaly: open.records.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > open.records.size,
     missingLookedUp: 0,
     missingDeferred: 0,
@@ -190,6 +197,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
         report.queries.lookups.failures.push(retrieval.failure);
       }
       if (retrieval.kind === 'invalid') report.invalid.push({ id: record.id, problem: retrieval.problem });
+      if (retrieval.kind === 'found') countOddData(report.oddData, [retrieval.portout]);
       // While the listing has lost most of what we track, a 404 proves nothing (a key for another account, a
       // Telnyx outage): no burst of "left" alerts. The record stays open and a normal listing decides later.
       if (retrieval.kind === 'not-found' && report.shrinkAnomaly) {
