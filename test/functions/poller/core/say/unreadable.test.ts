@@ -149,6 +149,23 @@ describe('alerts about port-outs with fields that can\'t be read', () => {
     expect(alert.attributes).toMatchObject({ status: 'on-hold', previousStatus: 'pending' });
   });
 
+  it('the chat notification says an unreadable FOC date and carrier are unreadable, and names an unknown status', () => {
+    const p = portout({
+      status: readStatus('on-hold')!,
+      focDate: null,
+      carrierName: null,
+      unreadable: [
+        { field: 'carrier_name', value: '42' },
+        { field: 'foc_date', value: '"TBD"' },
+      ],
+    });
+    const alert = renderAlert({ type: 'status-changed', portout: p, previousStatus: 'pending', tracked: trackedOf(p, { status: 'pending' }), comments: [] }, 'a', NOW);
+    const chat = alert.chat as { content: { description: string; nextSteps: string[] } };
+    expect(chat.content.description).toContain('*Gaining carrier:* unreadable: Telnyx sent 42');
+    expect(chat.content.description).toContain('*FOC date:* unreadable: Telnyx sent "TBD"');
+    expect(chat.content.nextSteps[0]).toContain('portout-watch does not know the status on-hold');
+  });
+
   it('a readable port-out still says nothing about unreadable fields', () => {
     const alert = renderAlert({ type: 'new', portout: portout(), comments: [] }, 'a', NOW);
     expect(alert.email).not.toContain("can't read");
