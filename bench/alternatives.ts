@@ -13,7 +13,7 @@ import { toBatchEntry } from '../functions/poller/adapters/sns-notifier.ts';
 import { diffPortouts, stateChangeFor, type DiffOptions } from '../functions/poller/core/diff.ts';
 import { planAlerts, type PlannedEvent } from '../functions/poller/core/plan-alerts.ts';
 import type { AlertPolicy } from '../functions/poller/core/policy.ts';
-import { isPortoutStatus, isWatchedStatus, WATCHED_STATUSES, type Portout } from '../functions/poller/core/portout.ts';
+import { isKnownStatus, isWatchedStatus, WATCHED_STATUSES, type Portout } from '../functions/poller/core/portout.ts';
 import type { InvalidPortout, PortoutSource, TrackedPortout } from '../functions/poller/core/ports.ts';
 import { STATE_TABLE } from '../functions/poller/state-table.ts';
 
@@ -96,7 +96,7 @@ export async function runPerItemPoll(options: PerItemPollOptions): Promise<PerIt
         ConsistentRead: true,
       }),
     );
-    if (item && isPortoutStatus(item.status) && typeof item.version === 'number') {
+    if (item && isKnownStatus(item.status) && typeof item.version === 'number') {
       tracked.set(portout.id, {
         id: portout.id,
         status: item.status,

@@ -16,6 +16,14 @@ export function isHealthyRun(report: PollReport): boolean {
   return (report.outcome === 'ok' || report.outcome === 'lease-busy') && report.invalid.length === 0;
 }
 
+/**
+ * Telnyx sent fields or statuses this version can't read. The alerts went out (showing them as unreadable), so no
+ * part of the watch is down; the run counts a ListingAnomaly for the dashboard and warns, as the code needs a look.
+ */
+export function hasOddData(report: PollReport): boolean {
+  return Object.keys(report.oddData.unreadableFields).length > 0 || Object.keys(report.oddData.unknownStatuses).length > 0;
+}
+
 /** The listing looked wrong: sharply shrunken, unfiltered, or items the schema no longer describes. */
 export function isListingAnomaly(report: PollReport): boolean {
   return report.shrinkAnomaly || report.unwatchedDropped > 0 || report.invalid.length > 0;
@@ -92,7 +100,7 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
   countIfAny(metrics, METRIC.alertsPossiblyDuplicated, report.possiblyDuplicated);
   countIfAny(metrics, METRIC.invalidPortouts, report.invalid.length);
   countIfAny(metrics, METRIC.leaseBusy, report.outcome === 'lease-busy' ? 1 : 0);
-  countIfAny(metrics, METRIC.listingAnomaly, isListingAnomaly(report) ? 1 : 0);
+  countIfAny(metrics, METRIC.listingAnomaly, isListingAnomaly(report) || hasOddData(report) ? 1 : 0);
   const down = watchesDown(report);
   countBy(metrics, METRIC.watchDown, 'watch', down);
   countBy(metrics, METRIC.events, 'eventType', report.events.map((event) => event.type));
@@ -128,6 +136,12 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
       watched: report.watched,
       // A 404 proves nothing while the listing looks this wrong (a key for another account?): those stay open.
       notFoundHeld: report.vanishedHeld,
+    });
+  }
+  if (hasOddData(report)) {
+    logger.warn("Telnyx sent fields or statuses portout-watch can't read; the alerts went out showing them as unreadable", {
+      unreadableFields: report.oddData.unreadableFields,
+      unknownStatuses: report.oddData.unknownStatuses,
     });
   }
   if (report.unwatchedDropped > 0) {

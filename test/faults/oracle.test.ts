@@ -37,15 +37,24 @@ describe('the alert oracle', () => {
     expect(o.measure([]).lost).toEqual(['a:rejected-pending', 'a:authorized', 'b:pending', 'b:gone']);
   });
 
-  it('does not count a status no poll could have seen, nor an unknown status', () => {
+  it('does not count a status no poll could have seen', () => {
     const o = oracle();
     o.startWatching(0);
     o.record('a', 'pending');
     poll = 1;
     o.record('a', 'rejected-pending');
     o.record('a', 'pending');
-    o.record('a', 'escalated');
     expect(o.measure([]).lost).toEqual(['a:pending']);
+  });
+
+  it('counts a status Telnyx adds as news, under its sanitized name, and one that is not a status as nothing', () => {
+    const o = oracle();
+    o.startWatching(0);
+    o.record('a', 'pending');
+    poll = 1;
+    o.record('a', 'In Review');
+    o.record('b', '  ');
+    expect(o.measure([]).lost).toEqual(['a:pending', 'a:In_Review']);
   });
 
   it('tells lost, duplicated and false alerts apart, and calls an alert of a kind it does not know false', () => {

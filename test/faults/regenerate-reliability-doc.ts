@@ -30,6 +30,7 @@ const AREAS: Array<{ area: string; staged: string }> = [
   { area: 'Deadline', staged: 'the run\'s deadline on a virtual clock that retry waits advance' },
   { area: 'Anomalies', staged: 'simulator faults that serve whole listings' },
   { area: 'Watch health', staged: 'simulator faults on one query at a time (the rejected-requests query, the events feed) over several runs' },
+  { area: 'Odd data', staged: 'records with odd field shapes and unknown statuses, and simulator faults for non-Telnyx 404s and contradictory `meta`' },
   { area: 'Hardening', staged: 'config, simulator faults and DynamoDB error answers' },
 ];
 
@@ -105,8 +106,9 @@ npm run reliability
 - **Due**: the story each scenario tells Telnyx decides what should be alerted, for every alert type:
   - for each port-out, each status it passed through while watched (\`new\`; \`status-changed\` within
     pending/rejected-pending or leaving them; \`vanished\` on a 404). A status replaced before any poll ran is not
-    due, and unknown statuses are not news;
-  - each move of a watched request's FOC date (\`foc-date-changed\`; several moves before one poll are one);
+    due; a status Telnyx adds is news, and watched;
+  - each move of a watched request's FOC date (\`foc-date-changed\`; several moves before one poll are one; a date
+    that can't be read is no move);
   - each comment on a watched request (\`new-comment\`);
   - each reminder threshold (\`FOC_REMINDER_HOURS\`) a watched request's FOC date is inside when a poll starts, once
     per threshold and FOC date (\`foc-approaching\`);

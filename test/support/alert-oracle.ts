@@ -1,4 +1,4 @@
-import { isPortoutStatus, isWatchedStatus, type PortoutStatus } from '../../functions/poller/core/portout.ts';
+import { isIsoTimestamp, isWatchedStatus, readStatus, type PortoutStatus } from '../../functions/poller/core/portout.ts';
 import type { Delivery } from './fake-sns-topic.ts';
 
 /** A status as Telnyx reports it, or 'gone' when Telnyx answers 404. */
@@ -70,8 +70,8 @@ export interface OracleOptions {
 /**
  * What should have been alerted, from the story the test tells Telnyx. A status is due when the port-out enters
  * a watched status (new, or changed within the watched set), leaves the watched set, or vanishes while watched.
- * A status no poll could have seen (replaced before any poll ran) is not due. Unknown statuses are not news:
- * nobody can say what they mean, so the oracle looks through them.
+ * A status no poll could have seen (replaced before any poll ran) is not due. A status Telnyx adds is news like any
+ * other: the poller alerts it under its raw name and keeps watching (isWatchedStatus).
  *
  * Beyond statuses, on a watched request: a FOC date that moved, each comment, each reminder threshold the FOC date
  * came inside (at a poll's time), and a request that appears already `rejected` without ever being watched. An alert
@@ -108,8 +108,10 @@ export class AlertOracle {
     return last !== undefined && last.status !== 'gone' && isWatchedStatus(last.status);
   }
 
-  record(id: string, status: string): void {
-    if (status !== 'gone' && !isPortoutStatus(status)) return;
+  /** `raw` as the story sets it; one the poller can't read as a status (not a string, blank) is held back, not news. */
+  record(id: string, raw: string): void {
+    const status: Seen | null = raw === 'gone' ? 'gone' : readStatus(raw);
+    if (status === null) return;
     const steps = this.history.get(id) ?? [];
     this.history.set(id, steps);
     let last = steps.at(-1);
@@ -125,10 +127,13 @@ export class AlertOracle {
 
   /**
    * The FOC date Telnyx now reports (any JSON value). Due when it moves on a request that stays watched; two moves
-   * before one poll are one, and a move back before any poll saw it is none.
+   * before one poll are one, and a move back before any poll saw it is none. A date that can't be read ("TBD") is no
+   * move: the poller keeps the date it recorded and says so in its alerts, so only a readable date counts.
    */
   recordFocDate(id: string, raw: unknown): void {
-    const value = typeof raw === 'string' ? raw : JSON.stringify(raw ?? null);
+    const notSet = raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '');
+    if (!notSet && !(typeof raw === 'string' && isIsoTimestamp(raw))) return;
+    const value = notSet ? 'null' : (raw as string);
     const changes = this.focs.get(id) ?? [];
     this.focs.set(id, changes);
     let last = changes.at(-1);

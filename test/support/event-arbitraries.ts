@@ -42,6 +42,7 @@ export const anyPortout: fc.Arbitrary<Portout> = fc.record({
   rejectionCode: nullable(fc.integer()),
   createdAt: nullable(timestamp),
   updatedAt: nullable(timestamp),
+  unreadable: fc.constant([]),
 });
 const anyComments: fc.Arbitrary<PortoutComment[]> = fc.array(
   fc.record({
@@ -50,6 +51,7 @@ const anyComments: fc.Arbitrary<PortoutComment[]> = fc.array(
     body: fc.string({ unit: 'binary', maxLength: 300 }),
     byTelnyxStaff: fc.boolean(),
     createdAt: timestamp,
+    unreadable: fc.constant([]),
   }),
   { maxLength: 3 },
 );

@@ -64,6 +64,7 @@ export function portout(overrides: Partial<Portout> = {}): Portout {
     rejectionCode: null,
     createdAt: '2026-11-27T10:00:00.000Z',
     updatedAt: '2026-11-27T10:00:00.000Z',
+    unreadable: [],
     ...overrides,
   };
 }
@@ -102,6 +103,7 @@ export function portoutComment(overrides: Partial<PortoutComment> = {}): Portout
     body: 'The rejection reason given is not valid; please review.',
     byTelnyxStaff: true,
     createdAt: '2026-11-27T11:00:00.000Z',
+    unreadable: [],
     ...overrides,
   };
 }

@@ -25,7 +25,7 @@ export class ScriptedSource implements PortoutSource {
   current: Listing = listing([]);
   retrievals = new Map<string, Retrieval>();
   rejected: RejectedListing = { portouts: [], invalid: [], complete: true, failures: [] };
-  comments: CommentListing = { comments: [], invalid: 0, complete: true, failures: [] };
+  comments: CommentListing = { comments: [], invalid: [], complete: true, failures: [] };
   lookups: string[] = [];
   /** The `since` of each rejected and comment query, to check the look-back window. */
   sinces: Array<{ query: 'rejected' | 'comments'; since: string }> = [];

@@ -9,7 +9,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { isPortoutStatus } from '../core/portout.ts';
+import { readStatus } from '../core/portout.ts';
 import { changeKey, INITIALIZED_KEY, type ApplyResult, type StateChange, type StateStore, type TrackedPortout } from '../core/ports.ts';
 import { STATE_TABLE } from '../state-table.ts';
 
@@ -54,8 +54,10 @@ function toItem(partition: string, record: TrackedPortout, nowMs: number): Item 
 
 function fromItem(item: Item): TrackedPortout {
   const id = item[STATE_TABLE.sortKey];
-  const { status, version } = item;
-  if (typeof id !== 'string' || !isPortoutStatus(status) || typeof version !== 'number') {
+  const { version } = item;
+  // A status Telnyx added since is kept as the poller stored it (sanitized), so it can be diffed next run.
+  const status = readStatus(item.status);
+  if (typeof id !== 'string' || status === null || typeof version !== 'number') {
     throw new Error(`state table holds a malformed open record (sk=${String(id)}): fix or delete that item`);
   }
   return {

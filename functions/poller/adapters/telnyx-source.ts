@@ -1,5 +1,5 @@
 import Telnyx from 'telnyx';
-import { WATCHED_STATUSES, isWatchedStatus, PORTOUT_ID_PATTERN, type Portout } from '../core/portout.ts';
+import { isKnownStatus, isWatchedStatus, PORTOUT_ID_PATTERN, WATCHED_STATUSES, type Portout } from '../core/portout.ts';
 import type {
   InvalidPortout,
   Listing,
@@ -63,6 +63,21 @@ export function retryAfterMs(headers: Headers | undefined, now: number): number 
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(retryAfter);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * Telnyx's own error body, `{"errors": [{...}]}`. Only a 404 carrying it says the port-out is gone: a proxy's HTML
+ * page, a mock server's own 404 or an empty body say nothing about the request. The SDK gives the parsed JSON body
+ * as `error` (undefined when the body is not JSON).
+ */
+export function isTelnyxErrorEnvelope(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const { errors } = body as { errors?: unknown };
+  return (
+    Array.isArray(errors) &&
+    errors.length > 0 &&
+    errors.every((error) => typeof error === 'object' && error !== null && !Array.isArray(error))
+  );
 }
 
 async function readJsonCapped(response: Response): Promise<unknown> {
@@ -204,7 +219,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
     } catch (error) {
       throw new RequestFailed({ kind: 'malformed-response', detail: (error as Error).message, pageNumber });
     }
-    const page = parseListPage(body);
+    const page = parseListPage(body, { pageNumber, pageSize: PAGE_SIZE });
     if ('problem' in page) throw new RequestFailed({ kind: 'malformed-response', detail: page.problem, pageNumber });
     return page;
   }
@@ -313,7 +328,8 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
               if (parsed.id === null) anonymous = true;
               continue;
             }
-            // The status filter may be ignored by the server; a silent filter failure must not look like news.
+            // The status filter may be ignored by the server; a silent filter failure must not look like news. A
+            // status we don't know is kept: the server listed it as pending or rejected-pending (see isWatchedStatus).
             if (!isWatchedStatus(parsed.portout.status)) {
               unwatchedDropped += 1;
               continue;
@@ -346,7 +362,8 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
           for (const raw of items) {
             const parsed = parsePortoutItem(raw);
             if (!parsed.ok) invalid.push({ id: parsed.id, problem: parsed.problem });
-            else if (parsed.portout.status === 'rejected') byId.set(parsed.portout.id, parsed.portout);
+            // A status we don't know, from a `rejected` query, may be a new kind of rejection: alerted, not dropped.
+            else if (parsed.portout.status === 'rejected' || !isKnownStatus(parsed.portout.status)) byId.set(parsed.portout.id, parsed.portout);
           }
         },
       );
@@ -355,7 +372,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
 
     async listCommentsSince(since, deadline) {
       const byId = new Map<string, PortoutComment>();
-      let invalid = 0;
+      const invalid: InvalidPortout[] = [];
       const { failures } = await listAllPages(
         'comments',
         (telnyx, pageNumber, timeout) =>
@@ -372,9 +389,9 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         deadline,
         (items) => {
           for (const raw of items) {
-            const comment = parseCommentEvent(raw);
-            if (comment) byId.set(comment.id, comment);
-            else invalid += 1;
+            const parsed = parseCommentEvent(raw);
+            if (parsed.ok) byId.set(parsed.comment.id, parsed.comment);
+            else invalid.push({ id: null, problem: `comment feed entry: ${parsed.problem}` });
           }
         },
       );
@@ -392,7 +409,13 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         if (parsed.portout.id !== id) return { kind: 'invalid', problem: 'response is for another id' };
         return { kind: 'found', portout: parsed.portout };
       } catch (error) {
-        if (error instanceof Telnyx.NotFoundError) return { kind: 'not-found' };
+        if (error instanceof Telnyx.NotFoundError) {
+          if (isTelnyxErrorEnvelope(error.error)) return { kind: 'not-found' };
+          return {
+            kind: 'failed',
+            failure: { kind: 'client-error', detail: "HTTP 404 without Telnyx's error envelope (a proxy, or a moved API?): not taken as gone" },
+          };
+        }
         if (error instanceof RequestFailed) return { kind: 'failed', failure: error.failure };
         if (error instanceof TelnyxAuthError) throw error;
         return { kind: 'failed', failure: { kind: 'malformed-response', detail: (error as Error).message } };

@@ -19,7 +19,9 @@ export const TEST_EVENT_TYPE = 'test';
 
 /**
  * SNS message attributes on every alert, for subscription filter policies.
- * Values: eventType ∈ EVENT_TYPES, or TEST_EVENT_TYPE; status and previousStatus ∈ PORTOUT_STATUSES (or 'none');
+ * Values: eventType ∈ EVENT_TYPES, or TEST_EVENT_TYPE; status and previousStatus ∈ PORTOUT_STATUSES (or 'none'), or
+ * a status Telnyx added since, under its sanitized raw name (see readStatus), so a filter policy can only list the
+ * known ones;
  * countryCodes is a String.Array of ISO 3166 alpha-2 codes.
  */
 export const ALERT_ATTRIBUTES = {

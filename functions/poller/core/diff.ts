@@ -1,5 +1,5 @@
 import { eventNextVersion, eventPortoutId, type PortoutEvent } from './events.ts';
-import { isWatchedStatus, type Portout } from './portout.ts';
+import { isWatchedStatus, unreadableField, type Portout } from './portout.ts';
 import type { PortoutComment, Retrieval, StateChange, TrackedPortout } from './ports.ts';
 
 export interface PortoutDiff {
@@ -31,16 +31,25 @@ function commentsAfter(comments: readonly PortoutComment[] | undefined, after: s
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
+/**
+ * The FOC date to compare with and record for a tracked port-out. An unreadable one says nothing about whether the
+ * date moved, so the recorded date stands: no "FOC changed" alert now, and none when the date is readable again.
+ */
+function comparableFocDate(portout: Portout, tracked: TrackedPortout): string | null {
+  return unreadableField(portout, 'foc_date') ? tracked.focDate : portout.focDate;
+}
+
 /** The one event a listed, tracked port-out deserves this run, if any. */
 function eventForTracked(portout: Portout, tracked: TrackedPortout, options: DiffOptions): PortoutEvent | null {
   const comments = commentsAfter(options.comments?.get(portout.id), tracked.lastCommentAt);
   if (tracked.status !== portout.status) {
     return { type: 'status-changed', portout, tracked, previousStatus: tracked.status, comments };
   }
-  if (tracked.focDate !== portout.focDate) {
+  if (tracked.focDate !== comparableFocDate(portout, tracked)) {
     return { type: 'foc-date-changed', portout, tracked, previousFocDate: tracked.focDate, comments };
   }
   if (comments.length > 0) return { type: 'new-comment', portout, tracked, comments };
+  // An unreadable FOC date is null here: no reminder is computed from a date nobody can read.
   const due = crossedThresholds(portout.focDate, options.now, options.reminderHours).filter(
     (hours) => !tracked.remindedHours.includes(hours),
   );
@@ -134,10 +143,18 @@ export function stateChangeFor(event: PortoutEvent, options: Pick<DiffOptions, '
     return { kind: 'upsert-open', record: trackedFrom(event.portout, version, crossed, newest), expectedVersion: null };
   }
   const { tracked } = event;
-  const sameFoc = tracked.focDate === event.portout.focDate;
+  const focDate = comparableFocDate(event.portout, tracked);
+  const sameFoc = tracked.focDate === focDate;
   const reminded = sameFoc ? [...new Set([...tracked.remindedHours, ...crossed])].sort((a, b) => b - a) : crossed;
   const lastCommentAt = newest !== null && (tracked.lastCommentAt === null || newest > tracked.lastCommentAt) ? newest : tracked.lastCommentAt;
-  const record = trackedFrom(event.portout, version, reminded, lastCommentAt);
+  // What we last knew stands for a field that can't be read now: a later "vanished" alert still names the numbers.
+  const keep = (field: string) => unreadableField(event.portout, field) !== undefined;
+  const known = {
+    focDate,
+    phoneNumbers: keep('phone_numbers') ? tracked.phoneNumbers : event.portout.phoneNumbers,
+    supportKey: keep('support_key') ? tracked.supportKey : event.portout.supportKey,
+  };
+  const record = trackedFrom({ ...event.portout, ...known }, version, reminded, lastCommentAt);
   return isWatchedStatus(event.portout.status)
     ? { kind: 'upsert-open', record, expectedVersion: tracked.version }
     : { kind: 'close', record, expectedVersion: tracked.version };

@@ -1,4 +1,4 @@
-import { isPortoutStatus, isWatchedStatus, PORTOUT_ID_PATTERN } from './portout.ts';
+import { isWatchedStatus, PORTOUT_ID_PATTERN, readStatus } from './portout.ts';
 import type { TrackedPortout } from './ports.ts';
 
 /**
@@ -81,10 +81,13 @@ const sameInstant = (a: string | null | undefined, b: string | null | undefined)
 export function pollSawChange(hint: DoorbellHint, record: TrackedPortout | undefined, alertedNow: boolean): boolean {
   if (alertedNow) return true;
   switch (hint.change) {
-    case 'status':
-      if (!isPortoutStatus(hint.status)) return false;
+    case 'status': {
+      // Read as the poller reads it, so a status Telnyx added (watched, kept sanitized) is compared the same way.
+      const status = readStatus(hint.status);
+      if (status === null) return false;
       // A watched status must be open with that status; an unwatched one is closed (or was never ours to watch).
-      return isWatchedStatus(hint.status) ? record?.status === hint.status : record === undefined;
+      return isWatchedStatus(status) ? record?.status === status : record === undefined;
+    }
     case 'foc-date':
       return sameInstant(record?.focDate, hint.focDate);
     case 'comment':

@@ -1,4 +1,4 @@
-import type { Portout, PortoutStatus } from './portout.ts';
+import type { Portout, PortoutStatus, UnreadableField } from './portout.ts';
 
 // The types both halves of the core share: deciding what happened (diff, events, runPoll) and saying it (say/).
 // They live here and import neither half, so the two halves never import each other in a circle.
@@ -12,6 +12,8 @@ export interface PortoutComment {
   byTelnyxStaff: boolean;
   /** ISO 8601, normalised to UTC. */
   createdAt: string;
+  /** Parts of the feed entry that arrived in a shape that can't be read (`payload.comment`, `payload.user_id`). */
+  unreadable: UnreadableField[];
 }
 
 /** What the poller remembers of a port-out: enough to diff and to name it if it vanishes. */

@@ -50,8 +50,8 @@ export interface RejectedListing {
 
 export interface CommentListing {
   comments: PortoutComment[];
-  /** Feed entries that could not be read as comments. */
-  invalid: number;
+  /** Feed entries held back: no usable port-out id, time or event type. Problems name fields, never values. */
+  invalid: InvalidPortout[];
   complete: boolean;
   failures: SourceFailure[];
 }

@@ -3,6 +3,7 @@ import { diffPortouts, findPossibleFraud, resolveMissing, stateChangeFor, type D
 import { eventBasisVersion, eventPortoutId, type PortoutEvent } from './events.ts';
 import { planAlerts } from './plan-alerts.ts';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './policy.ts';
+import { isKnownStatus, type PortoutStatus, type UnreadableField } from './portout.ts';
 import type {
   InvalidPortout,
   Notifier,
@@ -63,6 +64,12 @@ export interface PollReport {
   queries: QueriesHealth;
   invalid: InvalidPortout[];
   unwatchedDropped: number;
+  /**
+   * Fields Telnyx sent in a shape that can't be read, by Telnyx name, with how many listed or rejected port-outs and
+   * comments had each, and statuses this version does not know, with their counts. Alerts still went out, showing
+   * them as unreadable; names and counts only, safe to log.
+   */
+  oddData: { unreadableFields: Record<string, number>; unknownStatuses: Record<string, number> };
   /** The listing lost more than half of what we track: worth an ops signal even though lookups decide. */
   shrinkAnomaly: boolean;
   missingLookedUp: number;
@@ -94,6 +101,19 @@ function stillCurrent(event: PortoutEvent, open: OpenState): boolean {
   const record = open.records.get(eventPortoutId(event));
   const basis = eventBasisVersion(event);
   return basis === null ? record === undefined : record?.version === basis;
+}
+
+type OddDataItem = { unreadable: readonly UnreadableField[]; status?: PortoutStatus };
+
+/** Adds these items' unreadable fields and unknown statuses to the run's counts. */
+function countOddData(odd: PollReport['oddData'], items: readonly OddDataItem[]): PollReport['oddData'] {
+  for (const item of items) {
+    for (const { field } of item.unreadable) odd.unreadableFields[field] = (odd.unreadableFields[field] ?? 0) + 1;
+    if (item.status !== undefined && !isKnownStatus(item.status)) {
+      odd.unknownStatuses[item.status] = (odd.unknownStatuses[item.status] ?? 0) + 1;
+    }
+  }
+  return odd;
 }
 
 function byPortout(comments: readonly PortoutComment[]): Map<string, PortoutComment[]> {
@@ -140,8 +160,13 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
       'fraud-gap': { asked: rejected !== null, failures: [...(rejected?.failures ?? [])] },
       comments: { asked: commentFeed !== null, failures: [...(commentFeed?.failures ?? [])] },
     },
-    invalid: [...listing.invalid, ...(rejected?.invalid ?? [])],
+    invalid: [...listing.invalid, ...(rejected?.invalid ?? []), ...(commentFeed?.invalid ?? [])],
     unwatchedDropped: listing.unwatchedDropped,
+    oddData: countOddData({ unreadableFields: {}, unknownStatuses: {} }, [
+      ...listing.portouts,
+      ...(rejected?.portouts ?? []),
+      ...(commentFeed?.comments ?? []),
+    ]),
     shrinkAnomaly: open.records.size >= SHRINK_ANOMALY_MIN_TRACKED && diff.missing.length * 2 > open.records.size,
     missingLookedUp: 0,
     missingDeferred: 0,
@@ -172,6 +197,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
         report.queries.lookups.failures.push(retrieval.failure);
       }
       if (retrieval.kind === 'invalid') report.invalid.push({ id: record.id, problem: retrieval.problem });
+      if (retrieval.kind === 'found') countOddData(report.oddData, [retrieval.portout]);
       // While the listing has lost most of what we track, a 404 proves nothing (a key for another account, a
       // Telnyx outage): no burst of "left" alerts. The record stays open and a normal listing decides later.
       if (retrieval.kind === 'not-found' && report.shrinkAnomaly) {

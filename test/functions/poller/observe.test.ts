@@ -3,7 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TelnyxAuthError } from '../../../functions/poller/adapters/telnyx-source.ts';
 import type { PollReport } from '../../../functions/poller/core/run-poll.ts';
-import { isHealthyRun, isListingAnomaly, observePoll, watchesDown } from '../../../functions/poller/observe.ts';
+import { hasOddData, isHealthyRun, isListingAnomaly, observePoll, watchesDown } from '../../../functions/poller/observe.ts';
 import { METRICS } from '../../../functions/poller/telemetry.ts';
 
 function report(overrides: Partial<PollReport> = {}): PollReport {
@@ -23,6 +23,7 @@ function report(overrides: Partial<PollReport> = {}): PollReport {
     },
     invalid: [],
     unwatchedDropped: 0,
+    oddData: { unreadableFields: {}, unknownStatuses: {} },
     shrinkAnomaly: false,
     missingLookedUp: 0,
     missingDeferred: 0,
@@ -62,6 +63,15 @@ describe('what counts as a healthy run', () => {
     expect(isListingAnomaly(report({ unwatchedDropped: 2 }))).toBe(true);
     expect(isListingAnomaly(report({ invalid: [{ id: null, problem: 'id: missing' }] }))).toBe(true);
   });
+
+  it('fields or statuses Telnyx sent that this version cannot read: the run is healthy and no watch is down', () => {
+    const odd = report({ oddData: { unreadableFields: { foc_date: 3 }, unknownStatuses: { 'on-hold': 1 } } });
+    expect(hasOddData(odd)).toBe(true);
+    expect(isListingAnomaly(odd)).toBe(false);
+    expect(watchesDown(odd)).toEqual([]);
+    expect(isHealthyRun(odd)).toBe(true);
+  });
+
 });
 
 const serverError = { kind: 'server-error' as const, detail: 'HTTP 500 after 3 attempt(s)', pageNumber: 1 };

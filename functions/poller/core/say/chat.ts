@@ -7,6 +7,7 @@ import { fitParts, type TextPart } from './fit-parts.ts';
 import { shorten } from './short-text.ts';
 import { formatUtcLong, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
 import { singleLine, toAsciiLine } from './transliterate.ts';
+import { missingText } from './unreadable.ts';
 
 // Slack and Microsoft Teams, through AWS Chatbot (Amazon Q Developer in chat applications). Chatbot shows an SNS
 // message only in its custom notification schema; plain text is dropped ("Event Received is not supported").
@@ -124,11 +125,11 @@ function portoutDescription(portout: Portout, now: Date, spec: DescriptionSpec):
     { variants: [spec.intro], priority: 0, required: true },
     line(`${bold('Status')} ${portout.status}${previous}`, 0),
     numbersLine(portout.phoneNumbers),
-    line(`${bold('Gaining carrier')} ${portout.carrierName === null ? 'not given' : code(portout.carrierName)}`, 2),
+    line(`${bold('Gaining carrier')} ${portout.carrierName === null ? missingText(portout, 'carrier_name', 'not given') : code(portout.carrierName)}`, 2),
     ...autoAuthorizationLine(portout, now),
     // Once a request is rejected, canceled or ported, its FOC date is no deadline: left out rather than counted down.
     ...(focMatters(portout.status) || spec.previousFocDate !== undefined
-      ? [line(`${bold('FOC date')} ${chatTime(portout.focDate, now, 'not set yet')}`, 2)]
+      ? [line(`${bold('FOC date')} ${chatTime(portout.focDate, now, missingText(portout, 'foc_date', 'not set yet'))}`, 2)]
       : []),
     ...(spec.previousFocDate === undefined
       ? []
@@ -161,6 +162,12 @@ function nextStepsFor(portout: Portout, portalUrl: string): string[] {
     case 'rejected':
     case 'canceled':
       return [`Nothing: the numbers stay with Telnyx. ${portalUrl}`];
+    default:
+      // A status Telnyx added since this was written: still watched, and maybe still open to a rejection.
+      return [
+        `portout-watch does not know the status ${portout.status}: check the request, or ask Telnyx support${key}`,
+        ...rejectSteps(portout, portalUrl),
+      ];
   }
 }
 

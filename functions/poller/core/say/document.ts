@@ -4,6 +4,7 @@ import type { Portout, PortoutStatus } from '../portout.ts';
 import type { AlertGroupKind, EventOf, GroupedEvent, RenderContext } from './context.ts';
 import { countryCodesOf } from './country-codes.ts';
 import { autoAuthorizationWindow, eventNumbers } from './facts.ts';
+import { unreadableDocument } from './unreadable.ts';
 
 // The `default` channel: a versioned JSON document for machine subscribers (Lambda, SQS, HTTPS).
 
@@ -48,6 +49,10 @@ export type CommentDocumentV1 = {
   byTelnyxStaff: boolean;
   /** ISO 8601, UTC. */
   createdAt: string;
+  /** Parts of the feed entry Telnyx sent in a shape that can't be read (`payload.comment`): `body` is then empty. */
+  unreadableFields: string[];
+  /** What each of those held, as JSON, printable ASCII, cut to 40 characters. */
+  unreadableValues: Record<string, string>;
 };
 
 type AlertDocumentCommonV1 = {
@@ -65,6 +70,13 @@ type AlertDocumentCommonV1 = {
   /** For a pending request with a known filing time: when Telnyx may authorize it by itself (ISO 8601, UTC). */
   autoAuthorization: { earliest: string; latest: string } | null;
   portalUrl: string;
+  /**
+   * Port-out fields Telnyx sent in a shape that can't be read, by their Telnyx names (`foc_date`); each is null in
+   * `portout`. The alert went out anyway: only a request without a usable id or status is held back.
+   */
+  unreadableFields: string[];
+  /** What each of those held, as JSON, printable ASCII, cut to 40 characters. */
+  unreadableValues: Record<string, string>;
 };
 
 /** The JSON document of a one-event alert. New fields may be added within v1; none is renamed or removed. */
@@ -147,6 +159,7 @@ function commentDocuments(comments: readonly PortoutComment[]): CommentDocumentV
     body: comment.body,
     byTelnyxStaff: comment.byTelnyxStaff,
     createdAt: comment.createdAt,
+    ...unreadableDocument(comment),
   }));
 }
 
@@ -165,6 +178,7 @@ function documentCommon(
     countryCodes: countryCodesOf(portout.phoneNumbers),
     autoAuthorization: window && { earliest: window.earliest.toISOString(), latest: window.latest.toISOString() },
     portalUrl: ctx.portalUrl,
+    ...unreadableDocument(portout),
   };
 }
 
@@ -179,6 +193,8 @@ function vanishedDocument(event: EventOf<'vanished'>, ctx: RenderContext): Alert
     countryCodes: countryCodesOf(tracked.phoneNumbers),
     autoAuthorization: null,
     portalUrl: ctx.portalUrl,
+    unreadableFields: [],
+    unreadableValues: {},
     type: 'vanished',
     portout: lastKnownDocument(tracked),
   };

@@ -1,18 +1,19 @@
 import type { PortoutComment, PortoutEvent } from '../model.ts';
-import type { Portout, PortoutStatus } from '../portout.ts';
+import { isKnownStatus, type KnownPortoutStatus, type Portout, type PortoutStatus } from '../portout.ts';
 import type { AlertGroupKind, EventOf, GroupedEvent, RenderContext } from './context.ts';
 import { AUTO_AUTHORIZE_AFTER_HOURS, autoAuthorizationWindow, rejectionRefused, tally, upper } from './facts.ts';
 import { fitParts, type TextPart } from './fit-parts.ts';
 import { carrierPart, headlinePart, keyPart, numbersPart, shorten, tallyPart } from './short-text.ts';
 import { formatUtcLong, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
 import { singleLine, toAsciiLine } from './transliterate.ts';
+import { missingText, unreadableRaw, unreadableSection } from './unreadable.ts';
 
 // The email: a one-line subject (SNS's Subject) and a plain-text body with everything that helps decide.
 
 /** SNS requires a subject "less than 100 characters long". */
 export const SUBJECT_MAX_CHARS = 99;
 
-const STATUS_MEANING: Record<PortoutStatus, string> = {
+const STATUS_MEANING: Record<KnownPortoutStatus, string> = {
   pending:
     'awaiting your review. If nobody answers, Telnyx authorizes it automatically ' +
     `${AUTO_AUTHORIZE_AFTER_HOURS.earliest} to ${AUTO_AUTHORIZE_AFTER_HOURS.latest} hours after it was filed.`,
@@ -24,7 +25,7 @@ const STATUS_MEANING: Record<PortoutStatus, string> = {
 };
 
 /** The first sentence of a status-changed email. */
-const STATUS_NEWS: Record<PortoutStatus, string> = {
+const STATUS_NEWS: Record<KnownPortoutStatus, string> = {
   pending: 'This port-out request is pending again: it needs your review.',
   authorized:
     'This port-out request was authorized: the numbers will leave Telnyx from the FOC date. ' +
@@ -35,10 +36,22 @@ const STATUS_NEWS: Record<PortoutStatus, string> = {
   ported: 'These numbers have been ported away from Telnyx.',
 };
 
+// A status Telnyx added since this was written: said under its raw (sanitized) name, and still watched.
+const statusMeaning = (status: PortoutStatus) =>
+  isKnownStatus(status)
+    ? STATUS_MEANING[status]
+    : 'a status portout-watch does not know yet (Telnyx may have added it). Check the request in the Telnyx portal; ' +
+      'portout-watch keeps watching it.';
+const statusNews = (status: PortoutStatus) =>
+  isKnownStatus(status)
+    ? STATUS_NEWS[status]
+    : `This port-out request is now ${status}, a status portout-watch does not know yet. ` +
+      'Check what it means in the Telnyx portal; portout-watch keeps watching it.';
+
 function portoutSubject(headline: string, portout: Portout): TextPart[] {
   return [
     headlinePart(headline),
-    numbersPart(portout.phoneNumbers, toAsciiLine),
+    numbersPart(portout.phoneNumbers, toAsciiLine, unreadableRaw(portout, 'phone_numbers') !== undefined),
     ...carrierPart(portout.carrierName, toAsciiLine),
     ...keyPart(portout.supportKey, toAsciiLine, (key) => ` (${key})`),
   ];
@@ -76,7 +89,12 @@ function emailAutoAuthorization(portout: Portout, now: Date): string {
   const window = autoAuthorizationWindow(portout);
   if (!window) {
     const { earliest, latest } = AUTO_AUTHORIZE_AFTER_HOURS;
-    return `${earliest} to ${latest} hours after the request was filed (Telnyx did not give the filing time)`;
+    const filed = unreadableRaw(portout, 'created_at');
+    const why =
+      filed === undefined
+        ? 'Telnyx did not give the filing time'
+        : `the filing time can't be read: Telnyx sent ${filed}; the time left is unknown`;
+    return `${earliest} to ${latest} hours after the request was filed (${why})`;
   }
   const range = `between ${formatUtcLong(window.earliest)} and ${formatUtcLong(window.latest)}`;
   if (now < window.earliest) return `${range} (${timeLeft(window.earliest, now)} to reject before it may happen)`;
@@ -86,14 +104,18 @@ function emailAutoAuthorization(portout: Portout, now: Date): string {
 
 function statusSection(status: PortoutStatus, previous: PortoutStatus | null, label: string): string {
   const lines = [`${label}: ${status}${previous && previous !== status ? ` (was ${previous})` : ''}`];
-  lines.push(`  ${status}: ${STATUS_MEANING[status]}`);
-  if (previous && previous !== status) lines.push(`  ${previous}: ${STATUS_MEANING[previous]}`);
+  lines.push(`  ${status}: ${statusMeaning(status)}`);
+  if (previous && previous !== status) lines.push(`  ${previous}: ${statusMeaning(previous)}`);
   return lines.join('\n');
 }
 
-function numbersSection(numbers: readonly string[]): string {
-  if (numbers.length === 0) return 'Phone numbers: none listed by Telnyx';
-  return [`Phone numbers (${numbers.length})`, ...numbers.map((number) => `  ${singleLine(number)}`)].join('\n');
+/** `unreadable`: what Telnyx sent in `phone_numbers`, when some or all of it can't be read. */
+function numbersSection(numbers: readonly string[], unreadable?: string): string {
+  if (numbers.length === 0) {
+    return unreadable === undefined ? 'Phone numbers: none listed by Telnyx' : `Phone numbers: unreadable: Telnyx sent ${unreadable}`;
+  }
+  const odd = unreadable === undefined ? [] : [`  and what can't be read: Telnyx sent ${unreadable}`];
+  return [`Phone numbers (${numbers.length})`, ...numbers.map((number) => `  ${singleLine(number)}`), ...odd].join('\n');
 }
 
 function serviceAddress(portout: Portout): string {
@@ -112,40 +134,61 @@ function supportKeyLine(supportKey: string | null): string {
 }
 
 function portoutSections(portout: Portout, now: Date, previousFocDate?: string | null): string[] {
+  const missing = (field: string, text: string) => missingText(portout, field, text);
+  const unreadableFoc = unreadableRaw(portout, 'foc_date');
   const timing: Array<[string, string]> = [];
   if (portout.status === 'pending') timing.push(['Auto-authorization', emailAutoAuthorization(portout, now)]);
-  timing.push(['FOC date', emailTime(portout.focDate, now, 'not set yet')]);
+  timing.push([
+    'FOC date',
+    unreadableFoc === undefined
+      ? emailTime(portout.focDate, now, 'not set yet')
+      : `unreadable: Telnyx sent ${unreadableFoc}; the time left is unknown`,
+  ]);
   if (previousFocDate !== undefined) timing.push(['Previous FOC date', emailTime(previousFocDate, null, 'not set')]);
-  timing.push(['Requested FOC date', emailTime(portout.requestedFocDate, null, 'not given')]);
+  timing.push(['Requested FOC date', emailTime(portout.requestedFocDate, null, missing('requested_foc_date', 'not given'))]);
   const details: Array<[string, string]> = [
-    ['Gaining carrier', shown(portout.carrierName)],
-    ['SPID', shown(portout.spid)],
-    ['PON', shown(portout.pon)],
-    ['End user', shown(portout.endUserName)],
-    ['Authorized name', shown(portout.authorizedName)],
+    ['Gaining carrier', shown(portout.carrierName, missing('carrier_name', 'not given'))],
+    ['SPID', shown(portout.spid, missing('spid', 'not given'))],
+    ['PON', shown(portout.pon, missing('pon', 'not given'))],
+    ['End user', shown(portout.endUserName, missing('end_user_name', 'not given'))],
+    ['Authorized name', shown(portout.authorizedName, missing('authorized_name', 'not given'))],
     ['Service address', serviceAddress(portout)],
-    ['Support key', supportKeyLine(portout.supportKey)],
+    ['Support key', portout.supportKey === null ? missing('support_key', 'not given') : supportKeyLine(portout.supportKey)],
     ['Port-out id', portout.id],
   ];
   if (portout.rejectionCode !== null) details.push(['Rejection code', String(portout.rejectionCode)]);
+  else if (unreadableRaw(portout, 'rejection_code') !== undefined) details.push(['Rejection code', missing('rejection_code', '')]);
   if (portout.reason !== null) details.push(['Reason', shown(portout.reason)]);
+  else if (unreadableRaw(portout, 'reason') !== undefined) details.push(['Reason', missing('reason', '')]);
   details.push(
-    ['Filed', emailPastTime(portout.createdAt, now, 'not given')],
-    ['Last updated', emailPastTime(portout.updatedAt, now, 'not given')],
+    ['Filed', emailPastTime(portout.createdAt, now, missing('created_at', 'not given'))],
+    ['Last updated', emailPastTime(portout.updatedAt, now, missing('updated_at', 'not given'))],
   );
-  return [`Dates\n${rows(timing)}`, numbersSection(portout.phoneNumbers), `Request\n${rows(details)}`];
+  return [
+    `Dates\n${rows(timing)}`,
+    numbersSection(portout.phoneNumbers, unreadableRaw(portout, 'phone_numbers')),
+    `Request\n${rows(details)}`,
+    ...unreadableSection(portout),
+  ];
 }
 
 /** Comment bodies keep their line breaks; each line is cleaned, and the whole is cut like other free text. */
 function commentsSection(comments: readonly PortoutComment[]): string[] {
   if (comments.length === 0) return [];
   const lines = comments.flatMap((comment) => {
-    const who = comment.byTelnyxStaff ? 'Telnyx porting staff' : 'someone on your account';
+    const author = unreadableRaw(comment, 'payload.user_id');
+    const who = comment.byTelnyxStaff
+      ? 'Telnyx porting staff'
+      : author === undefined
+        ? 'someone on your account'
+        : `an author that can't be told (Telnyx sent user_id ${author})`;
     const body = shorten(comment.body, 2_000)
       .split(/\r\n|[\n\r\u2028\u2029]/)
       .map(singleLine)
       .filter(Boolean)
       .map((line) => `    ${line}`);
+    const unreadableBody = unreadableRaw(comment, 'payload.comment') ?? unreadableRaw(comment, 'payload');
+    if (unreadableBody !== undefined) body.push(`    (the text can't be read: Telnyx sent ${unreadableBody})`);
     return [`  ${emailTime(comment.createdAt, null, 'time not given')}, ${who}:`, ...body];
   });
   return [[`Comments (${comments.length})`, ...lines].join('\n')];
@@ -185,6 +228,13 @@ function actionSection(portout: Portout, ctx: RenderContext): string {
     case 'rejected':
     case 'canceled':
       return `What to do\n  Nothing: the numbers stay with Telnyx.\n  ${portal}`;
+    default:
+      return [
+        'What to do',
+        `  portout-watch does not know the status ${portout.status}. Check the request in the ${portal}`,
+        `  If nobody on your side asked for this port-out, contact Telnyx support now${key}, or try to reject it:`,
+        rejectCommand(portout.id),
+      ].join('\n');
   }
 }
 
@@ -192,8 +242,10 @@ function footer(alertId: string, now: Date): string {
   return `--\nportout-watch alert ${alertId}, detected ${formatUtcLong(now)}.`;
 }
 
-function numbersPhrase(numbers: readonly string[]): string {
+function numbersPhrase(portout: Portout): string {
+  const numbers = portout.phoneNumbers;
   const [first] = numbers;
+  if (first === undefined && unreadableRaw(portout, 'phone_numbers') !== undefined) return "phone numbers (the list can't be read)";
   if (first === undefined) return 'phone numbers (Telnyx did not list which)';
   return numbers.length === 1 ? emailText(first) : `${numbers.length} numbers (${emailText(first)} and others)`;
 }
@@ -229,7 +281,7 @@ interface EmailContent {
 
 function emailNew(event: EventOf<'new'>, ctx: RenderContext): EmailContent {
   const { portout, comments } = event;
-  const numbers = numbersPhrase(portout.phoneNumbers);
+  const numbers = numbersPhrase(portout);
   const intro =
     portout.status === 'pending'
       ? `Someone has asked to move ${numbers} away from your Telnyx account to ${carrierPhrase(portout)}.\n` +
@@ -248,7 +300,7 @@ function emailStatusChanged(event: EventOf<'status-changed'>, ctx: RenderContext
   const intro = refused
     ? 'Telnyx did not accept the rejection of this port-out request: it is pending again, ' +
       'and will be authorized automatically unless you reject it with a valid reason.'
-    : STATUS_NEWS[portout.status];
+    : statusNews(portout.status);
   return {
     subject: portoutSubject(
       refused
@@ -299,7 +351,7 @@ function emailPossibleFraud(event: EventOf<'possible-fraud'>, ctx: RenderContext
   const { portout } = event;
   const key = portout.supportKey === null ? '' : `, quoting ${emailText(portout.supportKey)}`;
   const intro =
-    `A port-out request for ${numbersPhrase(portout.phoneNumbers)} to ${carrierPhrase(portout)} was ` +
+    `A port-out request for ${numbersPhrase(portout)} to ${carrierPhrase(portout)} was ` +
     `${portout.status} without ever waiting for your review. With port-out PIN protection on, that is what ` +
     'happens when the PIN is missing or wrong: someone may be trying to take these numbers.';
   return {

@@ -31,11 +31,14 @@ export function shorten(text: string, max: number): string {
 
 export const headlinePart = (text: string): TextPart => ({ variants: [text], priority: PRIORITY.headline, required: true });
 
-/** ": +13035551212 +2 more", or ": 3 numbers" when the first number is too long to fit. */
-export function numbersPart(numbers: readonly string[], clean: Clean): TextPart {
+/**
+ * ": +13035551212 +2 more", or ": 3 numbers" when the first number is too long to fit. `unreadable`: Telnyx sent
+ * `phone_numbers` in a shape that can't be read, which with no readable number is not "no number listed".
+ */
+export function numbersPart(numbers: readonly string[], clean: Clean, unreadable = false): TextPart {
   const priority = PRIORITY.numbers;
   const first = numbers[0] === undefined ? '' : clean(numbers[0]);
-  if (numbers.length === 0) return { variants: [': no number listed'], priority };
+  if (numbers.length === 0) return { variants: [unreadable ? ': numbers unreadable' : ': no number listed'], priority };
   const count = numbers.length === 1 ? ': 1 number' : `: ${numbers.length} numbers`;
   const more = numbers.length > 1 ? ` +${numbers.length - 1} more` : '';
   return { variants: first ? [`: ${first}${more}`, count] : [count], priority };

@@ -1,5 +1,5 @@
 import type { PortoutComment, PortoutEvent } from '../model.ts';
-import type { Portout, PortoutStatus } from '../portout.ts';
+import { isKnownStatus, type KnownPortoutStatus, type Portout, type PortoutStatus } from '../portout.ts';
 import type { AlertGroupKind, EventOf, GroupedEvent, RenderContext } from './context.ts';
 import {
   AUTO_AUTHORIZE_AFTER_HOURS,
@@ -15,6 +15,7 @@ import { fitsOneSegment, toGsm7 } from './gsm7.ts';
 import { carrierPart, headlinePart, keyPart, numbersPart, PRIORITY, shorten, tallyPart, type Clean } from './short-text.ts';
 import { formatUtcShort, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
 import { singleLine } from './transliterate.ts';
+import { unreadableRaw } from './unreadable.ts';
 
 // The SMS: one GSM-7 segment, display name included, the most important parts kept (see fitParts).
 
@@ -33,7 +34,11 @@ function smsAutoAuthPart(portout: Portout, now: Date): TextPart[] {
   const priority = PRIORITY.deadline;
   if (portout.status !== 'pending') return [];
   const window = autoAuthorizationWindow(portout);
-  if (!window) return [{ variants: [`. Auto-auths if unanswered ${WINDOW_HOURS}`], priority }];
+  const unknownWhen = `. Auto-auths if unanswered ${WINDOW_HOURS}`;
+  if (!window && unreadableRaw(portout, 'created_at') !== undefined) {
+    return [{ variants: [`. Auto-auths ${WINDOW_HOURS} after filing (time unreadable)`, unknownWhen], priority }];
+  }
+  if (!window) return [{ variants: [unknownWhen], priority }];
   const full = `. Auto-auth ~${WINDOW_HOURS} after ${formatUtcShort(window.filed)}`;
   if (now < window.earliest) {
     const left = timeLeft(window.earliest, now, { compact: true });
@@ -48,16 +53,21 @@ function smsAutoAuthPart(portout: Portout, now: Date): TextPart[] {
 function smsCommentPart(comments: readonly PortoutComment[], priority: number): TextPart[] {
   const newest = comments.at(-1);
   const body = newest ? cleanSms(newest.body) : '';
-  if (!newest || !body) return [];
+  if (!newest) return [];
   const who = newest.byTelnyxStaff ? 'Telnyx' : 'Comment';
+  if (!body) {
+    const unreadable = unreadableRaw(newest, 'payload.comment') ?? unreadableRaw(newest, 'payload');
+    return unreadable === undefined ? [] : [{ variants: [`. ${who}: (unreadable)`], priority }];
+  }
   return [{ variants: [60, 30].map((max) => `. ${who}: "${shorten(body, max)}"`), priority }];
 }
 
-const SMS_CALL_TO_ACTION: Partial<Record<PortoutStatus, string>> = {
+const SMS_CALL_TO_ACTION: Partial<Record<KnownPortoutStatus, string>> = {
   pending: '. Not you? Reject it now',
   authorized: '. Not you? Call Telnyx support',
   ported: '. Not you? Call Telnyx support',
 };
+const smsCallToAction = (status: PortoutStatus) => (isKnownStatus(status) ? SMS_CALL_TO_ACTION[status] : '. Check the Telnyx portal');
 
 interface SmsSpec {
   headline: string;
@@ -71,17 +81,28 @@ interface SmsSpec {
   action?: string;
 }
 
+/** A FOC date that can't be read: said, with what Telnyx sent as far as room allows, and no time left. */
+function smsUnreadableFocPart(raw: string, priority: number): TextPart[] {
+  return [{ variants: [`. FOC unreadable ${cleanSms(raw)}`, '. FOC unreadable'], priority }];
+}
+
 function portoutSms(portout: Portout, now: Date, spec: SmsSpec): TextPart[] {
-  const action = spec.action ?? SMS_CALL_TO_ACTION[portout.status];
+  const action = spec.action ?? smsCallToAction(portout.status);
   const focIsDeadline = spec.focIsDeadline ?? portout.status === 'authorized';
   const showFoc = !spec.hideFoc && focMatters(portout.status);
+  const focPriority = focIsDeadline ? PRIORITY.deadline : PRIORITY.foc;
+  const unreadableFoc = unreadableRaw(portout, 'foc_date');
   return [
     headlinePart(spec.headline),
-    numbersPart(portout.phoneNumbers, cleanSms),
+    numbersPart(portout.phoneNumbers, cleanSms, unreadableRaw(portout, 'phone_numbers') !== undefined),
     ...carrierPart(portout.carrierName, cleanSms),
     ...(spec.news ?? []),
     ...smsAutoAuthPart(portout, now),
-    ...(showFoc ? smsFocPart(portout.focDate, now, focIsDeadline ? PRIORITY.deadline : PRIORITY.foc) : []),
+    ...(showFoc
+      ? unreadableFoc === undefined
+        ? smsFocPart(portout.focDate, now, focPriority)
+        : smsUnreadableFocPart(unreadableFoc, focPriority)
+      : []),
     ...keyPart(portout.supportKey, cleanSms, (key) => `. Ref ${key}`),
     ...smsCommentPart(spec.comments ?? [], PRIORITY.comment),
     ...(action ? [{ variants: [action], priority: PRIORITY.action }] : []),

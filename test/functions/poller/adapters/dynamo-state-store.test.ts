@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoStateStore } from '../../../../functions/poller/adapters/dynamo-state-store.ts';
+import { readStatus } from '../../../../functions/poller/core/portout.ts';
 import type { StateChange, StateStore, TrackedPortout } from '../../../../functions/poller/core/ports.ts';
 import { createTestTable, type TestTable } from '../../../support/dynamo.ts';
 import { trackedPortout } from '../../../support/factories.ts';
@@ -30,6 +31,12 @@ describe('DynamoDB state store', () => {
     const loaded = (await store.loadOpen()).records;
     expect([...loaded.keys()].sort()).toEqual(['a', 'b']);
     expect(loaded.get('a')).toEqual(record('a'));
+  });
+
+  it('round-trips a status Telnyx added, so the next run diffs against it', async () => {
+    const onHold = record('h', 1, readStatus('on-hold')!);
+    await store.apply([{ kind: 'upsert-open', record: onHold, expectedVersion: null }], NOW);
+    expect((await store.loadOpen()).records.get('h')).toEqual(onHold);
   });
 
   it('reads every open record across Query pages without reading closed ones', async () => {
@@ -100,7 +107,7 @@ describe('DynamoDB state store', () => {
   });
 
   it('names a malformed open record instead of guessing', async () => {
-    await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'OPEN', sk: 'bad', status: 'weird', version: 1 } }));
+    await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'OPEN', sk: 'bad', status: 42, version: 1 } }));
     await expect(store.loadOpen()).rejects.toThrow(/malformed open record \(sk=bad\)/);
   });
 

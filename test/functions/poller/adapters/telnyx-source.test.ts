@@ -170,21 +170,51 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(item).toMatchObject({ id: 'n1', focDate: null, pon: null, endUserName: null, phoneNumbers: [], supportKey: null });
     });
 
-    it('sets aside items that violate the schema, naming the field but never the value', async () => {
+    it('fails open on odd field shapes: the item is listed, each unreadable field named', async () => {
       const items = [
         telnyxPortout({ id: 'ok' }),
-        telnyxPortout({ id: 'bad-status', status: 'on-hold' }),
-        telnyxPortout({ id: 'bad-numbers', phone_numbers: '+13035551212' }),
+        telnyxPortout({ id: 'odd-numbers', phone_numbers: '+13035551212' }),
+        telnyxPortout({ id: 'odd-dates', foc_date: 'TBD', created_at: 'yesterday', carrier_name: 42 }),
       ];
       sim.injectFault({ match: { route: 'list' }, body: JSON.stringify({ data: items, meta: { page_number: 1, total_pages: 1 } }) });
       const listing = await source().listWatchedPortouts(deadline());
-      expect(listing.portouts.map((p) => p.id)).toEqual(['ok']);
-      expect(listing.invalid).toEqual([
-        { id: 'bad-status', problem: 'status: unknown status' },
-        { id: 'bad-numbers', problem: 'phone_numbers: Invalid type' },
+      expect(listing.portouts.map((p) => [p.id, p.unreadable.map((entry) => entry.field)])).toEqual([
+        ['ok', []],
+        ['odd-numbers', ['phone_numbers']],
+        ['odd-dates', ['carrier_name', 'foc_date', 'created_at']],
       ]);
+      expect(listing.invalid).toEqual([]);
+      expect(listing.complete).toBe(true);
+    });
+
+    it('keeps a status it does not know: the server listed it as watched', async () => {
+      const items = [telnyxPortout({ id: 'held', status: 'on-hold' }), telnyxPortout({ id: 'x1', status: 'ported' })];
+      sim.injectFault({ match: { route: 'list' }, body: JSON.stringify({ data: items, meta: { page_number: 1, total_pages: 1 } }) });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.portouts.map((p) => [p.id, p.status])).toEqual([['held', 'on-hold']]);
+      expect(listing.unwatchedDropped).toBe(1);
+    });
+
+    it('sets aside only items without a usable status, naming the field but never the value', async () => {
+      const items = [telnyxPortout({ id: 'ok' }), telnyxPortout({ id: 'no-status', status: null, end_user_name: '+13035551212' })];
+      sim.injectFault({ match: { route: 'list' }, body: JSON.stringify({ data: items, meta: { page_number: 1, total_pages: 1 } }) });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.portouts.map((p) => p.id)).toEqual(['ok']);
+      expect(listing.invalid).toEqual([{ id: 'no-status', problem: 'status: missing' }]);
       expect(JSON.stringify(listing.invalid)).not.toContain('+1303');
       expect(listing.complete).toBe(true);
+    });
+
+    it.each([
+      ['another page number than asked', { page_number: 2, page_size: 250, total_pages: 1 }, 'meta.page_number: 2 on the answer for page 1'],
+      ['a negative total_pages', { page_number: 1, total_pages: -3 }, 'meta.total_pages: not a whole number from 0 up'],
+      ['a fractional total_results', { page_number: 1, total_results: 0.5 }, 'meta.total_results: not a whole number from 0 up'],
+    ])('a listing whose meta contradicts the request (%s) is incomplete', async (_name, meta, detail) => {
+      sim.upsert(telnyxPortout({ id: 'ok' }));
+      sim.injectFault({ match: { route: 'list' }, meta });
+      const listing = await source().listWatchedPortouts(deadline());
+      expect(listing.complete).toBe(false);
+      expect(listing.failures).toEqual([{ kind: 'malformed-response', detail, pageNumber: 1 }]);
     });
 
     it('treats an item with no id as an incomplete listing: it could be any tracked request', async () => {
@@ -336,8 +366,30 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(await source().retrievePortout('r1', deadline())).toMatchObject({ kind: 'found', portout: { id: 'r1', status: 'authorized' } });
     });
 
-    it('turns a 404 into not-found', async () => {
+    it("turns a 404 with Telnyx's error envelope into not-found", async () => {
       expect(await source().retrievePortout('gone', deadline())).toEqual({ kind: 'not-found' });
+    });
+
+    it.each([
+      ['an HTML page from a proxy', { body: '<html><body>404 Not Found</body></html>', contentType: 'text/html' }],
+      ['an empty body', { body: '' }],
+      ["a mock server's own 404 (Prism)", { body: '{"type":"https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR","title":"Route not resolved, no path matched","status":404}', contentType: 'application/problem+json' }],
+      ['an empty errors list', { body: '{"errors":[]}' }],
+      ['errors that are not objects', { body: '{"errors":["not found"]}' }],
+    ])('takes a 404 with %s as a failed lookup, not as gone', async (_name, fault) => {
+      sim.injectFault({ match: { route: 'retrieve' }, status: 404, ...fault });
+      expect(await source().retrievePortout('gone', deadline())).toMatchObject({
+        kind: 'failed',
+        failure: { kind: 'client-error', detail: expect.stringContaining("HTTP 404 without Telnyx's error envelope") },
+      });
+    });
+
+    it('reads a looked-up port-out with odd field shapes, failing open', async () => {
+      sim.upsert(telnyxPortout({ id: 'r2', status: 'authorized', foc_date: 'TBD' }));
+      expect(await source().retrievePortout('r2', deadline())).toMatchObject({
+        kind: 'found',
+        portout: { id: 'r2', status: 'authorized', focDate: null, unreadable: [{ field: 'foc_date', value: '"TBD"' }] },
+      });
     });
 
     it('refuses an id with an unexpected shape without sending it', async () => {
@@ -374,6 +426,20 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(query.get('filter[inserted_at][gte]')).toBe('2026-11-24T12:00:00.000Z');
     });
 
+    it('keeps a status it does not know and fails open on odd fields: it may be a new kind of rejection', async () => {
+      const items = [
+        telnyxPortout({ id: 'odd', status: 'rejected', carrier_name: ['x'] }),
+        telnyxPortout({ id: 'new-kind', status: 'rejected-pin' }),
+        telnyxPortout({ id: 'pend', status: 'pending' }),
+      ];
+      sim.injectFault({ match: { route: 'list' }, body: JSON.stringify({ data: items, meta: { page_number: 1, total_pages: 1 } }) });
+      const rejected = await source().listRejectedSince('2026-11-24T12:00:00.000Z', deadline());
+      expect(rejected.portouts.map((p) => [p.id, p.status, p.unreadable.map((entry) => entry.field)])).toEqual([
+        ['odd', 'rejected', ['carrier_name']],
+        ['new-kind', 'rejected-pin', []],
+      ]);
+    });
+
     it('reports a failed page as incomplete', async () => {
       sim.injectFault({ match: { route: 'list' }, status: 500, times: Infinity });
       const rejected = await source().listRejectedSince('2026-11-24T12:00:00.000Z', deadline());
@@ -389,7 +455,7 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       sim.addComment('a', { body: 'We will port on the FOC date', userId: 'c3a2e7a4-0000-4000-8000-000000000001', createdAt: '2026-11-27T10:05:00.000Z' });
       sim.setStatus('a', 'rejected-pending');
       const feed = await source().listCommentsSince('2026-11-24T12:00:00.000Z', deadline());
-      expect(feed).toMatchObject({ complete: true, invalid: 0, failures: [] });
+      expect(feed).toMatchObject({ complete: true, invalid: [], failures: [] });
       expect(feed.comments.map(({ portoutId, body, byTelnyxStaff, createdAt }) => ({ portoutId, body, byTelnyxStaff, createdAt }))).toEqual([
         { portoutId: 'a', body: 'Rejection reason not valid', byTelnyxStaff: true, createdAt: '2026-11-27T10:00:00.000Z' },
         { portoutId: 'a', body: 'We will port on the FOC date', byTelnyxStaff: false, createdAt: '2026-11-27T10:05:00.000Z' },
@@ -406,13 +472,27 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       expect(feed).toMatchObject({ complete: false, failures: [{ kind: 'client-error', detail: 'HTTP 404 for a listing', pageNumber: 1 }] });
     });
 
-    it('counts feed entries it cannot read instead of guessing', async () => {
+    it('holds back feed entries with no usable time, naming the field, and alerts odd bodies as unreadable', async () => {
+      const entry = (id: string, createdAt: string, payload: Record<string, unknown>) => ({
+        id,
+        event_type: 'portout.new_comment',
+        portout_id: 'a',
+        created_at: createdAt,
+        payload,
+      });
       sim.injectFault({
         match: { route: 'events' },
-        body: JSON.stringify({ data: [{ id: 'e1', event_type: 'portout.new_comment', portout_id: 'a', created_at: 'soon', payload: {} }], meta: { page_number: 1, total_pages: 1 } }),
+        body: JSON.stringify({
+          data: [entry('e1', 'soon', { comment: 'x' }), entry('e2', '2026-11-27T10:00:00Z', { comment: 42, user_id: null })],
+          meta: { page_number: 1, total_pages: 1 },
+        }),
       });
       const feed = await source().listCommentsSince('2026-11-24T12:00:00.000Z', deadline());
-      expect(feed).toMatchObject({ comments: [], invalid: 1, complete: true });
+      expect(feed).toMatchObject({
+        comments: [{ id: 'e2', body: '', byTelnyxStaff: true, unreadable: [{ field: 'payload.comment', value: '42' }] }],
+        invalid: [{ id: null, problem: 'comment feed entry: created_at: missing or not a date' }],
+        complete: true,
+      });
     });
   });
 });

@@ -10,7 +10,7 @@ import {
   type DiffOptions,
 } from '../../../../functions/poller/core/diff.ts';
 import type { PortoutEvent } from '../../../../functions/poller/core/events.ts';
-import { PORTOUT_STATUSES, WATCHED_STATUSES, type PortoutStatus } from '../../../../functions/poller/core/portout.ts';
+import { PORTOUT_STATUSES, readStatus, WATCHED_STATUSES, type PortoutStatus } from '../../../../functions/poller/core/portout.ts';
 import type { TrackedPortout } from '../../../../functions/poller/core/ports.ts';
 import { portout, portoutComment, trackedOf, trackedPortout } from '../../../support/factories.ts';
 
@@ -179,6 +179,61 @@ describe('resolveMissing', () => {
   it('a failed or unreadable lookup concludes nothing', () => {
     expect(resolveMissing(record, { kind: 'failed', failure: { kind: 'server-error', detail: 'HTTP 500' } }, OPTIONS)).toBeNull();
     expect(resolveMissing(record, { kind: 'invalid', problem: 'status: unknown status' }, OPTIONS)).toBeNull();
+  });
+});
+
+describe('failing open on what Telnyx sends', () => {
+  const onHold = readStatus('on-hold')!;
+  const tbd = [{ field: 'foc_date', value: '"TBD"' }];
+
+  it('an unreadable FOC date is not a FOC change, and the recorded date stands', () => {
+    const tracked = trackedPortout({ id: 'a', focDate: inHours(100), version: 2 });
+    const listed = portout({ id: 'a', focDate: null, unreadable: tbd });
+    expect(diffPortouts([listed], trackedMap(tracked), complete, OPTIONS).events).toEqual([]);
+    // Carried by another event, the write keeps the last readable date, so its return is not news either.
+    const change = stateChangeFor(
+      { type: 'status-changed', portout: { ...listed, status: 'rejected-pending' }, previousStatus: 'pending', tracked, comments: [] },
+      OPTIONS,
+    );
+    expect(change).toMatchObject({ kind: 'upsert-open', record: { focDate: inHours(100) } });
+  });
+
+  it('an unreadable FOC date sets off no reminder', () => {
+    const tracked = trackedPortout({ id: 'a', focDate: inHours(2) });
+    const listed = portout({ id: 'a', focDate: null, unreadable: tbd });
+    expect(diffPortouts([listed], trackedMap(tracked), complete, OPTIONS).events).toEqual([]);
+  });
+
+  it('unreadable numbers and support key keep what was recorded, so a later "gone" alert still names them', () => {
+    const tracked = trackedPortout({ id: 'a', phoneNumbers: ['+13035551212'], supportKey: 'PO_1' });
+    const listed = portout({
+      id: 'a',
+      status: 'rejected-pending',
+      phoneNumbers: [],
+      supportKey: null,
+      unreadable: [
+        { field: 'phone_numbers', value: '{}' },
+        { field: 'support_key', value: '7' },
+      ],
+    });
+    const [event] = diffPortouts([listed], trackedMap(tracked), complete, OPTIONS).events;
+    expect(event).toMatchObject({ type: 'status-changed' });
+    expect(stateChangeFor(event!, OPTIONS)).toMatchObject({ record: { phoneNumbers: ['+13035551212'], supportKey: 'PO_1' } });
+  });
+
+  it('a status Telnyx added is alerted under its name, and the record stays open: it is still watched', () => {
+    const tracked = trackedPortout({ id: 'a', version: 1 });
+    const [event] = diffPortouts([portout({ id: 'a', status: onHold })], trackedMap(tracked), complete, OPTIONS).events;
+    expect(event).toMatchObject({ type: 'status-changed', previousStatus: 'pending', portout: { status: 'on-hold' } });
+    expect(stateChangeFor(event!, OPTIONS)).toMatchObject({ kind: 'upsert-open', record: { status: 'on-hold', version: 2 } });
+    expect(alertIdFor(event!)).toBe('a.status-changed.on-hold.v2');
+  });
+
+  it('a request in an unknown status found by lookup, unchanged, is still watched: nothing to say, nothing closed', () => {
+    const tracked = trackedPortout({ id: 'a', status: onHold });
+    expect(resolveMissing(tracked, { kind: 'found', portout: portout({ id: 'a', status: onHold }) }, OPTIONS)).toBeNull();
+    const event = resolveMissing(tracked, { kind: 'found', portout: portout({ id: 'a', status: 'authorized' }) }, OPTIONS);
+    expect(stateChangeFor(event!, OPTIONS)).toMatchObject({ kind: 'close', record: { status: 'authorized' } });
   });
 });
 

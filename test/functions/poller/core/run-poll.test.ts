@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PUBLISH_RESERVE_MS, runPoll, type PollDeps } from '../../../../functions/poller/core/run-poll.ts';
 import { DEFAULT_ALERT_POLICY } from '../../../../functions/poller/core/policy.ts';
+import { readStatus } from '../../../../functions/poller/core/portout.ts';
 import { portout, portoutComment, trackedOf } from '../../../support/factories.ts';
 import { InMemoryStateStore, listing, RecordingNotifier, ScriptedSource } from '../../../support/fakes.ts';
 
@@ -27,6 +28,19 @@ describe('runPoll', () => {
     expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.new.pending.v1']);
     expect(store.open.get('a')).toMatchObject({ status: 'pending', version: 1 });
     expect(store.lease).toBeNull();
+  });
+
+  it('alerts port-outs with unreadable fields or unknown statuses, and reports them by field and status name', async () => {
+    const tbd = { field: 'foc_date', value: '"TBD"' };
+    source.current = listing([
+      portout({ id: 'a', focDate: null, unreadable: [tbd] }),
+      portout({ id: 'b', status: readStatus('on-hold')!, focDate: null, unreadable: [tbd, { field: 'carrier_name', value: '42' }] }),
+    ]);
+    source.rejected = { portouts: [portout({ id: 'r', status: 'rejected', unreadable: [{ field: 'pon', value: '[]' }] })], invalid: [], complete: true, failures: [] };
+    const report = await runPoll(deps, ctx);
+    expect(notifier.sent.map((a) => a.alertId).sort()).toEqual(['a.new.pending.v1', 'b.new.on-hold.v1', 'r.possible-fraud.rejected.v1']);
+    expect(report.invalid).toEqual([]);
+    expect(report.oddData).toEqual({ unreadableFields: { foc_date: 2, carrier_name: 1, pon: 1 }, unknownStatuses: { 'on-hold': 1 } });
   });
 
   it('a run with no change publishes nothing and writes nothing, not even the lease', async () => {
@@ -414,7 +428,7 @@ describe('runPoll', () => {
       source.current = listing([portout({ id: 'a' })]);
       source.comments = {
         comments: [portoutComment({ portoutId: 'a' })],
-        invalid: 0,
+        invalid: [],
         complete: false,
         failures: [{ kind: 'server-error', detail: 'HTTP 502', pageNumber: 2 }],
       };
@@ -452,7 +466,7 @@ describe('runPoll', () => {
     it('a failing comment feed makes every run degraded, run after run', async () => {
       store.open.set('a', trackedOf(portout({ id: 'a' })));
       source.current = listing([portout({ id: 'a' })]);
-      source.comments = { comments: [], invalid: 0, complete: false, failures: [{ ...failure, kind: 'client-error', detail: 'HTTP 404 for a listing' }] };
+      source.comments = { comments: [], invalid: [], complete: false, failures: [{ ...failure, kind: 'client-error', detail: 'HTTP 404 for a listing' }] };
       for (let run = 0; run < 3; run++) expect((await runPoll(deps, ctx)).outcome).toBe('degraded');
     });
 
@@ -466,7 +480,7 @@ describe('runPoll', () => {
     it('a failed lookup is the lookups query failing, and leaves the run partial', async () => {
       store.open.set('a', trackedOf(portout({ id: 'a' })));
       source.retrievals.set('a', { kind: 'failed', failure: { kind: 'timeout', detail: 'request timed out after 3 attempt(s)' } });
-      source.comments = { comments: [], invalid: 0, complete: false, failures: [failure] };
+      source.comments = { comments: [], invalid: [], complete: false, failures: [failure] };
       const report = await runPoll(deps, ctx);
       // Work left for the next run outranks a side watch failing: partial, with both queries named.
       expect(report.outcome).toBe('partial');

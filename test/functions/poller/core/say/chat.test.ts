@@ -20,6 +20,7 @@ const staffComment: PortoutComment = {
   body: 'The rejection reason given does not match our records.\nPlease provide a valid reason.',
   byTelnyxStaff: true,
   createdAt: '2026-11-27T15:30:00.000Z',
+  unreadable: [],
 };
 
 const chatOf = (event: PortoutEvent, alertId = 'alert-1') => renderAlert(event, alertId, NOW).chat as ChatNotification;

@@ -93,6 +93,8 @@ portout-watch alert po-1.new.pending.v1, detected 2026-11-27 16:00 UTC.
       countryCodes: ['CA', 'US'],
       autoAuthorization: { earliest: '2026-11-28T10:00:00.000Z', latest: '2026-11-29T10:00:00.000Z' },
       portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
+      unreadableFields: [],
+      unreadableValues: {},
       portout: {
         id: 'po-1',
         status: 'pending',
@@ -221,6 +223,8 @@ portout-watch alert po-1.vanished.gone.v2, detected 2026-11-27 16:00 UTC.
       countryCodes: ['CA', 'US'],
       autoAuthorization: null,
       portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
+      unreadableFields: [],
+      unreadableValues: {},
       portout: {
         id: 'po-1',
         status: 'pending',
@@ -240,6 +244,7 @@ describe('renderAlert: the other event types', () => {
     body: 'The rejection reason given does not match our records.\nPlease provide a valid reason.',
     byTelnyxStaff: true,
     createdAt: '2026-11-27T15:30:00.000Z',
+    unreadable: [],
   };
 
   it('a moved FOC date: the new date first, then the old one', () => {
@@ -596,6 +601,7 @@ describe('renderAlert: properties', () => {
     rejectionCode: nullable(fc.integer()),
     createdAt: nullable(timestamp),
     updatedAt: nullable(timestamp),
+    unreadable: fc.constant([]),
   });
   const anyComments: fc.Arbitrary<PortoutComment[]> = fc.array(
     fc.record({
@@ -604,6 +610,7 @@ describe('renderAlert: properties', () => {
       body: fc.string({ unit: 'binary', maxLength: 300 }),
       byTelnyxStaff: fc.boolean(),
       createdAt: timestamp,
+      unreadable: fc.constant([]),
     }),
     { maxLength: 3 },
   );
