@@ -190,6 +190,7 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
       return {
         delivered: result.delivered.filter((alertId) => !chatFailed.has(alertId)),
         failed: [...result.failed, ...[...chatFailed].map(([alertId, reason]) => ({ alertId, reason }))],
+        partlyDelivered: [...chatFailed.keys()],
       };
     },
   };

@@ -133,6 +133,11 @@ export interface OutgoingAlert {
 export interface PublishResult {
   delivered: string[];
   failed: Array<{ alertId: string; reason: string }>;
+  /**
+   * Failed alerts that some channel did take (the alert topic accepted it, a chat topic refused it): sending them
+   * again next run is the only way not to lose the chat copy, so SMS, email and documents may see them twice.
+   */
+  partlyDelivered?: string[];
 }
 
 export interface Notifier {

@@ -279,6 +279,8 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     };
     report.published = published.delivered.length;
     report.publishFailures = published.failed;
+    // Held back for the next run although some channel has them already: that run repeats them there.
+    report.possiblyDuplicated = (sentGroups.partlyDelivered?.length ?? 0) + (sentSingles.partlyDelivered?.length ?? 0);
 
     // Only what SNS accepted is recorded: an event counts once every message carrying it was accepted.
     const delivered = new Set(published.delivered);
@@ -294,7 +296,7 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
         ...applied.failed,
         ...applied.conflicted.map((id) => ({ id, reason: 'conditional check failed: another run wrote first' })),
       ];
-      report.possiblyDuplicated = applied.failed.length + applied.conflicted.length;
+      report.possiblyDuplicated += applied.failed.length + applied.conflicted.length;
     }
     return finish(report.writeFailures.length > 0 ? 'partial' : 'ok');
   } finally {

@@ -434,7 +434,7 @@ describe('createSnsNotifier: chat topics', () => {
       { topic: TOPIC_ARN, alertIds: ['digest.1', 'a1', 'a2'] },
       { topic: CHAT_ALL, alertIds: ['digest.1'] },
     ]);
-    expect(result).toEqual({ delivered: ['digest.1', 'a1', 'a2'], failed: [] });
+    expect(result).toEqual({ delivered: ['digest.1', 'a1', 'a2'], failed: [], partlyDelivered: [] });
   });
 
   it('applies each chat topic’s filter policy as SNS would for an email subscription', async () => {
@@ -464,6 +464,7 @@ describe('createSnsNotifier: chat topics', () => {
     expect(result).toEqual({
       delivered: ['ok'],
       failed: [{ alertId: 'refused-by-chat', reason: 'chat topic: InvalidParameter (sender fault)' }],
+      partlyDelivered: ['refused-by-chat'],
     });
   });
 

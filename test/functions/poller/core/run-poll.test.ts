@@ -246,6 +246,20 @@ describe('runPoll', () => {
     expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.new.pending.v1', 'a.new.pending.v1']);
   });
 
+  it('counts an alert a chat topic refused after the alert topic took it as a possible duplicate, and records nothing', async () => {
+    source.current = listing([portout({ id: 'a' })]);
+    const publish = notifier.publish.bind(notifier);
+    notifier.publish = async (alerts) => {
+      await publish(alerts);
+      // The alert topic took it (SMS, email went out); a chat topic refused it, so the notifier reports it failed.
+      return { delivered: [], failed: alerts.map((alert) => ({ alertId: alert.alertId, reason: 'chat topic: Throttled' })), partlyDelivered: alerts.map((alert) => alert.alertId) };
+    };
+    const report = await runPoll(deps, ctx);
+    expect(report.possiblyDuplicated).toBe(1);
+    expect(report.recorded).toBe(0);
+    expect(report.outcome).toBe('partial');
+  });
+
   it('publishes nothing when too little time is left to publish and record', async () => {
     source.current = listing([portout({ id: 'a' })]);
     const report = await runPoll(deps, { ...ctx, deadline: NOW + PUBLISH_RESERVE_MS - 1 });
