@@ -1,5 +1,5 @@
 import { eventNextVersion, eventPortoutId, type PortoutEvent } from './events.ts';
-import { isWatchedStatus, unreadableField, type Portout } from './portout.ts';
+import { isWatchedStatus, sameInstant, unreadableField, type Portout } from './portout.ts';
 import type { PortoutComment, Retrieval, StateChange, TrackedPortout } from './ports.ts';
 
 export interface PortoutDiff {
@@ -34,9 +34,12 @@ function commentsAfter(comments: readonly PortoutComment[] | undefined, after: s
 /**
  * The FOC date to compare with and record for a tracked port-out. An unreadable one says nothing about whether the
  * date moved, so the recorded date stands: no "FOC changed" alert now, and none when the date is readable again.
+ * The same holds for the same instant in another format.
  */
 function comparableFocDate(portout: Portout, tracked: TrackedPortout): string | null {
-  return unreadableField(portout, 'foc_date') ? tracked.focDate : portout.focDate;
+  if (unreadableField(portout, 'foc_date')) return tracked.focDate;
+  // The same instant written another way (Telnyx changing `Z` to `+00:00`, adding milliseconds) is not a move.
+  return sameInstant(portout.focDate, tracked.focDate) ? tracked.focDate : portout.focDate;
 }
 
 /** The one event a listed, tracked port-out deserves this run, if any. */

@@ -1,4 +1,4 @@
-import { isWatchedStatus, PORTOUT_ID_PATTERN, readStatus } from './portout.ts';
+import { isWatchedStatus, PORTOUT_ID_PATTERN, readStatus, sameInstant } from './portout.ts';
 import type { TrackedPortout } from './ports.ts';
 
 /**
@@ -69,9 +69,6 @@ export function hintFromKey(key: string): DoorbellHint | null {
     return null;
   }
 }
-
-const sameInstant = (a: string | null | undefined, b: string | null | undefined): boolean =>
-  a != null && b != null && Date.parse(a) === Date.parse(b) && !Number.isNaN(Date.parse(a));
 
 /**
  * Whether the poll that just ran has caught up with a hint. `record` is the port-out's open record after that

@@ -111,3 +111,10 @@ export const PORTOUT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 export function isIsoTimestamp(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value));
 }
+
+/** Two timestamps naming the same instant, however each is written (`…Z`, `…+00:00`, with or without milliseconds). */
+export function sameInstant(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a == null || b == null) return false;
+  const at = Date.parse(a);
+  return !Number.isNaN(at) && at === Date.parse(b);
+}

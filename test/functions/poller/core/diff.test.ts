@@ -62,6 +62,12 @@ describe('diffPortouts', () => {
       expected: ['status-changed:a'],
     },
     {
+      name: 'the same FOC instant written another way (+00:00, no milliseconds) is no FOC change',
+      listed: [portout({ id: 'a', focDate: inHours(100).replace('.000Z', '+00:00') })],
+      known: [trackedPortout({ id: 'a', focDate: inHours(100) })],
+      expected: [],
+    },
+    {
       name: 'an unchanged port-out far from its FOC date yields nothing',
       listed: [portout({ id: 'a', focDate: inHours(100) })],
       known: [trackedPortout({ id: 'a', focDate: inHours(100) })],
