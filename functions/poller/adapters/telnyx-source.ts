@@ -389,6 +389,8 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         deadline,
         (items) => {
           for (const raw of items) {
+            // A feed that ignored filter[event_type] also lists status and FOC events: not comments, and not odd data.
+            if (isOtherPortoutEvent(raw)) continue;
             const parsed = parseCommentEvent(raw);
             if (parsed.ok) byId.set(parsed.comment.id, parsed.comment);
             else invalid.push({ id: null, problem: `comment feed entry: ${parsed.problem}` });
@@ -422,4 +424,11 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
       }
     },
   };
+}
+
+/** A feed entry that plainly names another port-out event type (`portout.status_changed`, `portout.foc_date_changed`). */
+function isOtherPortoutEvent(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const eventType = (raw as { event_type?: unknown }).event_type;
+  return typeof eventType === 'string' && eventType.startsWith('portout.') && eventType !== 'portout.new_comment';
 }

@@ -494,5 +494,29 @@ describe('Telnyx source (official SDK against the simulator)', () => {
         complete: true,
       });
     });
+
+    it('passes over status and FOC events a feed lists when it ignores filter[event_type]: not comments, not odd data', async () => {
+      const event = (id: string, eventType: string, payload: Record<string, unknown>) => ({
+        id,
+        event_type: eventType,
+        portout_id: 'a',
+        created_at: '2026-11-27T10:00:00Z',
+        payload,
+      });
+      sim.injectFault({
+        match: { route: 'events' },
+        body: JSON.stringify({
+          data: [
+            event('e1', 'portout.status_changed', { status: 'authorized' }),
+            event('e2', 'portout.foc_date_changed', { foc_date: '2026-12-01T00:00:00Z' }),
+            event('e3', 'portout.new_comment', { comment: 'Please call us.', user_id: 'u1' }),
+          ],
+          meta: { page_number: 1, total_pages: 1 },
+        }),
+      });
+      const feed = await source().listCommentsSince('2026-11-24T12:00:00.000Z', deadline());
+      expect(feed.comments.map((comment) => comment.id)).toEqual(['e3']);
+      expect(feed).toMatchObject({ invalid: [], complete: true });
+    });
   });
 });
