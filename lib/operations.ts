@@ -159,12 +159,14 @@ export class Operations extends Construct {
         evaluationPeriods: WATCH_DOWN_RUNS,
       });
     this.watchDown = { status: watchDown('status'), 'fraud-gap': watchDown('fraud-gap'), comments: watchDown('comments') };
+    // On arrivals, not on messages waiting: one queue serves every failure, and a backlog nobody purged (the failed
+    // runs before the API key was set, say) would otherwise hold the alarm in ALARM and hide every later arrival.
     this.alarm(
       'DeadLetters',
-      this.deadLetterQueue.queue.metricApproximateNumberOfMessagesVisible({ period: DEAD_LETTER_PERIOD, statistic: 'Maximum' }),
+      this.deadLetterQueue.queue.metricNumberOfMessagesSent({ period: DEAD_LETTER_PERIOD, statistic: 'Sum' }),
       {
         name: 'dead-letters',
-        description: `Messages are waiting in the dead-letter queue (${this.deadLetterQueue.label}): a run failed or was dropped, or an alert or alarm email could not be delivered. Read them in the SQS console (a failed run carries its error; an undelivered message its SNS envelope and error), fix the cause (an unconfirmed or opted-out recipient, the SMS spend limit), then purge.`,
+        description: `A message arrived in the dead-letter queue (${this.deadLetterQueue.label}) in the last 5 minutes: a run failed or was dropped, or an alert or alarm email could not be delivered. Each new arrival raises this alarm again. Read them in the SQS console (a failed run carries its error; an undelivered message its SNS envelope and error), fix the cause (an unconfirmed or opted-out recipient, the SMS spend limit), then purge.`,
       },
     );
 

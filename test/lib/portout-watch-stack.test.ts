@@ -478,13 +478,13 @@ describe('the stack with no configuration', () => {
       });
     });
 
-    it('alarms on any message waiting in the dead-letter queue', () => {
+    it('alarms on every message arriving in the dead-letter queue, so an unpurged backlog hides no later one', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'PortoutWatch-dead-letters',
         Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
+        MetricName: 'NumberOfMessagesSent',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id.failedRuns, 'QueueName'] } }],
-        Statistic: 'Maximum',
+        Statistic: 'Sum',
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
         TreatMissingData: 'notBreaching',
