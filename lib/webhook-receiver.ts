@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FunctionUrlAuthType, Runtime, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
@@ -17,6 +17,8 @@ import { acknowledgeLogGroupFindings, CONTROL_TOWER, type PollerFunction } from 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
 /** ESM bundles that contain CommonJS dependencies need a `require`; Node's ESM scope has none (as for the poller). */
+/** Receiver invocations at once: each takes milliseconds, and the doorbell coalesces whatever gets through. */
+export const RECEIVER_CONCURRENCY = 5;
 const DEFINE_REQUIRE = "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 
 /** Signature failures in 5 minutes that make a burst: probing, or a key rotated in the portal and not here. */
@@ -65,6 +67,10 @@ export class WebhookReceiver extends Construct {
       // Telnyx retries an answer slower than about 2 s: memory buys the CPU that keeps a cold start well inside it.
       memorySize: 512,
       timeout: Duration.seconds(10),
+      // The URL is public: a flood of unsigned requests must not take the account's concurrency from the poller.
+      // Past this, Lambda answers 429 and Telnyx retries. Lambda keeps 10 unreserved, so the account needs a
+      // concurrency quota of at least 10 + this (new accounts may start at 10: ask for more before enabling webhooks).
+      reservedConcurrentExecutions: RECEIVER_CONCURRENCY,
       role,
       logGroup: this.logGroup,
       environment: {
@@ -112,11 +118,11 @@ export class WebhookReceiver extends Construct {
 
     const metric = (metricName: string) =>
       new Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) });
-    const alarm = (alarmId: string, name: string, description: string, metricName: string, threshold: number) => {
+    const alarm = (alarmId: string, name: string, description: string, watched: IMetric, threshold: number) => {
       const created = new Alarm(this, alarmId, {
         alarmName: `${props.alarmNamePrefix}-${name}`,
         alarmDescription: description,
-        metric: metric(metricName),
+        metric: watched,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -133,14 +139,23 @@ export class WebhookReceiver extends Construct {
         'SignatureFailures',
         'webhook-signature-failures',
         `${SIGNATURE_FAILURE_BURST} or more webhook requests in 5 minutes were unsigned, wrongly signed or stale: someone is probing the URL, or the public key was rotated in the Telnyx portal and webhook.publicKey still holds the old one. Polling on the schedule is unaffected.`,
-        WEBHOOK_METRIC.signatureFailures,
+        metric(WEBHOOK_METRIC.signatureFailures),
         SIGNATURE_FAILURE_BURST,
       ),
       alarm(
         'PollNotTriggered',
         'webhook-poll-not-triggered',
         'A verified webhook could not invoke the poller (throttled, or its permission is gone): alerts wait for the scheduled poll, up to one interval. Telnyx retries the webhook.',
-        WEBHOOK_METRIC.triggerFailures,
+        metric(WEBHOOK_METRIC.triggerFailures),
+        1,
+      ),
+      // The two above come from code that ran; a receiver that throws (a broken bundle, a bad key in its environment)
+      // says nothing itself, and Lambda's own Errors metric is free.
+      alarm(
+        'ReceiverErrors',
+        'webhook-receiver-errors',
+        'The webhook receiver threw: Telnyx got a 5xx and will retry, and until it is fixed alerts wait for the scheduled poll (up to one interval). Its log group says why.',
+        this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         1,
       ),
     ];

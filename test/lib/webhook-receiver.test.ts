@@ -3,6 +3,7 @@ import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../lib/config.ts';
+import { RECEIVER_CONCURRENCY } from '../../lib/webhook-receiver.ts';
 import { createWebhookSigner } from '../../local/webhook-signer.ts';
 import { synthesize } from './synth.ts';
 
@@ -107,6 +108,25 @@ describe('the stack with webhook.publicKey', () => {
       Threshold: 1,
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^OperationsTopic') }],
     });
+  });
+
+  it('alarms when the receiver itself throws, on Lambda’s own Errors metric', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'PortoutWatch-webhook-receiver-errors',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^WebhookFunction') } }],
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('reserves the receiver a few executions, so a flood on the public URL cannot take the poller’s concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('verifies Telnyx port-out webhooks'),
+      ReservedConcurrentExecutions: RECEIVER_CONCURRENCY,
+    });
+    expect(RECEIVER_CONCURRENCY).toBeLessThanOrEqual(10);
   });
 
   it('passes cdk-nag’s AwsSolutions and Serverless packs (the receiver acknowledges DLQ and tracing, with reasons)', () => {
