@@ -108,7 +108,14 @@ export class PollerFunction extends Construct {
     this.logGroup.grantWrite(role);
     role.addToPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS], resources: [props.table.tableArn] }));
     if (props.table.encryptionKey) {
-      role.addToPolicy(new PolicyStatement({ actions: [...TABLE_KEY_ACTIONS], resources: [props.table.encryptionKey.keyArn] }));
+      // The key also guards the API key secret and the ops topic: the poller may use it for the table, through DynamoDB only.
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: [...TABLE_KEY_ACTIONS],
+          resources: [props.table.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
+        }),
+      );
     }
     role.addToPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
     props.apiKey.grantRead(role);

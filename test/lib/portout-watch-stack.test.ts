@@ -568,7 +568,13 @@ describe('the stack with every setting', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       Replicas: [Match.objectLike({ Region: 'us-east-1', SSESpecification: { KMSMasterKeyId: arnOf(id.key) } })],
     });
-    expect(policyOfRole(template, id.role)).toContainEqual({ Action: [...TABLE_KEY_ACTIONS], Effect: 'Allow', Resource: arnOf(id.key) });
+    expect(policyOfRole(template, id.role)).toContainEqual({
+      Action: [...TABLE_KEY_ACTIONS],
+      Effect: 'Allow',
+      Resource: arnOf(id.key),
+      // The same key guards the secret and the ops topic: for the table, only through DynamoDB.
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.us-east-1.', { Ref: 'AWS::URLSuffix' }]] } } },
+    });
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
