@@ -145,7 +145,7 @@ export class WebhookReceiver extends Construct {
       alarm(
         'PollNotTriggered',
         'webhook-poll-not-triggered',
-        'A verified webhook could not invoke the poller (throttled, or its permission is gone): alerts wait for the scheduled poll, up to one interval. Telnyx retries the webhook.',
+        'A verified webhook did not trigger a poll: the poller could not be invoked (throttled, or its permission is gone; Telnyx retries), or Telnyx sent a port-out event in a shape the receiver cannot read (the webhook path is then dead until the receiver is updated). Alerts wait for the scheduled poll, up to one interval. The receiver log says which.',
         metric(WEBHOOK_METRIC.triggerFailures),
         1,
       ),

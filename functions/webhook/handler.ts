@@ -40,6 +40,8 @@ export function recordAnswer(answer: WebhookAnswer, log: Pick<Logger, 'info' | '
     });
   } else {
     if (SIGNATURE_FAILURES.includes(answer.rejected)) countMetric(WEBHOOK_METRIC.signatureFailures);
+    // Telnyx's real payload no longer matching ours would otherwise end the webhook path in silence: no poll follows.
+    if (answer.rejected === 'unreadable-portout-event') countMetric(WEBHOOK_METRIC.triggerFailures);
     log.warn('webhook refused', { reason: answer.rejected, status: answer.status });
   }
 }

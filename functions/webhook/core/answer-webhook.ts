@@ -25,7 +25,14 @@ export interface WebhookPorts {
   clock?: () => number;
 }
 
-export type WebhookRejection = 'method-not-allowed' | 'too-large' | SignatureFailure | 'not-json' | 'not-a-portout-event';
+export type WebhookRejection =
+  | 'method-not-allowed'
+  | 'too-large'
+  | SignatureFailure
+  | 'not-json'
+  | 'not-a-portout-event'
+  /** Signed by Telnyx and named a port-out event, but not in a shape we can read: the webhook path may be dead. */
+  | 'unreadable-portout-event';
 
 export type WebhookAnswer =
   | { status: 202; hint: DoorbellHint; eventType: string }
@@ -43,6 +50,7 @@ const REJECTION_STATUS: Record<WebhookRejection, 401 | 400 | 405 | 413 | 422> = 
   stale: 401,
   'not-json': 400,
   'not-a-portout-event': 422,
+  'unreadable-portout-event': 422,
 };
 
 const reject = (rejected: WebhookRejection): WebhookAnswer => ({ status: REJECTION_STATUS[rejected], rejected });
@@ -83,7 +91,10 @@ export async function answerWebhook(request: WebhookRequest, ports: WebhookPorts
   const verification = await ports.verify(request.body, headers);
   if (!verification.ok) return reject(verification.reason);
   const found = hintFromEvent(verification.event);
-  if (!found) return reject('not-a-portout-event');
+  if (!found) {
+    const eventType = field(field(verification.event, 'data'), 'event_type');
+    return reject(typeof eventType === 'string' && eventType.startsWith('portout.') ? 'unreadable-portout-event' : 'not-a-portout-event');
+  }
   const trigger: WebhookTrigger = { source: WEBHOOK_TRIGGER_SOURCE, hint: found.hint, receivedAt: (ports.clock ?? Date.now)() };
   try {
     await ports.triggerPoll(trigger);

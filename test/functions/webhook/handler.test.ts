@@ -159,6 +159,14 @@ describe('webhook receiver → poller, end to end (simulator, DynamoDB Local, mo
     expect(invocations).toEqual([]);
   });
 
+  it('a signed port-out event it cannot read: 422 and counted where the poll-not-triggered alarm sees it; any other event type is not', async () => {
+    const unreadable = await deliver({ data: { event_type: 'portout.status_changed', occurred_at: new Date().toISOString(), payload: { status: 'pending' } } });
+    const other = await deliver({ data: { event_type: 'number_order.complete', payload: { id: 'n1' } } });
+    expect([unreadable.statusCode, other.statusCode]).toEqual([422, 422]);
+    expect(metricsLogged('WebhookTriggerFailures')).toBe(1);
+    expect(invocations).toEqual([]);
+  });
+
   it('logs carry reasons, event types and port-out ids, never the webhook’s numbers, names or signature', async () => {
     const request = signedRequest(signer, statusChangedWebhook({ id: 'W1', status: 'rejected-pending' }));
     await receiver(functionUrlEvent(request));

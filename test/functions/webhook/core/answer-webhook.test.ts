@@ -77,13 +77,18 @@ describe('answerWebhook: a doorbell for the poller, never an alert', () => {
   });
 
   it.each([
-    ['another event type', { data: { event_type: 'call.initiated', payload: { id: 'po-1' } } }],
-    ['a port-out event without an id', { data: { event_type: 'portout.status_changed', payload: { status: 'pending' } } }],
-    ['an id that could not be a port-out id', { data: { event_type: 'portout.status_changed', payload: { id: '../etc', status: 'pending' } } }],
-    ['no envelope', ['portout.status_changed']],
-  ])('refuses a signed body that is %s with 422', async (_label, event) => {
+    ['another event type', { data: { event_type: 'call.initiated', payload: { id: 'po-1' } } }, 'not-a-portout-event'],
+    ['no envelope', ['portout.status_changed'], 'not-a-portout-event'],
+    ['a port-out event without an id', { data: { event_type: 'portout.status_changed', payload: { status: 'pending' } } }, 'unreadable-portout-event'],
+    [
+      'an id that could not be a port-out id',
+      { data: { event_type: 'portout.status_changed', payload: { id: '../etc', status: 'pending' } } },
+      'unreadable-portout-event',
+    ],
+    ['a port-out event type we do not know', { data: { event_type: 'portout.renamed_event', payload: { id: 'po-1' } } }, 'unreadable-portout-event'],
+  ])('refuses a signed body that is %s with 422, telling apart a port-out event it could not read', async (_label, event, rejected) => {
     const { ports, triggered } = receiver();
-    expect(await answerWebhook(signedRequest(signer, event), ports)).toEqual({ status: 422, rejected: 'not-a-portout-event' });
+    expect(await answerWebhook(signedRequest(signer, event), ports)).toEqual({ status: 422, rejected });
     expect(triggered).toEqual([]);
   });
 
