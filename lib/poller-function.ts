@@ -17,13 +17,14 @@ import type { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const POLLER_ENTRY = fileURLToPath(new URL('../functions/poller/handler.ts', import.meta.url));
 
-/** Everything the state store does, including TransactWriteItems (authorized per item: Put, Update, Delete, ConditionCheck). */
+/**
+ * Everything the state store and the doorbell do, and nothing else: TransactWriteItems is authorized per item (Put,
+ * Update, Delete, ConditionCheck); BatchGetItem by its own action.
+ */
 export const TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:DeleteItem',
-  'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',

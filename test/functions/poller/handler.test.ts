@@ -3,6 +3,7 @@ import { PublishBatchCommand, SNSClient, type PublishBatchCommandInput } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi, inject } from 'vitest';
 import type { PollReport } from '../../../functions/poller/core/run-poll.ts';
+import { TABLE_ACTIONS } from '../../../lib/poller-function.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../../../local/telnyx-simulator.ts';
 import { createTestTable, type TestTable } from '../../support/dynamo.ts';
 import { startDynamoOpCounter, type DynamoOpCounter } from '../../support/dynamo-op-counter.ts';
@@ -164,5 +165,12 @@ describe('poller handler, end to end over several polls', () => {
     for (const secret of ['KEY_SIMULATOR', 'KEY_ROTATED_ELSEWHERE', '+13035551212', 'Jane Doe', 'Acme Corp', '100 Main St']) {
       expect(output).not.toContain(secret);
     }
+  });
+
+  it('made only DynamoDB calls the stack grants the poller, across every poll above', () => {
+    // TransactWriteItems is authorized per item (Put, Update, Delete, ConditionCheck), each granted on its own.
+    const called = new Set(dynamoOps.operations.filter((operation) => operation !== 'TransactWriteItems'));
+    expect(called.size).toBeGreaterThan(2);
+    for (const operation of called) expect(TABLE_ACTIONS, operation).toContain(`dynamodb:${operation}`);
   });
 });
