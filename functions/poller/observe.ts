@@ -13,7 +13,10 @@ import { METRIC, POLL_FINISHED, type MetricName } from './telemetry.ts';
  * over too: nothing can be said about it until the schema drift is fixed.
  */
 export function isHealthyRun(report: PollReport): boolean {
-  return (report.outcome === 'ok' || report.outcome === 'lease-busy') && report.invalid.length === 0;
+  // A run that stood back for the lease holder is healthy only if its own queries worked: with webhooks, lease-busy
+  // runs are common, and one must not cover for failing runs in the heartbeat's interval.
+  const standingBackCleanly = report.outcome === 'lease-busy' && report.listingComplete && failedQueries(report.queries).length === 0;
+  return (report.outcome === 'ok' || standingBackCleanly) && report.invalid.length === 0;
 }
 
 /**

@@ -53,6 +53,13 @@ describe('what counts as a healthy run', () => {
     expect(isHealthyRun(report({ invalid: [{ id: 'po-1', problem: 'status: unknown status' }] }))).toBe(false);
   });
 
+  it('not a lease-busy one whose own queries failed: standing back must not hide a failing listing or side watch', () => {
+    const serverError = { kind: 'server-error' as const, detail: 'HTTP 500' };
+    const base = report();
+    expect(isHealthyRun({ ...base, outcome: 'lease-busy', listingComplete: false, failures: [serverError], queries: { ...base.queries, listing: { asked: true, failures: [serverError] } } })).toBe(false);
+    expect(isHealthyRun({ ...base, outcome: 'lease-busy', queries: { ...base.queries, 'fraud-gap': { asked: true, failures: [serverError] } } })).toBe(false);
+  });
+
   it('not a degraded one: a side watch failing every run must not keep the heartbeat green', () => {
     expect(isHealthyRun(report({ outcome: 'degraded' }))).toBe(false);
   });
