@@ -3,7 +3,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { TelnyxAuthError } from './adapters/telnyx-source.ts';
 import { redactText } from './core/redact.ts';
 import type { PollReport } from './core/run-poll.ts';
-import { failedQueries, QUERY_DESCRIPTION, WATCH_OF_QUERY, WATCHES, type Watch } from './core/watch-health.ts';
+import { failedQueries, queriesWithInvalidItems, QUERY_DESCRIPTION, WATCH_OF_QUERY, WATCHES, type Watch } from './core/watch-health.ts';
 import { METRIC, POLL_FINISHED, type MetricName } from './telemetry.ts';
 
 /**
@@ -29,7 +29,8 @@ export function hasOddData(report: PollReport): boolean {
 
 /** The listing looked wrong: sharply shrunken, unfiltered, or items the schema no longer describes. */
 export function isListingAnomaly(report: PollReport): boolean {
-  return report.shrinkAnomaly || report.unwatchedDropped > 0 || report.invalid.length > 0;
+  const unreadable = (report.queries.listing.invalid ?? 0) + (report.queries.lookups.invalid ?? 0);
+  return report.shrinkAnomaly || report.unwatchedDropped > 0 || unreadable > 0;
 }
 
 /** A run that threw: one metric the heartbeat misses, one more for an auth failure, one error log. */
@@ -88,7 +89,8 @@ function countBy(metrics: Metrics, name: MetricName, dimension: string, values: 
  * wrong. A failed lookup counts as well as a failed listing page: either leaves requests unjudged.
  */
 export function watchesDown(report: PollReport): Watch[] {
-  const down = new Set(failedQueries(report.queries).map((query) => WATCH_OF_QUERY[query]));
+  // Unusable items count against the watch their query serves: a bad comment-feed entry is not the status watch's.
+  const down = new Set([...failedQueries(report.queries), ...queriesWithInvalidItems(report.queries)].map((query) => WATCH_OF_QUERY[query]));
   if (isListingAnomaly(report)) down.add('status');
   return WATCHES.filter((watch) => down.has(watch));
 }

@@ -116,6 +116,9 @@ function countOddData(odd: PollReport['oddData'], items: readonly OddDataItem[])
   return odd;
 }
 
+/** `{ invalid: n }` for a query that returned unusable items, nothing otherwise. */
+const invalidCount = (items: readonly unknown[] | undefined): { invalid?: number } => (items?.length ? { invalid: items.length } : {});
+
 function byPortout(comments: readonly PortoutComment[]): Map<string, PortoutComment[]> {
   const grouped = new Map<string, PortoutComment[]>();
   for (const comment of comments) grouped.set(comment.portoutId, [...(grouped.get(comment.portoutId) ?? []), comment]);
@@ -155,10 +158,10 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
     pagesFetched: listing.pagesFetched,
     failures: [...listing.failures],
     queries: {
-      listing: { asked: true, failures: [...listing.failures] },
+      listing: { asked: true, failures: [...listing.failures], ...invalidCount(listing.invalid) },
       lookups: { asked: false, failures: [] },
-      'fraud-gap': { asked: rejected !== null, failures: [...(rejected?.failures ?? [])] },
-      comments: { asked: commentFeed !== null, failures: [...(commentFeed?.failures ?? [])] },
+      'fraud-gap': { asked: rejected !== null, failures: [...(rejected?.failures ?? [])], ...invalidCount(rejected?.invalid) },
+      comments: { asked: commentFeed !== null, failures: [...(commentFeed?.failures ?? [])], ...invalidCount(commentFeed?.invalid) },
     },
     invalid: [...listing.invalid, ...(rejected?.invalid ?? []), ...(commentFeed?.invalid ?? [])],
     unwatchedDropped: listing.unwatchedDropped,
@@ -196,7 +199,10 @@ export async function runPoll(deps: PollDeps, ctx: PollContext): Promise<PollRep
         report.failures.push(retrieval.failure);
         report.queries.lookups.failures.push(retrieval.failure);
       }
-      if (retrieval.kind === 'invalid') report.invalid.push({ id: record.id, problem: retrieval.problem });
+      if (retrieval.kind === 'invalid') {
+        report.invalid.push({ id: record.id, problem: retrieval.problem });
+        report.queries.lookups.invalid = (report.queries.lookups.invalid ?? 0) + 1;
+      }
       if (retrieval.kind === 'found') countOddData(report.oddData, [retrieval.portout]);
       // While the listing has lost most of what we track, a 404 proves nothing (a key for another account, a
       // Telnyx outage): no burst of "left" alerts. The record stays open and a normal listing decides later.

@@ -30,10 +30,17 @@ export const QUERY_DESCRIPTION: Record<TelnyxQuery, string> = {
 export interface QueryHealth {
   asked: boolean;
   failures: SourceFailure[];
+  /** Items it returned that could not be used at all (no usable id or status), when there were any. */
+  invalid?: number;
 }
 
 export type QueriesHealth = Record<TelnyxQuery, QueryHealth>;
 
 export function failedQueries(queries: QueriesHealth): TelnyxQuery[] {
   return TELNYX_QUERIES.filter((query) => queries[query].failures.length > 0);
+}
+
+/** Queries that returned items nobody can read: the watch they serve can't see those. */
+export function queriesWithInvalidItems(queries: QueriesHealth): TelnyxQuery[] {
+  return TELNYX_QUERIES.filter((query) => (queries[query].invalid ?? 0) > 0);
 }

@@ -68,7 +68,8 @@ describe('what counts as a healthy run', () => {
     expect(isListingAnomaly(report())).toBe(false);
     expect(isListingAnomaly(report({ shrinkAnomaly: true }))).toBe(true);
     expect(isListingAnomaly(report({ unwatchedDropped: 2 }))).toBe(true);
-    expect(isListingAnomaly(report({ invalid: [{ id: null, problem: 'id: missing' }] }))).toBe(true);
+    const unusable = [{ id: null, problem: 'id: missing' }];
+    expect(isListingAnomaly(report({ invalid: unusable, queries: { ...report().queries, listing: { asked: true, failures: [], invalid: 1 } } }))).toBe(true);
   });
 
   it('fields or statuses Telnyx sent that this version cannot read: the run is healthy and no watch is down', () => {
@@ -95,6 +96,14 @@ describe('which parts of the watch were down', () => {
 
   it('a listing that looks wrong takes the status watch down too', () => {
     expect(watchesDown(report({ shrinkAnomaly: true }))).toEqual(['status']);
+  });
+
+  it('unusable items count against the watch their query serves, not the status watch', () => {
+    const queries = report().queries;
+    const invalid = [{ id: null, problem: 'comment feed entry: created_at: missing or not a date' }];
+    expect(watchesDown(report({ invalid, queries: { ...queries, comments: { asked: true, failures: [], invalid: 1 } } }))).toEqual(['comments']);
+    expect(watchesDown(report({ invalid, queries: { ...queries, 'fraud-gap': { asked: true, failures: [], invalid: 1 } } }))).toEqual(['fraud-gap']);
+    expect(watchesDown(report({ invalid, queries: { ...queries, lookups: { asked: true, failures: [], invalid: 1 } } }))).toEqual(['status']);
   });
 });
 
