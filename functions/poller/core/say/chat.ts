@@ -7,7 +7,7 @@ import { fitParts, type TextPart } from './fit-parts.ts';
 import { shorten } from './short-text.ts';
 import { formatUtcLong, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
 import { singleLine, toAsciiLine } from './transliterate.ts';
-import { missingText } from './unreadable.ts';
+import { unreadableRaw } from './unreadable.ts';
 
 // Slack and Microsoft Teams, through AWS Chatbot (Amazon Q Developer in chat applications). Chatbot shows an SNS
 // message only in its custom notification schema; plain text is dropped ("Event Received is not supported").
@@ -66,6 +66,12 @@ function code(text: string, max = 200): string {
 
 const bold = (label: string) => `*${label}:*`;
 
+/** A null field: "unreadable: Telnyx sent `…`" when that is why (the raw value in a span like all Telnyx text), else `missing`. */
+function chatMissing(portout: Portout, field: string, missing: string): string {
+  const raw = unreadableRaw(portout, field);
+  return raw === undefined ? missing : `unreadable: Telnyx sent ${code(raw, 60)}`;
+}
+
 /** A Telnyx timestamp in UTC, with how far it is from now unless `now` is null; one that is not a date, quoted. */
 function chatTime(value: string | null, now: Date | null, missing: string): string {
   if (value === null) return missing;
@@ -78,7 +84,11 @@ function autoAuthorizationLine(portout: Portout, now: Date): TextPart[] {
   if (portout.status !== 'pending') return [];
   const window = autoAuthorizationWindow(portout);
   const label = `\n${bold('Auto-authorization')} `;
-  if (!window) return [{ variants: [`${label}24 to 48 hours after filing (Telnyx gave no filing time)`], priority: 2 }];
+  if (!window) {
+    const filed = unreadableRaw(portout, 'created_at');
+    const why = filed === undefined ? 'Telnyx gave no filing time' : `filing time unreadable: Telnyx sent ${code(filed, 60)}`;
+    return [{ variants: [`${label}24 to 48 hours after filing (${why})`], priority: 2 }];
+  }
   const range = `${formatUtcLong(window.earliest)} to ${formatUtcLong(window.latest)}`;
   const state =
     now < window.earliest
@@ -90,16 +100,21 @@ function autoAuthorizationLine(portout: Portout, now: Date): TextPart[] {
 }
 
 /** All numbers if they fit, else as many as fit and how many more. */
-function numbersLine(numbers: readonly string[], label = 'Numbers'): TextPart {
-  if (numbers.length === 0) return { variants: [`\n${bold(label)} none listed by Telnyx`], priority: 1, required: true };
+function numbersLine(numbers: readonly string[], label = 'Numbers', unreadable?: string): TextPart {
+  // Numbers Telnyx sent in a shape we can't read are not "none": on a fraud alert that would mislead.
+  const unread = unreadable === undefined ? '' : ` (some unreadable: Telnyx sent ${code(unreadable, 60)})`;
+  if (numbers.length === 0) {
+    const none = unreadable === undefined ? 'none listed by Telnyx' : `unreadable: Telnyx sent ${code(unreadable, 60)}`;
+    return { variants: [`\n${bold(label)} ${none}`], priority: 1, required: true };
+  }
   const head = `\n${bold(`${label} (${numbers.length})`)} `;
   const variants = [numbers.length, 20, 5, 1]
     .filter((count, index, all) => count <= numbers.length && all.indexOf(count) === index)
     .map((count) => {
       const more = numbers.length - count;
-      return `${head}${numbers.slice(0, count).map((number) => code(number, 40)).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+      return `${head}${numbers.slice(0, count).map((number) => code(number, 40)).join(', ')}${more > 0 ? ` and ${more} more` : ''}${unread}`;
     });
-  return { variants: [...variants, `${head}see the portal`], priority: 1, required: true };
+  return { variants: [...variants, `${head}see the portal${unread}`], priority: 1, required: true };
 }
 
 function commentLines(comments: readonly PortoutComment[]): TextPart[] {
@@ -124,17 +139,17 @@ function portoutDescription(portout: Portout, now: Date, spec: DescriptionSpec):
   return [
     { variants: [spec.intro], priority: 0, required: true },
     line(`${bold('Status')} ${portout.status}${previous}`, 0),
-    numbersLine(portout.phoneNumbers),
-    line(`${bold('Gaining carrier')} ${portout.carrierName === null ? missingText(portout, 'carrier_name', 'not given') : code(portout.carrierName)}`, 2),
+    numbersLine(portout.phoneNumbers, 'Numbers', unreadableRaw(portout, 'phone_numbers')),
+    line(`${bold('Gaining carrier')} ${portout.carrierName === null ? chatMissing(portout, 'carrier_name', 'not given') : code(portout.carrierName)}`, 2),
     ...autoAuthorizationLine(portout, now),
     // Once a request is rejected, canceled or ported, its FOC date is no deadline: left out rather than counted down.
     ...(focMatters(portout.status) || spec.previousFocDate !== undefined
-      ? [line(`${bold('FOC date')} ${chatTime(portout.focDate, now, missingText(portout, 'foc_date', 'not set yet'))}`, 2)]
+      ? [line(`${bold('FOC date')} ${chatTime(portout.focDate, now, chatMissing(portout, 'foc_date', 'not set yet'))}`, 2)]
       : []),
     ...(spec.previousFocDate === undefined
       ? []
       : [line(`${bold('Previous FOC date')} ${chatTime(spec.previousFocDate, null, 'not set')}`, 3)]),
-    line(`${bold('Support key')} ${portout.supportKey === null ? 'not given' : code(portout.supportKey)}`, 1),
+    line(`${bold('Support key')} ${portout.supportKey === null ? chatMissing(portout, 'support_key', 'not given') : code(portout.supportKey)}`, 1),
     ...(portout.rejectionCode === null ? [] : [line(`${bold('Rejection code')} ${portout.rejectionCode}`, 3)]),
     ...(portout.reason === null ? [] : [line(`${bold('Reason')} ${code(portout.reason)}`, 3)]),
     ...commentLines(spec.comments ?? []),

@@ -161,9 +161,27 @@ describe('alerts about port-outs with fields that can\'t be read', () => {
     });
     const alert = renderAlert({ type: 'status-changed', portout: p, previousStatus: 'pending', tracked: trackedOf(p, { status: 'pending' }), comments: [] }, 'a', NOW);
     const chat = alert.chat as { content: { description: string; nextSteps: string[] } };
-    expect(chat.content.description).toContain('*Gaining carrier:* unreadable: Telnyx sent 42');
-    expect(chat.content.description).toContain('*FOC date:* unreadable: Telnyx sent "TBD"');
+    expect(chat.content.description).toContain('*Gaining carrier:* unreadable: Telnyx sent `42`');
+    expect(chat.content.description).toContain('*FOC date:* unreadable: Telnyx sent `"TBD"`');
     expect(chat.content.nextSteps[0]).toContain('portout-watch does not know the status on-hold');
+  });
+
+  it('chat shows unreadable numbers, filing time and support key as unreadable, never as "none" or "not given"', () => {
+    const p = portout({
+      phoneNumbers: [],
+      createdAt: null,
+      supportKey: null,
+      unreadable: [
+        { field: 'phone_numbers', value: '"+1303<!channel>"' },
+        { field: 'created_at', value: '"yesterday"' },
+        { field: 'support_key', value: '{}' },
+      ],
+    });
+    const chat = renderAlert({ type: 'new', portout: p, comments: [] }, 'a', NOW).chat as { content: { description: string } };
+    expect(chat.content.description).toContain('*Numbers:* unreadable: Telnyx sent `"+1303<!channel>"`');
+    expect(chat.content.description).toContain('(filing time unreadable: Telnyx sent `"yesterday"`)');
+    expect(chat.content.description).toContain('*Support key:* unreadable: Telnyx sent `{}`');
+    expect(chat.content.description).not.toContain('none listed');
   });
 
   it('a readable port-out still says nothing about unreadable fields', () => {
