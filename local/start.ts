@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigError, ENV, parsePollerConfig } from '../functions/poller/config.ts';
-import { runPoll, type PollReport } from '../functions/poller/core/run-poll.ts';
+import type { PollReport } from '../functions/poller/core/run-poll.ts';
+import { pollInvocation } from '../functions/poller/handler.ts';
 import { wireAdapters } from '../functions/poller/wiring.ts';
 import { createConsoleNotifier } from './console-notifier.ts';
 import { demoSteps } from './demo-scenario.ts';
@@ -121,10 +122,11 @@ async function main(): Promise<number> {
 
     const pollOnce = async () => {
       const started = Date.now();
-      const report = await runPoll(
-        { ...adapters, policy: config.alertPolicy, runId: randomUUID() },
-        { now: new Date(), deadline: started + POLL_BUDGET_MS },
-      );
+      // As Lambda runs it (pollInvocation): the same policy, deadline and a lease to the hard stop.
+      const report = await pollInvocation(config, adapters, {
+        getRemainingTimeInMillis: () => POLL_BUDGET_MS + config.deadlineMarginMs,
+        awsRequestId: randomUUID(),
+      });
       process.stdout.write(`  → ${describe(report, Date.now() - started)}\n`);
     };
 
