@@ -155,8 +155,11 @@ export class Operations extends Construct {
     const watchDown = (watch: Watch) =>
       this.alarm(WATCH_DOWN[watch].constructId, pollerMetric(METRIC.watchDown, interval, { watch }), {
         name: WATCH_DOWN[watch].title.replace(/ /g, '-'),
-        description: `portout-watch ${WATCH_DOWN[watch].title}: for ${WATCH_DOWN_RUNS} runs in a row ${WATCH_DOWN[watch].description}`,
-        evaluationPeriods: WATCH_DOWN_RUNS,
+        description: `portout-watch ${WATCH_DOWN[watch].title}: in ${WATCH_DOWN_RUNS} runs of ${WATCH_DOWN_RUNS + 1} intervals ${WATCH_DOWN[watch].description}`,
+        // 3 failing runs within 4 intervals: a run that ends just past an interval's edge leaves one interval empty,
+        // which must not restart the count.
+        evaluationPeriods: WATCH_DOWN_RUNS + 1,
+        datapointsToAlarm: WATCH_DOWN_RUNS,
       });
     this.watchDown = { status: watchDown('status'), 'fraud-gap': watchDown('fraud-gap'), comments: watchDown('comments') };
     // On arrivals, not on messages waiting: one queue serves every failure, and a backlog nobody purged (the failed
@@ -182,6 +185,8 @@ export class Operations extends Construct {
       comparisonOperator?: ComparisonOperator;
       threshold?: number;
       evaluationPeriods?: number;
+      /** Of the evaluation periods, how many must breach; all of them unless set. */
+      datapointsToAlarm?: number;
       treatMissingData?: TreatMissingData;
     },
   ): Alarm {
@@ -192,7 +197,7 @@ export class Operations extends Construct {
       comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       threshold: options.threshold ?? 1,
       evaluationPeriods: options.evaluationPeriods ?? 1,
-      datapointsToAlarm: options.evaluationPeriods ?? 1,
+      datapointsToAlarm: options.datapointsToAlarm ?? options.evaluationPeriods ?? 1,
       treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
     const action = new SnsAction(this.topic);

@@ -431,10 +431,10 @@ describe('the stack with no configuration', () => {
       ['status', 'PortoutWatch-status-watch-down', 'status watch down', 'the listing of pending port-outs or the lookups'],
       ['fraud-gap', 'PortoutWatch-fraud-gap-watch-down', 'fraud-gap watch down', 'set poller.watchRejected: false'],
       ['comments', 'PortoutWatch-comment-watch-down', 'comment watch down', 'set poller.watchComments: false'],
-    ])('alarms when the %s watch is down for 3 runs in a row, naming it (%s)', (watch, alarmName, title, advice) => {
+    ])('alarms when the %s watch is down in 3 of 4 intervals, naming it (%s)', (watch, alarmName, title, advice) => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: alarmName,
-        AlarmDescription: Match.stringLikeRegexp(`^portout-watch ${title}: for 3 runs in a row .*${advice.replace(/[.:]/g, '\\$&')}`),
+        AlarmDescription: Match.stringLikeRegexp(`^portout-watch ${title}: in 3 runs of 4 intervals .*${advice.replace(/[.:]/g, '\\$&')}`),
         Namespace: METRIC_NAMESPACE,
         MetricName: METRIC.watchDown,
         Dimensions: [
@@ -445,7 +445,8 @@ describe('the stack with no configuration', () => {
         Period: 300,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
-        EvaluationPeriods: 3,
+        // 3 of 4: one interval left empty by a run ending past its edge does not restart the count.
+        EvaluationPeriods: 4,
         DatapointsToAlarm: 3,
         // WatchDown is sent only when the watch was down: no data is a healthy run.
         TreatMissingData: 'notBreaching',
