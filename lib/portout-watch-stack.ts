@@ -103,7 +103,8 @@ export class PortoutWatchStack extends Stack {
     });
     new CfnOutput(this, 'SetTelnyxApiKeyCommand', {
       description: 'Run after `read -rs TELNYX_API_KEY` to put the key in the secret',
-      value: `aws secretsmanager put-secret-value --region ${this.region} --secret-id ${this.apiKey.secretId} --secret-string "$TELNYX_API_KEY"`,
+      // Piped from a shell builtin: the key never appears in a process list, as an argument would.
+      value: `printf %s "$TELNYX_API_KEY" | aws secretsmanager put-secret-value --region ${this.region} --secret-id ${this.apiKey.secretId} --secret-string file:///dev/stdin`,
     });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.operations.topic.topicArn });

@@ -321,7 +321,13 @@ describe('the stack with no configuration', () => {
         Value: {
           'Fn::Join': [
             '',
-            ['aws secretsmanager put-secret-value --region ', { Ref: 'AWS::Region' }, ' --secret-id ', ref(id.secret ?? ''), ' --secret-string "$TELNYX_API_KEY"'],
+            [
+              'printf %s "$TELNYX_API_KEY" | aws secretsmanager put-secret-value --region ',
+              { Ref: 'AWS::Region' },
+              ' --secret-id ',
+              ref(id.secret ?? ''),
+              ' --secret-string file:///dev/stdin',
+            ],
           ],
         },
       });
