@@ -2,31 +2,27 @@ import { statSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
-import { POLLER_ENTRY } from '../lib/poller-function.ts';
+import { LAMBDA_BUNDLING, POLLER_ENTRY } from '../lib/poller-function.ts';
 
 export const TMP_DIR = fileURLToPath(new URL('./.tmp/', import.meta.url));
-
-/** lib/poller-function.ts's banner (not exported there): ESM bundles of CommonJS dependencies need a `require`. */
-const DEFINE_REQUIRE =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 
 /**
  * The esbuild command NodejsFunction (aws-cdk-lib 2.276, `Bundling.createBundlingCommand`) derives from the `bundling`
  * props in lib/poller-function.ts: `--bundle --target=node24 --platform=node --format=esm --outfile=index.mjs --minify
  * --sourcemap --sources-content=false --banner:js=… --main-fields=module,main`, and no `--external` because
- * `bundleAwsSDK: true`. lib/ exports the entry but not these options, so they are mirrored here: keep them in step.
+ * `bundleAwsSDK: true`. They are read from LAMBDA_BUNDLING where esbuild's names differ from CDK's.
  */
 const STACK_BUNDLING = {
   entryPoints: [POLLER_ENTRY],
   bundle: true,
-  target: 'node24',
+  target: LAMBDA_BUNDLING.target,
   platform: 'node',
   format: 'esm',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  banner: { js: DEFINE_REQUIRE },
-  mainFields: ['module', 'main'],
+  minify: LAMBDA_BUNDLING.minify,
+  sourcemap: LAMBDA_BUNDLING.sourceMap,
+  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+  banner: { js: LAMBDA_BUNDLING.banner ?? '' },
+  mainFields: [...(LAMBDA_BUNDLING.mainFields ?? [])],
   logLevel: 'warning',
 } satisfies BuildOptions;
 

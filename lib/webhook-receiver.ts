@@ -4,7 +4,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } fro
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FunctionUrlAuthType, Runtime, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -12,14 +12,13 @@ import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts
 import { WEBHOOK_ENV } from '../functions/webhook/config.ts';
 import { WEBHOOK_METRIC } from '../functions/webhook/telemetry.ts';
 import type { FunctionSettings } from './config.ts';
-import { acknowledgeLogGroupFindings, CONTROL_TOWER, type PollerFunction } from './poller-function.ts';
+import { acknowledgeLogGroupFindings, CONTROL_TOWER, LAMBDA_BUNDLING, type PollerFunction } from './poller-function.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
 /** ESM bundles that contain CommonJS dependencies need a `require`; Node's ESM scope has none (as for the poller). */
 /** Receiver invocations at once: each takes milliseconds, and the doorbell coalesces whatever gets through. */
 export const RECEIVER_CONCURRENCY = 5;
-const DEFINE_REQUIRE = "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 
 /** Signature failures in 5 minutes that make a burst: probing, or a key rotated in the portal and not here. */
 export const SIGNATURE_FAILURE_BURST = 20;
@@ -81,17 +80,7 @@ export class WebhookReceiver extends Construct {
         POWERTOOLS_LOG_LEVEL: props.settings.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: DEFINE_REQUIRE,
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      bundling: LAMBDA_BUNDLING,
     });
     // CDK (2.220 and later) grants both lambda:InvokeFunctionUrl and lambda:InvokeFunction to everyone for a NONE URL.
     this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
