@@ -19,6 +19,7 @@ import { recordRow } from './reliability-rows.ts';
 import { createStagedDynamoClient, DynamoFaults } from './staged-dynamo.ts';
 import { startSwitchableProxy, type SwitchableProxy } from './switchable-proxy.ts';
 import type { TelnyxPortoutRecord } from './factories.ts';
+import { sumEmfMetrics } from './emf-metrics.ts';
 
 /** The schedule: each poll runs this long after the previous one, on the lab's clock. */
 export const POLL_INTERVAL_MS = 5 * 60_000;
@@ -134,29 +135,6 @@ function stopCapture(): void {
   if (--openLabs > 0) return;
   for (const restore of restoreConsole) restore();
   vi.unstubAllEnvs();
-}
-
-function sumMetrics(lines: readonly string[]): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const line of lines) {
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    const aws = record._aws as { CloudWatchMetrics?: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } | undefined;
-    for (const group of aws?.CloudWatchMetrics ?? []) {
-      const dimensions = (group.Dimensions[0] ?? []).filter((name) => name !== 'service');
-      const suffix = dimensions.length > 0 ? `{${dimensions.map((name) => `${name}=${String(record[name])}`).join(',')}}` : '';
-      for (const { Name } of group.Metrics) {
-        const raw = record[Name];
-        const value = (Array.isArray(raw) ? raw : [raw]).reduce((sum: number, item) => sum + Number(item), 0);
-        sums.set(`${Name}${suffix}`, (sums.get(`${Name}${suffix}`) ?? 0) + value);
-      }
-    }
-  }
-  return sums;
 }
 
 /** Metrics an operator would alarm or look at; the table's "signal" column lists those a scenario raised. */
@@ -403,7 +381,7 @@ export class FaultLab {
       steps: this.kill.steps.slice(stepStart),
       crashedBefore: this.kill.blocked,
       logs,
-      metrics: sumMetrics(logs),
+      metrics: sumEmfMetrics(logs),
     };
     this.runs.push(result);
     if (this.kill.tripped) {

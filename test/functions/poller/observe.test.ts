@@ -5,6 +5,7 @@ import { TelnyxAuthError } from '../../../functions/poller/adapters/telnyx-sourc
 import type { PollReport } from '../../../functions/poller/core/run-poll.ts';
 import { hasOddData, isHealthyRun, isListingAnomaly, observePoll, watchesDown } from '../../../functions/poller/observe.ts';
 import { METRICS } from '../../../functions/poller/telemetry.ts';
+import { sumEmfMetrics } from '../../support/emf-metrics.ts';
 
 function report(overrides: Partial<PollReport> = {}): PollReport {
   return {
@@ -107,26 +108,6 @@ describe('which parts of the watch were down', () => {
   });
 });
 
-/** The metrics in Powertools' EMF lines, summed by name (and `name{dim=value}` for a dimension beyond service). */
-function emittedMetrics(lines: readonly string[]): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const line of lines) {
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    const aws = record._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } | undefined;
-    for (const group of aws?.CloudWatchMetrics ?? []) {
-      const extra = (group.Dimensions[0] ?? []).filter((name) => name !== 'service');
-      const suffix = extra.map((name) => `{${name}=${String(record[name])}}`).join('');
-      for (const { Name } of group.Metrics) sums.set(`${Name}${suffix}`, (sums.get(`${Name}${suffix}`) ?? 0) + Number(record[Name]));
-    }
-  }
-  return sums;
-}
-
 const warnings = (lines: readonly string[]) =>
   lines.flatMap((line) => {
     const record = JSON.parse(line) as Record<string, unknown>;
@@ -185,8 +166,8 @@ describe('observePoll', () => {
     const { logger, metrics } = capture();
     await observePoll(logger, metrics, async () => report());
     const everyRun = Object.entries(METRICS).filter(([, declared]) => declared.emitted === 'every-run').map(([name]) => name);
-    expect([...emittedMetrics(lines).keys()]).toEqual(everyRun);
-    expect(emittedMetrics(lines).get('PollSucceeded')).toBe(1);
+    expect([...sumEmfMetrics(lines).keys()]).toEqual(everyRun);
+    expect(sumEmfMetrics(lines).get('PollSucceeded')).toBe(1);
   });
 
   it('a run whose fraud-gap query failed: a masked WARN naming the query, WatchDown for the fraud-gap watch, no heartbeat', async () => {
@@ -194,7 +175,7 @@ describe('observePoll', () => {
     const failure = { kind: 'server-error' as const, detail: 'HTTP 500 for KEY0183A9F2E1D_aBcDeF about +13035551212' };
     const degraded = report({ outcome: 'degraded', queries: { ...report().queries, 'fraud-gap': { asked: true, failures: [failure] } } });
     await observePoll(logger, metrics, async () => degraded);
-    const sent = emittedMetrics(lines);
+    const sent = sumEmfMetrics(lines);
     expect(sent.get('WatchDown{watch=fraud-gap}')).toBe(1);
     expect(sent.get('TelnyxErrors{kind=server-error}')).toBe(1);
     expect(sent.get('PollSucceeded')).toBe(0);
@@ -211,7 +192,7 @@ describe('observePoll', () => {
     await observePoll(logger, metrics, async () =>
       report({ outcome: 'degraded', queries: { ...report().queries, comments: { asked: true, failures: [failure] } } }),
     );
-    expect(emittedMetrics(lines).get('WatchDown{watch=comments}')).toBe(1);
+    expect(sumEmfMetrics(lines).get('WatchDown{watch=comments}')).toBe(1);
     expect(warnings(lines)[0]).toMatchObject({ query: 'comments', watch: 'comments', what: 'the events feed that carries comments' });
   });
 
@@ -220,7 +201,7 @@ describe('observePoll', () => {
     const queries = { ...report().queries, listing: { asked: true, failures: [serverError] }, lookups: { asked: true, failures: [{ kind: 'timeout' as const, detail: 'timed out' }] } };
     await observePoll(logger, metrics, async () => report({ outcome: 'partial', failures: [serverError], queries }));
     expect(warnings(lines).map((line) => line.query)).toEqual(['listing', 'lookups', undefined]);
-    const sent = emittedMetrics(lines);
+    const sent = sumEmfMetrics(lines);
     expect(sent.get('WatchDown{watch=status}')).toBe(1);
     expect(sent.get('TelnyxErrors{kind=timeout}')).toBe(1);
   });
