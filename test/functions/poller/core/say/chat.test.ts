@@ -7,21 +7,19 @@ import { CHAT_LIMITS, type ChatNotification } from '../../../../../functions/pol
 import type { GroupedEvent } from '../../../../../functions/poller/core/say/context.ts';
 import { renderAlert, renderGroup } from '../../../../../functions/poller/core/say/render.ts';
 import { anyEvent, anyNow, anyPortout } from '../../../../support/event-arbitraries.ts';
-import { portout } from '../../../../support/factories.ts';
+import { portout, portoutComment } from '../../../../support/factories.ts';
 
 const NOW = new Date('2026-11-27T16:00:00.000Z');
 const PORTAL = 'https://portal.telnyx.com/#/app/numbers/port-outs';
 const trackedFrom = (p: Portout): TrackedPortout => newTrackedPortout(p, NOW, []);
 const listed = portout({ id: 'po-1', phoneNumbers: ['+13035551212', '+13035551213', '+14165550100'] });
 const tracked = trackedFrom(listed);
-const staffComment: PortoutComment = {
+const staffComment: PortoutComment = portoutComment({
   id: 'c1',
   portoutId: 'po-1',
   body: 'The rejection reason given does not match our records.\nPlease provide a valid reason.',
-  byTelnyxStaff: true,
   createdAt: '2026-11-27T15:30:00.000Z',
-  unreadable: [],
-};
+});
 
 const chatOf = (event: PortoutEvent, alertId = 'alert-1') => renderAlert(event, alertId, NOW).chat as ChatNotification;
 

@@ -9,7 +9,7 @@ import { fitsOneSegment, isGsm7 } from '../../../../../functions/poller/core/say
 import { renderAlert, renderGroup } from '../../../../../functions/poller/core/say/render.ts';
 import { singleLine } from '../../../../../functions/poller/core/say/transliterate.ts';
 import { anyEvent, anyNow } from '../../../../support/event-arbitraries.ts';
-import { portout } from '../../../../support/factories.ts';
+import { portout, portoutComment } from '../../../../support/factories.ts';
 
 const NOW = new Date('2026-11-27T16:00:00.000Z');
 /** What the poller recorded when it last alerted about `p`. */
@@ -239,14 +239,12 @@ portout-watch alert po-1.vanished.gone.v2, detected 2026-11-27 16:00 UTC.
 
 describe('renderAlert: the other event types', () => {
   const tracked = trackedFrom(listed);
-  const staffComment: PortoutComment = {
+  const staffComment: PortoutComment = portoutComment({
     id: 'c1',
     portoutId: 'po-1',
     body: 'The rejection reason given does not match our records.\nPlease provide a valid reason.',
-    byTelnyxStaff: true,
     createdAt: '2026-11-27T15:30:00.000Z',
-    unreadable: [],
-  };
+  });
 
   it('a moved FOC date: the new date first, then the old one', () => {
     const event: PortoutEvent = {
