@@ -32,6 +32,14 @@ export const METRIC = {
   watchDown: 'WatchDown',
   /** Per event type: `Events` with an `eventType` dimension. */
   events: 'Events',
+  /** Per Telnyx account (`account` dimension), 1 in a run where that account's poll was not healthy; multi-account only. */
+  accountDown: 'AccountDown',
+  /** Discovered managed accounts whose poll was not healthy this run: their names are only in the log line. */
+  managedAccountsDown: 'ManagedAccountsDown',
+  /** Managed accounts Telnyx lists as disabled (or blocked, cancelled): not watched, named in a WARN line each run. */
+  managedAccountsDisabled: 'ManagedAccountsDisabled',
+  /** The manager account's listing or key was refused or failed: new managed accounts can't be found this run. */
+  managedDiscoveryFailed: 'ManagedDiscoveryFailed',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
@@ -50,6 +58,8 @@ export interface MetricDeclaration {
   dimension?: { name: string; values: readonly string[] };
   /** Who reads it: an alarm, the dashboard, the fault suite. */
   readBy: string;
+  /** Sent only by deployments that watch several accounts, or discover managed ones; priced only for them. */
+  onlyWith?: 'several-accounts' | 'managed-accounts';
 }
 
 /** Every custom metric the poller sends, declared once: `npm run cost` prices them from this. */
@@ -70,4 +80,9 @@ export const METRICS: Record<MetricName, MetricDeclaration> = {
   ListingAnomaly: { emitted: 'fault-runs', readBy: 'the dashboard' },
   WatchDown: { emitted: 'fault-runs', dimension: { name: 'watch', values: WATCHES }, readBy: 'the watch-down alarms, one per watch' },
   Events: { emitted: 'alert-runs', dimension: { name: 'eventType', values: EVENT_TYPES }, readBy: 'the dashboard' },
+  // The account names come from config and discovery, not from code: one metric per named account.
+  AccountDown: { emitted: 'fault-runs', dimension: { name: 'account', values: [] }, readBy: 'the account-down alarms, one per configured account', onlyWith: 'several-accounts' },
+  ManagedAccountsDown: { emitted: 'fault-runs', readBy: 'the managed-accounts-down alarm', onlyWith: 'managed-accounts' },
+  ManagedAccountsDisabled: { emitted: 'fault-runs', readBy: 'the dashboard', onlyWith: 'managed-accounts' },
+  ManagedDiscoveryFailed: { emitted: 'fault-runs', readBy: 'the managed-account-discovery alarm', onlyWith: 'managed-accounts' },
 };

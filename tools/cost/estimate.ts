@@ -128,6 +128,8 @@ export function estimateMonthlyCost(template: CfnTemplate, usage: UsageAssumptio
   }
   for (const [id] of resourcesOf(template, 'AWS::CloudWatch::Dashboard')) add('CloudWatch', `dashboard ${id}`, 'dashboard', 1);
   for (const [name, declaration] of Object.entries(METRICS)) {
+    // TODO(#13 stack helper): price these when the template's poller watches several or managed accounts.
+    if (declaration.onlyWith) continue;
     const hours = metricHours(declaration, usage);
     const dimension = declaration.dimension ? `{${declaration.dimension.name}}` : '';
     add('CloudWatch', `metric ${name}${dimension}, sent ${declaration.emitted} (${Math.round(hours)} h)`, 'customMetric', hours / HOURS_PER_MONTH);
