@@ -25,6 +25,12 @@ export const ENV = {
   lookbackHours: 'LOOKBACK_HOURS',
   smsDisplayName: 'SMS_DISPLAY_NAME',
   chatTopics: 'CHAT_TOPICS',
+  // Several Telnyx accounts (#13): set by the stack from telnyxAccounts and managedAccounts.
+  telnyxAccounts: 'TELNYX_ACCOUNTS',
+  managerKeySecretArn: 'MANAGER_KEY_SECRET_ARN',
+  managerApiKey: 'MANAGER_API_KEY',
+  telnyxConcurrency: 'TELNYX_CONCURRENCY',
+  accountConcurrency: 'ACCOUNT_CONCURRENCY',
 } as const;
 
 /** SNS puts the topic's display name before every SMS; longer names leave too little of one segment. */
