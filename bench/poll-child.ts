@@ -75,7 +75,7 @@ async function preparePoll(): Promise<{
   const sdkAutoPager = (ours: PortoutSource) =>
     createSdkAutoPagerSource({
       baseURL: config.telnyxBaseUrl,
-      apiKey: config.apiKey.kind === 'env' ? config.apiKey.apiKey : '',
+      apiKey: config.accounts[0]?.apiKey.kind === 'env' ? config.accounts[0].apiKey.apiKey : '',
       fetch: telnyx.fetch,
       ours,
     });

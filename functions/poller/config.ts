@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { ChatTopic } from './adapters/sns-notifier.ts';
+import { accountNameProblem, DEFAULT_ACCOUNT_NAME } from './core/accounts.ts';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './core/policy.ts';
 
 /**
@@ -44,14 +45,28 @@ export const DEFAULTS = {
   secretCacheSeconds: 86_400,
   closedRetentionDays: 90,
   deadlineMarginMs: 5_000,
+  // Telnyx requests in flight for the whole run, all accounts together: a fleet can't flood the API.
+  telnyxConcurrency: 16,
+  accountConcurrency: 8,
 } as const;
 
 export type ApiKeySource = { kind: 'secret'; secretId: string } | { kind: 'env'; apiKey: string };
 
+/** A Telnyx account named in config (managed accounts are discovered at run time instead). */
+export interface ConfiguredAccount {
+  name: string;
+  apiKey: ApiKeySource;
+}
+
 export interface PollerConfig {
   tableName: string;
   topicArn: string;
-  apiKey: ApiKeySource;
+  /** From TELNYX_ACCOUNTS; unset, the one `default` account from TELNYX_API_KEY_SECRET_ARN / TELNYX_API_KEY. */
+  accounts: ConfiguredAccount[];
+  /** The manager account's key, whose managed accounts are discovered and watched each run; null: none. */
+  manager: ApiKeySource | null;
+  telnyxConcurrency: number;
+  accountConcurrency: number;
   telnyxBaseUrl: string;
   listConcurrency: number;
   telnyxTimeoutMs: number;
@@ -182,6 +197,16 @@ const EnvSchema = v.object({
     ),
   ),
   [ENV.listConcurrency]: integer(ENV.listConcurrency, 1, 16, DEFAULTS.listConcurrency),
+  [ENV.telnyxConcurrency]: integer(ENV.telnyxConcurrency, 1, 64, DEFAULTS.telnyxConcurrency),
+  [ENV.accountConcurrency]: integer(ENV.accountConcurrency, 1, 64, DEFAULTS.accountConcurrency),
+  [ENV.managerKeySecretArn]: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(SECRET_ID, `${ENV.managerKeySecretArn} must be a Secrets Manager secret ARN or name`),
+    ),
+  ),
+  [ENV.managerApiKey]: v.optional(v.pipe(v.string(), v.trim())),
   [ENV.telnyxTimeoutMs]: integer(ENV.telnyxTimeoutMs, 100, 120_000, DEFAULTS.telnyxTimeoutMs),
   [ENV.secretCacheSeconds]: integer(ENV.secretCacheSeconds, 0, 604_800, DEFAULTS.secretCacheSeconds),
   [ENV.closedRetentionDays]: integer(ENV.closedRetentionDays, 1, 3_650, DEFAULTS.closedRetentionDays),
@@ -199,36 +224,105 @@ const EnvSchema = v.object({
   ),
 });
 
+/** A secret wins over a bare key (local runs only), as it always has for TELNYX_API_KEY. */
+function keySource(secretId: string | undefined, apiKey: string | undefined): ApiKeySource | undefined {
+  if (secretId?.trim()) return { kind: 'secret', secretId: secretId.trim() };
+  if (apiKey?.trim()) return { kind: 'env', apiKey: apiKey.trim() };
+  return undefined;
+}
+
+const ACCOUNTS_SHAPE = `${ENV.telnyxAccounts} must be a JSON list of { "name": "brand-a", "secretId": "<secret ARN or name>" } (locally "apiKey" instead of "secretId"): the stack sets it from telnyxAccounts`;
+
+/**
+ * The configured accounts. Unset TELNYX_ACCOUNTS means today's single account, `default`, whose key is named by
+ * TELNYX_API_KEY_SECRET_ARN / TELNYX_API_KEY; with a manager key and no such key, only managed accounts are watched.
+ * Undefined when there are problems (added to `problems`; no value is echoed, as an entry may hold a key).
+ */
+function parseAccounts(env: Record<string, string | undefined>, problems: string[]): ConfiguredAccount[] | undefined {
+  const single = keySource(env[ENV.apiKeySecretArn], env[ENV.apiKey]);
+  const raw = env[ENV.telnyxAccounts]?.trim();
+  if (!raw) {
+    if (single) return [{ name: DEFAULT_ACCOUNT_NAME, apiKey: single }];
+    if (keySource(env[ENV.managerKeySecretArn], env[ENV.managerApiKey])) return [];
+    problems.push(
+      `neither ${ENV.apiKeySecretArn} nor ${ENV.apiKey} is set: the stack passes the secret's ARN; locally, export ${ENV.apiKey} or let npm start use the simulator`,
+    );
+    return undefined;
+  }
+  if (single) {
+    problems.push(`${ENV.telnyxAccounts} and ${ENV.apiKeySecretArn} (or ${ENV.apiKey}) are both set: name every account, "default" included, in ${ENV.telnyxAccounts} only`);
+    return undefined;
+  }
+  let entries: unknown;
+  try {
+    entries = JSON.parse(raw);
+  } catch {
+    problems.push(ACCOUNTS_SHAPE);
+    return undefined;
+  }
+  if (!Array.isArray(entries)) {
+    problems.push(ACCOUNTS_SHAPE);
+    return undefined;
+  }
+  const accounts: ConfiguredAccount[] = [];
+  const before = problems.length;
+  entries.forEach((entry: unknown, index) => {
+    const at = `${ENV.telnyxAccounts} entry ${index + 1}`;
+    const { name, secretId, apiKey, ...rest } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const nameProblem = accountNameProblem(name);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.keys(rest).length > 0) {
+      problems.push(`${at}: ${ACCOUNTS_SHAPE}`);
+    } else if (nameProblem) {
+      problems.push(`${at}: its name ${nameProblem}`);
+    } else if (accounts.some((account) => account.name === name)) {
+      problems.push(`${at}: the name "${String(name)}" is taken by an earlier entry; each account needs its own name`);
+    } else if (typeof secretId === 'string' && SECRET_ID.test(secretId.trim()) && apiKey === undefined) {
+      accounts.push({ name: name as string, apiKey: { kind: 'secret', secretId: secretId.trim() } });
+    } else if (typeof apiKey === 'string' && apiKey.trim() && secretId === undefined) {
+      accounts.push({ name: name as string, apiKey: { kind: 'env', apiKey: apiKey.trim() } });
+    } else {
+      problems.push(`${at} ("${String(name)}"): give either "secretId" (a Secrets Manager secret ARN or name) or, locally, "apiKey"`);
+    }
+  });
+  return problems.length === before ? accounts : undefined;
+}
+
+/**
+ * Whether this deployment watches anything but the lone `default` account: then alerts name their account, and
+ * each account is reported on its own. A deployment with the lone default account runs exactly as before.
+ */
+export function watchesSeveralAccounts(config: Pick<PollerConfig, 'accounts' | 'manager'>): boolean {
+  return config.manager !== null || config.accounts.length !== 1 || config.accounts[0]?.name !== DEFAULT_ACCOUNT_NAME;
+}
+
 /** Reads and validates the poller's environment; every problem is reported at once, each naming its variable. */
 export function parsePollerConfig(env: Record<string, string | undefined>): PollerConfig {
   // Every variable is passed, set or not: valibot reports a missing key with its own generic message, not ours.
   const input = Object.fromEntries(Object.values(ENV).map((name) => [name, env[name]]));
   const result = v.safeParse(EnvSchema, input);
   const problems = result.success ? [] : result.issues.map((issue) => issue.message);
-  const secretId = env[ENV.apiKeySecretArn]?.trim();
-  const apiKey = env[ENV.apiKey]?.trim();
-  const apiKeySource: ApiKeySource | undefined = secretId
-    ? { kind: 'secret', secretId }
-    : apiKey
-      ? { kind: 'env', apiKey }
-      : undefined;
-  if (!apiKeySource) {
+  const accounts = parseAccounts(env, problems);
+  const manager = keySource(env[ENV.managerKeySecretArn], env[ENV.managerApiKey]) ?? null;
+  if (accounts?.length === 0 && !manager) {
     problems.push(
-      `neither ${ENV.apiKeySecretArn} nor ${ENV.apiKey} is set: the stack passes the secret's ARN; locally, export ${ENV.apiKey} or let npm start use the simulator`,
+      `no Telnyx account to watch: set ${ENV.telnyxAccounts} to a non-empty list, or ${ENV.managerKeySecretArn} to watch managed accounts`,
     );
   }
   if (result.success && result.output[ENV.closedRetentionDays] * 24 <= result.output[ENV.lookbackHours]) {
     // A closed record must outlive the look-back, or a request you rejected would come back as possible fraud.
     problems.push(`${ENV.closedRetentionDays} (in days) must be longer than ${ENV.lookbackHours}: raise it or shorten the look-back`);
   }
-  if (!result.success || !apiKeySource || problems.length > 0) {
+  if (!result.success || !accounts || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const out = result.output;
   return {
     tableName: out[ENV.tableName],
     topicArn: out[ENV.topicArn],
-    apiKey: apiKeySource,
+    accounts,
+    manager,
+    telnyxConcurrency: out[ENV.telnyxConcurrency],
+    accountConcurrency: out[ENV.accountConcurrency],
     telnyxBaseUrl: out[ENV.telnyxBaseUrl],
     listConcurrency: out[ENV.listConcurrency],
     telnyxTimeoutMs: out[ENV.telnyxTimeoutMs],

@@ -2,9 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import type { PollerConfig } from './config.ts';
+import { ENV, watchesSeveralAccounts, type ApiKeySource, type PollerConfig } from './config.ts';
+import type { AccountRef } from './core/accounts.ts';
+import { createLimiter } from './core/concurrency.ts';
 import type { Notifier, PortoutSource, StateStore } from './core/ports.ts';
 import { createDynamoStateStore } from './adapters/dynamo-state-store.ts';
+import { createManagedAccountsDirectory, type ManagedAccountsDirectory } from './adapters/telnyx-managed-accounts.ts';
 import { createSnsNotifier } from './adapters/sns-notifier.ts';
 import { createTelnyxSource } from './adapters/telnyx-source.ts';
 
@@ -18,19 +21,25 @@ export class MissingApiKeyError extends Error {
   override name = 'MissingApiKeyError';
 }
 
+const SINGLE_ACCOUNT_SECRET = `the secret named by ${ENV.apiKeySecretArn}`;
+
 /** Reads the bare API key from the secret; an empty or JSON value is a setup mistake worth naming. */
-export async function readApiKeyFromSecret(secretId: string, maxAgeSeconds: number, refresh: boolean): Promise<string> {
+export async function readApiKeyFromSecret(
+  secretId: string,
+  maxAgeSeconds: number,
+  refresh: boolean,
+  /** How the error names the secret, e.g. "the secret named by MANAGER_KEY_SECRET_ARN". */
+  secretName = SINGLE_ACCOUNT_SECRET,
+): Promise<string> {
   const value = await getSecret(secretId, { maxAge: maxAgeSeconds, forceFetch: refresh });
   const key = typeof value === 'string' ? value.trim() : '';
   if (!key) {
     throw new MissingApiKeyError(
-      `the secret named by TELNYX_API_KEY_SECRET_ARN holds no API key yet: run aws secretsmanager put-secret-value --secret-id <its ARN> --secret-string <your Telnyx API key>`,
+      `${secretName} holds no API key yet: run aws secretsmanager put-secret-value --secret-id <its ARN> --secret-string <your Telnyx API key>`,
     );
   }
   if (key.startsWith('{')) {
-    throw new MissingApiKeyError(
-      'the secret named by TELNYX_API_KEY_SECRET_ARN holds JSON; it must hold the bare Telnyx API key as its SecretString',
-    );
+    throw new MissingApiKeyError(`${secretName} holds JSON; it must hold the bare Telnyx API key as its SecretString`);
   }
   return key;
 }
@@ -48,32 +57,62 @@ export interface WiringOverrides {
   telnyxFetch?: typeof fetch;
 }
 
-/** Builds the three adapters from config; called once per container. */
-export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = {}): PollerAdapters {
-  const apiKey = config.apiKey;
+/** An account the poller can poll: who it is, and how its key is read. */
+export interface KeyedAccount {
+  ref: AccountRef;
+  /** Discovered through the manager account rather than configured. */
+  managed: boolean;
+  /** `refresh` asks for a fresh read after a 401 (the key may have been rotated). */
+  getApiKey(refresh: boolean): Promise<string>;
+}
+
+export interface FleetAdapters {
+  notifier: Notifier;
+  /** The accounts named in config, in config order. */
+  configured: KeyedAccount[];
+  /** Lists the manager's managed accounts; null unless a manager key is configured. */
+  directory: ManagedAccountsDirectory | null;
+  /** This account's source and store, built on its first run and kept, by name, for the container's life. */
+  accountAdapters(account: KeyedAccount): { source: PortoutSource; store: StateStore };
+}
+
+/** Builds what every account shares (clients, the notifier, the Telnyx request limit); called once per container. */
+export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {}): FleetAdapters {
   const { clock, sleep } = overrides;
+  const several = watchesSeveralAccounts(config);
   const dynamo =
     overrides.dynamoClient ??
     new DynamoDBClient(overrides.dynamoEndpoint ? { endpoint: overrides.dynamoEndpoint } : {});
+  const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  // Every Telnyx request of the run, retries and discovery included, takes a slot: the fleet's total stays bounded.
+  const limit = createLimiter(config.telnyxConcurrency);
+  const baseFetch = overrides.telnyxFetch ?? globalThis.fetch;
+  const telnyxFetch: typeof fetch = (input, init) => limit(() => baseFetch(input, init));
+  const keyReader = (source: ApiKeySource, secretName: string) => (refresh: boolean) =>
+    source.kind === 'env' ? Promise.resolve(source.apiKey) : readApiKeyFromSecret(source.secretId, config.secretCacheSeconds, refresh, secretName);
+
+  const configured = config.accounts.map(
+    ({ name, apiKey }): KeyedAccount => ({
+      ref: { name, label: name },
+      managed: false,
+      getApiKey: keyReader(apiKey, several ? `the secret of account "${name}" in ${ENV.telnyxAccounts}` : SINGLE_ACCOUNT_SECRET),
+    }),
+  );
+  const built = new Map<string, { source: PortoutSource; store: StateStore }>();
+  // A managed account's key getter comes from each run's discovery; its source, built once, asks the latest one.
+  const keyGetters = new Map<string, KeyedAccount['getApiKey']>();
   return {
-    source: createTelnyxSource({
-      baseURL: config.telnyxBaseUrl,
-      timeoutMs: config.telnyxTimeoutMs,
-      concurrency: config.listConcurrency,
-      clock,
-      sleep,
-      fetch: overrides.telnyxFetch,
-      getApiKey: (refresh) =>
-        apiKey.kind === 'env'
-          ? Promise.resolve(apiKey.apiKey)
-          : readApiKeyFromSecret(apiKey.secretId, config.secretCacheSeconds, refresh),
-    }),
-    store: createDynamoStateStore({
-      client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-      tableName: config.tableName,
-      closedRetentionDays: config.closedRetentionDays,
-      sleep,
-    }),
+    configured,
+    directory: config.manager
+      ? createManagedAccountsDirectory({
+          baseURL: config.telnyxBaseUrl,
+          timeoutMs: config.telnyxTimeoutMs,
+          getManagerKey: keyReader(config.manager, `the secret named by ${ENV.managerKeySecretArn}`),
+          fetch: telnyxFetch,
+          clock,
+          sleep,
+        })
+      : null,
     notifier:
       overrides.notifier ??
       createSnsNotifier({
@@ -83,5 +122,49 @@ export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = 
         clock,
         sleep,
       }),
+    accountAdapters(account) {
+      const { name } = account.ref;
+      keyGetters.set(name, account.getApiKey);
+      let adapters = built.get(name);
+      if (!adapters) {
+        adapters = {
+          source: createTelnyxSource({
+            baseURL: config.telnyxBaseUrl,
+            timeoutMs: config.telnyxTimeoutMs,
+            concurrency: config.listConcurrency,
+            clock,
+            sleep,
+            fetch: telnyxFetch,
+            getApiKey: (refresh) => keyGetters.get(name)!(refresh),
+            ...(several
+              ? {
+                  keyFix: account.managed
+                    ? `managed account ${name}'s key was re-retrieved from Telnyx and still refused: check the account in the Telnyx portal`
+                    : `put a valid key in the secret of account "${name}" in ${ENV.telnyxAccounts} (locally, its "apiKey")`,
+                }
+              : {}),
+          }),
+          store: createDynamoStateStore({
+            client: documents,
+            tableName: config.tableName,
+            account: name,
+            closedRetentionDays: config.closedRetentionDays,
+            sleep,
+          }),
+        };
+        built.set(name, adapters);
+      }
+      return adapters;
+    },
   };
+}
+
+/** The adapters of a deployment that watches the lone `default` account, as it always has. */
+export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = {}): PollerAdapters {
+  const fleet = wireFleet(config, overrides);
+  const [account] = fleet.configured;
+  if (!account || watchesSeveralAccounts(config)) {
+    throw new Error('wireAdapters wires one account; a deployment watching several is wired by wireFleet');
+  }
+  return { ...fleet.accountAdapters(account), notifier: fleet.notifier };
 }

@@ -9,6 +9,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_ACCOUNT_NAME } from '../core/accounts.ts';
 import { readStatus } from '../core/portout.ts';
 import { changeKey, INITIALIZED_KEY, type ApplyResult, type StateChange, type StateStore, type TrackedPortout } from '../core/ports.ts';
 import { STATE_TABLE } from '../state-table.ts';
@@ -19,10 +20,17 @@ import { STATE_TABLE } from '../state-table.ts';
  * - pk=OPEN,   sk=#initialized:   written by the first run, so that Query also says whether one happened.
  * - pk=CLOSED, sk=<port-out id>: kept until `expiresAt`; read only by id, to alert a born-rejected request once.
  * - pk=LEASE,  sk=poller:        held by the run that is publishing, so overlapping runs can't double-alert.
+ * Those are the `default` account's keys, unchanged since there was only one account, so an upgrade reads its
+ * records as before. Every other account has its own: pk=OPEN#<name>, CLOSED#<name>, and the lease sk=poller#<name>.
  */
-const OPEN = 'OPEN';
-const CLOSED = 'CLOSED';
-const LEASE_KEY = { [STATE_TABLE.partitionKey]: 'LEASE', [STATE_TABLE.sortKey]: 'poller' };
+function accountKeys(account: string) {
+  const suffix = account === DEFAULT_ACCOUNT_NAME ? '' : `#${account}`;
+  return {
+    open: `OPEN${suffix}`,
+    closed: `CLOSED${suffix}`,
+    lease: { [STATE_TABLE.partitionKey]: 'LEASE', [STATE_TABLE.sortKey]: `poller${suffix}` },
+  };
+}
 const MAX_TRANSACTION_ACTIONS = 100;
 const MAX_BATCH_GET_KEYS = 100;
 const MAX_APPLY_ATTEMPTS = 3;
@@ -30,6 +38,8 @@ const MAX_APPLY_ATTEMPTS = 3;
 export interface DynamoStateStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** Whose records these are (an AccountRef name); `default` when omitted. */
+  account?: string;
   closedRetentionDays: number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -83,6 +93,7 @@ function isConditionalFailure(error: unknown): boolean {
 
 export function createDynamoStateStore(options: DynamoStateStoreOptions): StateStore {
   const { client, tableName } = options;
+  const partition = accountKeys(options.account ?? DEFAULT_ACCOUNT_NAME);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pk = STATE_TABLE.partitionKey;
   const sk = STATE_TABLE.sortKey;
@@ -96,9 +107,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
   function actionsFor(change: StateChange, nowMs: number): TransactItem[] {
     const absent = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': pk } };
     const expiresAt = Math.floor(nowMs / 1000) + options.closedRetentionDays * 86_400;
-    const closedItem = (record: TrackedPortout) => ({ ...toItem(CLOSED, record, nowMs), [STATE_TABLE.ttlAttribute]: expiresAt });
+    const closedItem = (record: TrackedPortout) => ({ ...toItem(partition.closed, record, nowMs), [STATE_TABLE.ttlAttribute]: expiresAt });
     if (change.kind === 'mark-initialized') {
-      const item = { [pk]: OPEN, [sk]: INITIALIZED_KEY, recordedAt: new Date(nowMs).toISOString() };
+      const item = { [pk]: partition.open, [sk]: INITIALIZED_KEY, recordedAt: new Date(nowMs).toISOString() };
       return [{ Put: { TableName: tableName, Item: item, ...absent } }];
     }
     if (change.kind === 'remember-closed') {
@@ -114,10 +125,10 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
     if (change.kind === 'upsert-open') {
-      return [{ Put: { TableName: tableName, Item: toItem(OPEN, record, nowMs), ...versionGuard } }];
+      return [{ Put: { TableName: tableName, Item: toItem(partition.open, record, nowMs), ...versionGuard } }];
     }
     return [
-      { Delete: { TableName: tableName, Key: { [pk]: OPEN, [sk]: record.id }, ...versionGuard } },
+      { Delete: { TableName: tableName, Key: { [pk]: partition.open, [sk]: record.id }, ...versionGuard } },
       { Put: { TableName: tableName, Item: closedItem(record) } },
     ];
   }
@@ -225,7 +236,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
               TableName: tableName,
               KeyConditionExpression: '#pk = :open',
               ExpressionAttributeNames: { '#pk': pk },
-              ExpressionAttributeValues: { ':open': OPEN },
+              ExpressionAttributeValues: { ':open': partition.open },
               ConsistentRead: true,
               ExclusiveStartKey: startKey,
             }),
@@ -247,13 +258,13 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
     },
 
     async loadClosedVersions(ids, readOptions = {}) {
-      const items = await batchGet(CLOSED, ids, { consistent: readOptions.consistent ?? false, keysOnly: true }, 'reading closed records');
+      const items = await batchGet(partition.closed, ids, { consistent: readOptions.consistent ?? false, keysOnly: true }, 'reading closed records');
       return new Map(items.map((item) => [String(item[sk]), typeof item.version === 'number' ? item.version : 0]));
     },
 
     async reloadOpen(ids, knownInitialized) {
       const keys = knownInitialized ? [...new Set(ids)] : [INITIALIZED_KEY, ...new Set(ids)];
-      const items = await batchGet(OPEN, keys, { consistent: true, keysOnly: false }, 're-reading open records');
+      const items = await batchGet(partition.open, keys, { consistent: true, keysOnly: false }, 're-reading open records');
       const records = new Map<string, TrackedPortout>();
       let initialized = knownInitialized;
       for (const item of items) {
@@ -272,7 +283,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
           new PutCommand({
             TableName: tableName,
             Item: {
-              ...LEASE_KEY,
+              ...partition.lease,
               holder,
               leaseUntil: untilMs,
               [STATE_TABLE.ttlAttribute]: Math.ceil(untilMs / 1000) + 3_600,
@@ -294,7 +305,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
         await client.send(
           new DeleteCommand({
             TableName: tableName,
-            Key: LEASE_KEY,
+            Key: partition.lease,
             ConditionExpression: '#holder = :holder',
             ExpressionAttributeNames: { '#holder': 'holder' },
             ExpressionAttributeValues: { ':holder': holder },

@@ -28,7 +28,11 @@ export interface TelnyxSourceOptions {
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** Where a person puts a valid key, for the error after a refused one; default: the single account's setting. */
+  keyFix?: string;
 }
+
+const SINGLE_ACCOUNT_KEY_FIX = 'put a valid key in the secret named by TELNYX_API_KEY_SECRET_ARN (locally, TELNYX_API_KEY)';
 
 /** Telnyx answered 401 with a freshly read key: only a person can fix that. */
 export class TelnyxAuthError extends Error {
@@ -174,7 +178,7 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
         if (error instanceof Telnyx.AuthenticationError) {
           if (refreshed) {
             throw new TelnyxAuthError(
-              'Telnyx rejected the API key (HTTP 401) even after re-reading it: put a valid key in the secret named by TELNYX_API_KEY_SECRET_ARN (locally, TELNYX_API_KEY)',
+              `Telnyx rejected the API key (HTTP 401) even after re-reading it: ${options.keyFix ?? SINGLE_ACCOUNT_KEY_FIX}`,
             );
           }
           refreshed = true;

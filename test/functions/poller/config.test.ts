@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parsePollerConfig, type PollerConfig } from '../../../functions/poller/config.ts';
+import { ConfigError, parsePollerConfig, watchesSeveralAccounts, type PollerConfig } from '../../../functions/poller/config.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx-api-key-AbCdEf';
 const API_KEY = 'KEY0123456789ABCDEF_do-not-echo';
@@ -36,7 +36,10 @@ describe('parsePollerConfig', () => {
     expect(parsePollerConfig(stackEnv())).toEqual({
       tableName: 'portout-watch-state',
       topicArn: 'arn:aws:sns:us-east-1:123456789012:portout-alerts',
-      apiKey: { kind: 'secret', secretId: SECRET_ARN },
+      accounts: [{ name: 'default', apiKey: { kind: 'secret', secretId: SECRET_ARN } }],
+      manager: null,
+      telnyxConcurrency: 16,
+      accountConcurrency: 8,
       telnyxBaseUrl: 'https://api.telnyx.com/v2',
       listConcurrency: 4,
       telnyxTimeoutMs: 10_000,
@@ -74,12 +77,17 @@ describe('parsePollerConfig', () => {
           WATCH_COMMENTS: 'false',
           LOOKBACK_HOURS: '168',
           SMS_DISPLAY_NAME: 'PortWatch',
+          TELNYX_CONCURRENCY: '64',
+          ACCOUNT_CONCURRENCY: ' 1 ',
         }),
       ),
     ).toEqual({
       tableName: 'portout-watch-state',
       topicArn: 'arn:aws:sns:us-east-1:123456789012:portout-alerts',
-      apiKey: { kind: 'env', apiKey: API_KEY },
+      accounts: [{ name: 'default', apiKey: { kind: 'env', apiKey: API_KEY } }],
+      manager: null,
+      telnyxConcurrency: 64,
+      accountConcurrency: 1,
       telnyxBaseUrl: 'http://127.0.0.1:8080/v2',
       listConcurrency: 2,
       telnyxTimeoutMs: 2_500,
@@ -115,11 +123,13 @@ describe('parsePollerConfig', () => {
   });
 
   it('uses the secret, not the env key, when both are set', () => {
-    expect(parsePollerConfig(stackEnv({ TELNYX_API_KEY: API_KEY })).apiKey).toEqual({ kind: 'secret', secretId: SECRET_ARN });
+    expect(parsePollerConfig(stackEnv({ TELNYX_API_KEY: API_KEY })).accounts).toEqual([
+      { name: 'default', apiKey: { kind: 'secret', secretId: SECRET_ARN } },
+    ]);
   });
 
   it('accepts a secret name as well as its ARN', () => {
-    expect(parsePollerConfig(stackEnv({ TELNYX_API_KEY_SECRET_ARN: 'portout-watch/telnyx-api-key' })).apiKey).toEqual({
+    expect(parsePollerConfig(stackEnv({ TELNYX_API_KEY_SECRET_ARN: 'portout-watch/telnyx-api-key' })).accounts[0]?.apiKey).toEqual({
       kind: 'secret',
       secretId: 'portout-watch/telnyx-api-key',
     });
@@ -254,5 +264,103 @@ describe('parsePollerConfig', () => {
     const error = configError(env);
     expect(error.message).not.toContain(API_KEY);
     expect(error.message).not.toContain('do-not-echo');
+  });
+});
+
+describe('parsePollerConfig: several Telnyx accounts', () => {
+  const MANAGER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx-manager-AbCdEf';
+  const accountsEnv = (accounts: unknown, overrides: Env = {}) =>
+    stackEnv({ TELNYX_API_KEY_SECRET_ARN: undefined, TELNYX_ACCOUNTS: JSON.stringify(accounts), ...overrides });
+
+  it('reads each account with its secret (or, locally, its key), in order', () => {
+    const config = parsePollerConfig(
+      accountsEnv([
+        { name: 'default', secretId: SECRET_ARN },
+        { name: 'brand-b', secretId: 'portout-watch/brand-b' },
+        { name: 'lab', apiKey: ` ${API_KEY} ` },
+      ]),
+    );
+    expect(config.accounts).toEqual([
+      { name: 'default', apiKey: { kind: 'secret', secretId: SECRET_ARN } },
+      { name: 'brand-b', apiKey: { kind: 'secret', secretId: 'portout-watch/brand-b' } },
+      { name: 'lab', apiKey: { kind: 'env', apiKey: API_KEY } },
+    ]);
+    expect(config.manager).toBeNull();
+    expect(watchesSeveralAccounts(config)).toBe(true);
+  });
+
+  it('unset, it is the one default account, as before: not "several"', () => {
+    expect(watchesSeveralAccounts(parsePollerConfig(stackEnv()))).toBe(false);
+    expect(watchesSeveralAccounts(parsePollerConfig(accountsEnv([{ name: 'default', secretId: SECRET_ARN }])))).toBe(false);
+    expect(watchesSeveralAccounts(parsePollerConfig(accountsEnv([{ name: 'brand-a', secretId: SECRET_ARN }])))).toBe(true);
+  });
+
+  it('watches managed accounts from the manager key, with or without configured accounts', () => {
+    const onlyManaged = parsePollerConfig(accountsEnv([], { MANAGER_KEY_SECRET_ARN: MANAGER_ARN }));
+    expect(onlyManaged.accounts).toEqual([]);
+    expect(onlyManaged.manager).toEqual({ kind: 'secret', secretId: MANAGER_ARN });
+    expect(watchesSeveralAccounts(onlyManaged)).toBe(true);
+    // TELNYX_ACCOUNTS unset: the single account's key, if any, is still watched as `default`.
+    expect(parsePollerConfig(stackEnv({ MANAGER_KEY_SECRET_ARN: MANAGER_ARN })).accounts).toEqual([
+      { name: 'default', apiKey: { kind: 'secret', secretId: SECRET_ARN } },
+    ]);
+    expect(parsePollerConfig(stackEnv({ TELNYX_API_KEY_SECRET_ARN: undefined, MANAGER_API_KEY: API_KEY })).manager).toEqual({
+      kind: 'env',
+      apiKey: API_KEY,
+    });
+  });
+
+  it.each([
+    { name: 'TELNYX_CONCURRENCY 0', env: stackEnv({ TELNYX_CONCURRENCY: '0' }), says: 'TELNYX_CONCURRENCY must be a whole number from 1 to 64' },
+    { name: 'TELNYX_CONCURRENCY 65', env: stackEnv({ TELNYX_CONCURRENCY: '65' }), says: 'TELNYX_CONCURRENCY must be a whole number from 1 to 64' },
+    { name: 'ACCOUNT_CONCURRENCY 0', env: stackEnv({ ACCOUNT_CONCURRENCY: '0' }), says: 'ACCOUNT_CONCURRENCY must be a whole number from 1 to 64' },
+    { name: 'TELNYX_ACCOUNTS not JSON', env: accountsEnv('x', { TELNYX_ACCOUNTS: '[{name' }), says: 'TELNYX_ACCOUNTS must be a JSON list of' },
+    { name: 'TELNYX_ACCOUNTS an object', env: accountsEnv({ name: 'a', secretId: SECRET_ARN }), says: 'TELNYX_ACCOUNTS must be a JSON list of' },
+    {
+      name: 'an entry with an unknown field',
+      env: accountsEnv([{ name: 'a', secretId: SECRET_ARN, region: 'eu' }]),
+      says: 'TELNYX_ACCOUNTS entry 1: TELNYX_ACCOUNTS must be a JSON list of',
+    },
+    { name: 'an upper-case name', env: accountsEnv([{ name: 'Brand', secretId: SECRET_ARN }]), says: 'TELNYX_ACCOUNTS entry 1: its name must be 1-20 characters' },
+    {
+      name: 'a name taking the managed prefix',
+      env: accountsEnv([{ name: 'managed-x', secretId: SECRET_ARN }]),
+      says: 'TELNYX_ACCOUNTS entry 1: its name must not start with "managed-"',
+    },
+    {
+      name: 'a name used twice',
+      env: accountsEnv([{ name: 'a', secretId: SECRET_ARN }, { name: 'a', secretId: 'other' }]),
+      says: 'TELNYX_ACCOUNTS entry 2: the name "a" is taken by an earlier entry',
+    },
+    { name: 'an entry with no key', env: accountsEnv([{ name: 'a' }]), says: 'TELNYX_ACCOUNTS entry 1 ("a"): give either "secretId"' },
+    {
+      name: 'an entry with both a secret and a key',
+      env: accountsEnv([{ name: 'a', secretId: SECRET_ARN, apiKey: API_KEY }]),
+      says: 'TELNYX_ACCOUNTS entry 1 ("a"): give either "secretId"',
+    },
+    { name: 'an entry with a bad secret id', env: accountsEnv([{ name: 'a', secretId: 'has space' }]), says: 'TELNYX_ACCOUNTS entry 1 ("a"): give either' },
+    {
+      name: 'both TELNYX_ACCOUNTS and the single secret',
+      env: accountsEnv([{ name: 'a', secretId: SECRET_ARN }], { TELNYX_API_KEY_SECRET_ARN: SECRET_ARN }),
+      says: 'TELNYX_ACCOUNTS and TELNYX_API_KEY_SECRET_ARN (or TELNYX_API_KEY) are both set',
+    },
+    { name: 'an empty list and no manager', env: accountsEnv([]), says: 'no Telnyx account to watch: set TELNYX_ACCOUNTS' },
+    {
+      name: 'a bad manager secret',
+      env: accountsEnv([], { MANAGER_KEY_SECRET_ARN: 'has space' }),
+      says: 'MANAGER_KEY_SECRET_ARN must be a Secrets Manager secret ARN or name',
+    },
+  ])('rejects $name with a ConfigError naming the variable and the fix', ({ env, says }) => {
+    expect(configError(env).message).toContain(says);
+  });
+
+  it.each([
+    { name: 'a key in an entry with a bad name', accounts: [{ name: 'Bad Name', apiKey: API_KEY }] },
+    { name: 'a key in an entry with an unknown field', accounts: [{ name: 'a', apiKey: API_KEY, extra: API_KEY }] },
+    { name: 'a key given as a name', accounts: [{ name: API_KEY, secretId: SECRET_ARN }] },
+    { name: 'a key next to a secret', accounts: [{ name: 'a', apiKey: API_KEY, secretId: SECRET_ARN }] },
+  ])('never echoes a key from TELNYX_ACCOUNTS: $name', ({ accounts }) => {
+    const message = configError(accountsEnv(accounts)).message;
+    expect(message).not.toContain('do-not-echo');
   });
 });

@@ -1,3 +1,4 @@
+import type { AccountRef } from '../accounts.ts';
 import type { PortoutEvent } from '../model.ts';
 
 export const DEFAULT_PORTAL_URL = 'https://portal.telnyx.com/#/app/numbers/port-outs';
@@ -7,6 +8,8 @@ export interface RenderOptions {
   displayName?: string;
   /** Where the alert tells people to review port-outs. */
   portalUrl?: string;
+  /** The account the alert is about, when the deployment watches more than the lone default account. */
+  account?: AccountRef;
 }
 
 /** What every channel renders one alert from, besides the event itself. */

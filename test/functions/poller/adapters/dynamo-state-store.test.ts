@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoStateStore } from '../../../../functions/poller/adapters/dynamo-state-store.ts';
 import { readStatus } from '../../../../functions/poller/core/portout.ts';
@@ -162,5 +162,51 @@ describe('DynamoDB state store', () => {
     expect(state).toMatchObject({ initialized: true });
     expect([...state.records.keys()]).toEqual(['a']);
     expect(requests).toBe(1);
+  });
+
+  describe('with several accounts in one table', () => {
+    const storeOf = (account?: string) =>
+      createDynamoStateStore({ client: table.doc, tableName: table.tableName, account, closedRetentionDays: 90, sleep: async () => {} });
+    const keysInTable = async () =>
+      ((await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items ?? []).map((item) => `${item.pk} ${item.sk}`).sort();
+
+    it("keeps each account's open and closed records, first-run marker and lease apart", async () => {
+      const brandB = storeOf('brand-b');
+      await store.apply([{ kind: 'mark-initialized' }, open('a'), open('shared')], NOW);
+      await store.apply([{ kind: 'close', record: record('a', 2, 'ported'), expectedVersion: 1 }], NOW);
+      // The same id in another account is another port-out record: each account diffs its own.
+      await brandB.apply([open('shared')], NOW);
+      await brandB.apply([{ kind: 'remember-closed', record: record('f1', 1, 'rejected') }], NOW);
+
+      expect(await brandB.loadOpen()).toEqual({ records: new Map([['shared', record('shared')]]), initialized: false });
+      expect([...(await store.loadOpen()).records.keys()]).toEqual(['shared']);
+      expect(await brandB.loadClosedVersions(['a', 'f1'])).toEqual(new Map([['f1', 1]]));
+      expect(await store.loadClosedVersions(['a', 'f1'])).toEqual(new Map([['a', 2]]));
+      expect(await brandB.reloadOpen(['a', 'shared'], false)).toMatchObject({ initialized: false });
+
+      expect(await store.acquireLease('run-1', NOW, NOW + 60_000)).toBe(true);
+      expect(await brandB.acquireLease('run-2', NOW, NOW + 60_000)).toBe(true);
+      expect(await storeOf('brand-c').acquireLease('run-3', NOW, NOW + 60_000)).toBe(true);
+      expect(await brandB.acquireLease('run-4', NOW, NOW + 60_000)).toBe(false);
+      await brandB.releaseLease('run-2');
+      expect(await store.acquireLease('run-4', NOW + 1, NOW + 60_000)).toBe(false);
+
+      // The default account keeps the keys a single-account table always had, so an upgrade reads it as before.
+      expect(await keysInTable()).toEqual([
+        'CLOSED a',
+        'CLOSED#brand-b f1',
+        'LEASE poller',
+        'LEASE poller#brand-c',
+        'OPEN #initialized',
+        'OPEN shared',
+        'OPEN#brand-b shared',
+      ]);
+    });
+
+    it('names the default account explicitly with the same keys as no name', async () => {
+      await storeOf('default').apply([{ kind: 'mark-initialized' }, open('a')], NOW);
+      expect(await store.loadOpen()).toEqual({ records: new Map([['a', record('a')]]), initialized: true });
+      expect(await keysInTable()).toEqual(['OPEN #initialized', 'OPEN a']);
+    });
   });
 });
