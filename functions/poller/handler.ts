@@ -2,27 +2,31 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { parsePollerConfig, type PollerConfig } from './config.ts';
+import { parsePollerConfig, watchesSeveralAccounts, type PollerConfig } from './config.ts';
+import { pollFleet, type AccountResult, type FleetReport } from './core/poll-fleet.ts';
+import type { SourceFailure } from './core/ports.ts';
 import { runPoll, type PollReport } from './core/run-poll.ts';
 import { isTestAlertRequest, sendTestAlert, type TEST_ALERT_REQUEST, type TestAlertReport } from './core/test-alert.ts';
+import { TelnyxAuthError } from './adapters/telnyx-source.ts';
+import type { ManagedDiscovery } from './adapters/telnyx-managed-accounts.ts';
 import { observePoll } from './observe.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from './telemetry.ts';
 import { parseWebhookTrigger, type DoorbellReport, type WebhookTrigger } from './core/doorbell.ts';
-import { answerWebhookTrigger } from './webhook-trigger.ts';
-import { wireAdapters, type PollerAdapters } from './wiring.ts';
+import { answerWebhookTrigger, type PolledAccount } from './webhook-trigger.ts';
+import { soleAccountAdapters, wireFleet, type FleetAdapters, type KeyedAccount, type PollerAdapters } from './wiring.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
 
-// Built on the first invocation and kept for the container's life: clients, connections and the cached key.
-let wired: { config: PollerConfig; adapters: PollerAdapters } | undefined;
+// Built on the first invocation and kept for the container's life: clients, connections and the cached keys.
+let wired: { config: PollerConfig; fleet: FleetAdapters } | undefined;
 
 const wire = () =>
   (wired ??= (() => {
     // Lambda does not publish which 24.x minor nodejs24.x runs; a cold start records it.
     logger.info('cold start', { nodeVersion: process.version });
     const config = parsePollerConfig(process.env);
-    return { config, adapters: wireAdapters(config) };
+    return { config, fleet: wireFleet(config) };
   })());
 
 export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
@@ -46,15 +50,73 @@ export function pollInvocation(
   );
 }
 
+/** The directory promises not to throw; if it does anyway, the run still polls the configured accounts. */
+async function discover(fleet: FleetAdapters, deadline: number): Promise<ManagedDiscovery | null> {
+  if (!fleet.directory) return null;
+  try {
+    return await fleet.directory.discover(deadline);
+  } catch (error) {
+    const failure: SourceFailure = { kind: 'connection', detail: error instanceof Error ? error.name : 'unknown error' };
+    return { accounts: [], disabled: [], unreachable: [], complete: false, failures: [failure], managerKeyRefused: error instanceof TelnyxAuthError };
+  }
+}
+
+/**
+ * One invocation over every account, as Lambda runs it: the managed accounts discovered now, then each account
+ * polled as `pollInvocation` polls one (the same policy, deadline and lease to the hard stop), its alerts naming it.
+ */
+export async function fleetInvocation(
+  config: PollerConfig,
+  fleet: FleetAdapters,
+  context: InvocationContext,
+  clock: () => number = Date.now,
+): Promise<FleetReport> {
+  const started = clock();
+  const hardStop = started + context.getRemainingTimeInMillis();
+  const deadline = hardStop - config.deadlineMarginMs;
+  const discoveryRequestsBefore = fleet.directory?.requestCount() ?? 0;
+  const discovery = await discover(fleet, deadline);
+  const managed = (discovery?.accounts ?? []).map(({ ref, getApiKey }): KeyedAccount => ({ ref, managed: true, getApiKey }));
+  const accounts = [...fleet.configured, ...managed].map((account) => ({ ref: account.ref, managed: account.managed, ...fleet.accountAdapters(account) }));
+  const polled = await pollFleet(
+    accounts,
+    {
+      notifier: fleet.notifier,
+      runId: context.awsRequestId || randomUUID(),
+      policy: config.alertPolicy,
+      clock,
+      concurrency: config.accountConcurrency,
+      nameAccounts: watchesSeveralAccounts(config),
+    },
+    { now: new Date(started), deadline, hardStop },
+  );
+  const unreachable = (discovery?.unreachable ?? []).map(
+    ({ ref, failure }): AccountResult => ({ account: ref, managed: true, kind: 'unreachable', failure }),
+  );
+  return {
+    accounts: [...polled, ...unreachable],
+    disabled: discovery?.disabled ?? [],
+    discovery: discovery && {
+      complete: discovery.complete,
+      failures: discovery.failures,
+      managerKeyRefused: discovery.managerKeyRefused,
+      requests: (fleet.directory?.requestCount() ?? 0) - discoveryRequestsBefore,
+    },
+  };
+}
+
 export async function handler(event: typeof TEST_ALERT_REQUEST, context: InvocationContext): Promise<TestAlertReport>;
 export async function handler(event: WebhookTrigger, context: InvocationContext): Promise<DoorbellReport>;
-/** The schedule's event (or any other that is not a test alert or a webhook trigger): one poll. */
-export async function handler(event: unknown, context: InvocationContext): Promise<PollReport>;
-export async function handler(event: unknown, context: InvocationContext): Promise<PollReport | TestAlertReport | DoorbellReport> {
+/**
+ * The schedule's event (or any other that is not a test alert or a webhook trigger): one poll, of the one account
+ * (a PollReport, as always), or of every account when the deployment watches several (a FleetReport).
+ */
+export async function handler(event: unknown, context: InvocationContext): Promise<PollReport | FleetReport>;
+export async function handler(event: unknown, context: InvocationContext): Promise<PollReport | FleetReport | TestAlertReport | DoorbellReport> {
   // `npm run test-alert`: one marked alert through every channel, outside the poll (no heartbeat, no state).
   if (isTestAlertRequest(event)) {
-    const { config, adapters } = wire();
-    const report = await sendTestAlert(adapters.notifier, {
+    const { config, fleet } = wire();
+    const report = await sendTestAlert(fleet.notifier, {
       now: new Date(),
       deadline: Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs,
       runId: context.awsRequestId || randomUUID(),
@@ -66,15 +128,29 @@ export async function handler(event: unknown, context: InvocationContext): Promi
   // The webhook receiver's doorbell: poll now, and again shortly if the listing lags the webhook.
   const trigger = parseWebhookTrigger(event);
   if (trigger) {
-    const { config, adapters } = wire();
-    return answerWebhookTrigger(trigger, context, { tableName: config.tableName, store: adapters.store, logger, poll: () => poll(context) });
+    const { config } = wire();
+    return answerWebhookTrigger(trigger, context, { tableName: config.tableName, logger, poll: () => pollAccounts(context) });
   }
   return poll(context);
 }
 
-async function poll(context: InvocationContext): Promise<PollReport> {
-  return observePoll(logger, metrics, async () => {
-    const { config, adapters } = wire();
-    return pollInvocation(config, adapters, context);
+/** A deployment with the lone `default` account runs exactly as it always has; any other polls its fleet. */
+async function poll(context: InvocationContext): Promise<PollReport | FleetReport> {
+  return observePoll(logger, metrics, async (): Promise<PollReport | FleetReport> => {
+    const { config, fleet } = wire();
+    return watchesSeveralAccounts(config)
+      ? fleetInvocation(config, fleet, context)
+      : pollInvocation(config, soleAccountAdapters(fleet), context);
+  });
+}
+
+/** One poll, as each account's report and store: what the webhook path compares its hint with. */
+async function pollAccounts(context: InvocationContext): Promise<PolledAccount[]> {
+  const { fleet } = wire();
+  const result = await poll(context);
+  if (!('accounts' in result)) return [{ report: result, store: soleAccountAdapters(fleet).store }];
+  return result.accounts.flatMap((account) => {
+    const store = account.kind === 'polled' ? fleet.storeOf(account.account.name) : undefined;
+    return account.kind === 'polled' && store ? [{ report: account.report, store }] : [];
   });
 }

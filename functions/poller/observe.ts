@@ -2,9 +2,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { TelnyxAuthError } from './adapters/telnyx-source.ts';
 import { redactText } from './core/redact.ts';
+import type { AccountResult, FleetReport } from './core/poll-fleet.ts';
 import type { PollReport } from './core/run-poll.ts';
 import { failedQueries, queriesWithInvalidItems, QUERY_DESCRIPTION, WATCH_OF_QUERY, WATCHES, type Watch } from './core/watch-health.ts';
-import { METRIC, POLL_FINISHED, type MetricName } from './telemetry.ts';
+import { FLEET_FINISHED, METRIC, POLL_FINISHED, type MetricName } from './telemetry.ts';
 
 /**
  * A run counts toward the heartbeat when nothing was left for the next run and every part of the watch worked, so
@@ -35,9 +36,18 @@ export function isListingAnomaly(report: PollReport): boolean {
 
 /** A run that threw: one metric the heartbeat misses, one more for an auth failure, one error log. */
 export function recordPollFailure(error: unknown, logger: Logger, metrics: Metrics): void {
-  metrics.addMetric(METRIC.pollSucceeded, MetricUnit.Count, 0);
-  metrics.addMetric(METRIC.pollFailed, MetricUnit.Count, 1);
-  if (error instanceof TelnyxAuthError) metrics.addMetric(METRIC.telnyxAuthFailures, MetricUnit.Count, 1);
+  const tally = new MetricTally(false);
+  tallyPollFailure(error, tally);
+  tally.emit(metrics);
+  logPollFailure(error, logger);
+}
+
+function tallyPollFailure(error: unknown, tally: MetricTally): void {
+  tally.add(METRIC.pollFailed, 1);
+  if (error instanceof TelnyxAuthError) tally.add(METRIC.telnyxAuthFailures, 1);
+}
+
+function logPollFailure(error: unknown, logger: Logger): void {
   const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
   logger.error('poll failed; nothing was recorded that could hide an event', {
     error: { name, message: redactText(message) },
@@ -54,11 +64,15 @@ export function redactedError(error: unknown): Error {
   return safe;
 }
 
-/** Runs one poll and turns whatever it ends in, report or error, into logs and metrics; both are flushed. */
-export async function observePoll(logger: Logger, metrics: Metrics, run: () => Promise<PollReport>): Promise<PollReport> {
+/**
+ * Runs one poll, of one account or of several, and turns whatever it ends in, report or error, into logs and
+ * metrics; both are flushed. An error here failed the whole run (config, wiring): one account's is in its report.
+ */
+export async function observePoll<R extends PollReport | FleetReport>(logger: Logger, metrics: Metrics, run: () => Promise<R>): Promise<R> {
   try {
     const report = await run();
-    recordPollReport(report, logger, metrics);
+    if ('accounts' in report) recordFleetReport(report, logger, metrics);
+    else recordPollReport(report, logger, metrics);
     return report;
   } catch (error) {
     recordPollFailure(error, logger, metrics);
@@ -69,18 +83,41 @@ export async function observePoll(logger: Logger, metrics: Metrics, run: () => P
   }
 }
 
-/** Counts that are usually zero go out only when they are not: CloudWatch bills a metric for each hour it is sent in. */
-function countIfAny(metrics: Metrics, name: MetricName, value: number): void {
-  if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
-}
+/**
+ * What a run adds to the metrics, summed over its accounts before anything is sent. The heartbeat goes out every
+ * run; counts that are usually zero go out only when they are not: CloudWatch bills a metric for each hour it is
+ * sent in.
+ */
+class MetricTally {
+  private readonly plain = new Map<MetricName, number>();
+  private readonly split = new Map<MetricName, { dimension: string; counts: Map<string, number> }>();
 
-function countBy(metrics: Metrics, name: MetricName, dimension: string, values: readonly string[]): void {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  for (const [value, count] of counts) {
-    const single = metrics.singleMetric();
-    single.addDimension(dimension, value);
-    single.addMetric(name, MetricUnit.Count, count);
+  constructor(private heartbeat: boolean) {}
+
+  healthy(healthy: boolean): void {
+    this.heartbeat = healthy;
+  }
+
+  add(name: MetricName, value: number): void {
+    this.plain.set(name, (this.plain.get(name) ?? 0) + value);
+  }
+
+  addBy(name: MetricName, dimension: string, values: readonly string[]): void {
+    const entry = this.split.get(name) ?? { dimension, counts: new Map<string, number>() };
+    this.split.set(name, entry);
+    for (const value of values) entry.counts.set(value, (entry.counts.get(value) ?? 0) + 1);
+  }
+
+  emit(metrics: Metrics): void {
+    metrics.addMetric(METRIC.pollSucceeded, MetricUnit.Count, this.heartbeat ? 1 : 0);
+    for (const [name, value] of this.plain) if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+    for (const [name, { dimension, counts }] of this.split) {
+      for (const [value, count] of counts) {
+        const single = metrics.singleMetric();
+        single.addDimension(dimension, value);
+        single.addMetric(name, MetricUnit.Count, count);
+      }
+    }
   }
 }
 
@@ -97,21 +134,30 @@ export function watchesDown(report: PollReport): Watch[] {
 
 /** Turns a run's report into metrics and log lines. The report holds ids and counts, never personal data. */
 export function recordPollReport(report: PollReport, logger: Logger, metrics: Metrics): void {
-  const healthy = isHealthyRun(report);
-  metrics.addMetric(METRIC.pollSucceeded, MetricUnit.Count, healthy ? 1 : 0);
-  countIfAny(metrics, METRIC.pollFailed, healthy ? 0 : 1);
-  countIfAny(metrics, METRIC.alertsPublished, report.published);
-  countIfAny(metrics, METRIC.alertsFailed, report.publishFailures.length);
-  countIfAny(metrics, METRIC.alertsPossiblyDuplicated, report.possiblyDuplicated);
-  countIfAny(metrics, METRIC.invalidPortouts, report.invalid.length);
-  countIfAny(metrics, METRIC.leaseBusy, report.outcome === 'lease-busy' ? 1 : 0);
-  countIfAny(metrics, METRIC.listingAnomaly, isListingAnomaly(report) || hasOddData(report) ? 1 : 0);
-  const down = watchesDown(report);
-  countBy(metrics, METRIC.watchDown, 'watch', down);
-  countBy(metrics, METRIC.events, 'eventType', report.events.map((event) => event.type));
-  const failed = failedQueries(report.queries);
-  countBy(metrics, METRIC.telnyxErrors, 'kind', failed.flatMap((query) => report.queries[query].failures.map((failure) => failure.kind)));
+  const tally = new MetricTally(isHealthyRun(report));
+  tallyPollReport(report, tally);
+  tally.emit(metrics);
+  logPollReport(report, logger);
+}
 
+function tallyPollReport(report: PollReport, tally: MetricTally): void {
+  tally.add(METRIC.pollFailed, isHealthyRun(report) ? 0 : 1);
+  tally.add(METRIC.alertsPublished, report.published);
+  tally.add(METRIC.alertsFailed, report.publishFailures.length);
+  tally.add(METRIC.alertsPossiblyDuplicated, report.possiblyDuplicated);
+  tally.add(METRIC.invalidPortouts, report.invalid.length);
+  tally.add(METRIC.leaseBusy, report.outcome === 'lease-busy' ? 1 : 0);
+  tally.add(METRIC.listingAnomaly, isListingAnomaly(report) || hasOddData(report) ? 1 : 0);
+  tally.addBy(METRIC.watchDown, 'watch', watchesDown(report));
+  tally.addBy(METRIC.events, 'eventType', report.events.map((event) => event.type));
+  const failed = failedQueries(report.queries);
+  tally.addBy(METRIC.telnyxErrors, 'kind', failed.flatMap((query) => report.queries[query].failures.map((failure) => failure.kind)));
+}
+
+function logPollReport(report: PollReport, logger: Logger): void {
+  const healthy = isHealthyRun(report);
+  const down = watchesDown(report);
+  const failed = failedQueries(report.queries);
   for (const query of failed) {
     logger.warn('a Telnyx query failed; the part of the watch it serves is blind this run', {
       query,
@@ -175,4 +221,82 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
   if (healthy) logger.info(POLL_FINISHED, summary);
   else if (report.outcome === 'degraded') logger.warn(`${POLL_FINISHED} degraded: a part of the watch was down`, summary);
   else logger.warn(`${POLL_FINISHED} with work left for the next run`, summary);
+}
+
+/** Whether the account's part of the run counts as healthy, as a single-account run would. */
+function accountHealthy(result: AccountResult): boolean {
+  return result.kind === 'polled' && isHealthyRun(result.report);
+}
+
+/** The managed-account listing failed, or the manager key was refused: new accounts can't be found this run. */
+function discoveryFailed(fleet: FleetReport): boolean {
+  const { discovery } = fleet;
+  return discovery !== null && (!discovery.complete || discovery.failures.length > 0 || discovery.managerKeyRefused);
+}
+
+/**
+ * A run over several accounts: each account's lines as a single-account run writes them, with its `account`; the
+ * metrics summed over the accounts; per unhealthy account `AccountDown`; and one fleet summary line.
+ *
+ * The heartbeat (PollSucceeded) is 1 only if every account's poll and the managed-account discovery were healthy.
+ * One heartbeat for the fleet keeps one alarm that can't be fooled by a healthy majority; AccountDown and its alarm
+ * then say which account it is. Disabled managed accounts don't count against it: Telnyx says they are off.
+ */
+export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: Metrics): void {
+  const tally = new MetricTally(false);
+  for (const result of fleet.accounts) {
+    const accountLogger = logger.createChild();
+    accountLogger.appendKeys({ account: result.account.name });
+    if (result.kind === 'polled') {
+      tallyPollReport(result.report, tally);
+      logPollReport(result.report, accountLogger);
+    } else if (result.kind === 'threw') {
+      tallyPollFailure(result.error, tally);
+      logPollFailure(result.error, accountLogger);
+    } else if (result.kind === 'skipped') {
+      tally.add(METRIC.pollFailed, 1);
+      accountLogger.warn('account not polled: the run reached its deadline before its turn; the next run polls it');
+    } else {
+      tally.add(METRIC.pollFailed, 1);
+      tally.addBy(METRIC.telnyxErrors, 'kind', [result.failure.kind]);
+      accountLogger.warn("the managed account's key could not be retrieved; it was not polled this run", {
+        failure: { ...result.failure, detail: redactText(result.failure.detail) },
+      });
+    }
+  }
+  const down = fleet.accounts.filter((result) => !accountHealthy(result));
+  tally.addBy(METRIC.accountDown, 'account', down.map((result) => result.account.name));
+  tally.add(METRIC.managedAccountsDown, down.filter((result) => result.managed).length);
+  tally.add(METRIC.managedAccountsDisabled, fleet.disabled.length);
+  if (fleet.disabled.length > 0) {
+    // Names only: an organization's name is for alerts, not logs.
+    logger.warn('managed accounts Telnyx lists as disabled are not watched', { accounts: fleet.disabled.map((ref) => ref.name) });
+  }
+  const discoveryDown = discoveryFailed(fleet);
+  if (fleet.discovery && discoveryDown) {
+    tally.add(METRIC.managedDiscoveryFailed, 1);
+    tally.add(METRIC.telnyxAuthFailures, fleet.discovery.managerKeyRefused ? 1 : 0);
+    tally.addBy(METRIC.telnyxErrors, 'kind', fleet.discovery.failures.map((failure) => failure.kind));
+    logger.warn("managed-account discovery failed: new managed accounts can't be found this run; those already known are still polled", {
+      managerKeyRefused: fleet.discovery.managerKeyRefused,
+      failures: fleet.discovery.failures.map((failure) => ({ ...failure, detail: redactText(failure.detail) })),
+    });
+  }
+  const healthy = down.length === 0 && !discoveryDown;
+  tally.healthy(healthy);
+  tally.emit(metrics);
+
+  const reports = fleet.accounts.flatMap((result) => (result.kind === 'polled' ? [result.report] : []));
+  const summary = {
+    accounts: fleet.accounts.length,
+    down: down.map((result) => result.account.name),
+    disabled: fleet.disabled.map((ref) => ref.name),
+    skipped: fleet.accounts.flatMap((result) => (result.kind === 'skipped' ? [result.account.name] : [])),
+    discovery: fleet.discovery === null ? 'none' : discoveryDown ? 'failed' : 'ok',
+    watched: reports.reduce((sum, report) => sum + report.watched, 0),
+    telnyxRequests: reports.reduce((sum, report) => sum + report.telnyxRequests, 0) + (fleet.discovery?.requests ?? 0),
+    published: reports.reduce((sum, report) => sum + report.published, 0),
+  };
+  if (healthy) logger.info(FLEET_FINISHED, summary);
+  else logger.warn(`${FLEET_FINISHED}: some accounts, or the discovery of managed ones, were down`, summary);
 }

@@ -10,6 +10,11 @@ export const SERVICE_NAME = 'portout-watch';
 export const METRIC_NAMESPACE = 'PortoutWatch';
 /** Every run's summary log line starts with this; the dashboard's log queries find it by it. */
 export const POLL_FINISHED = 'poll finished';
+/**
+ * A run over several accounts ends with this line too (after each account's POLL_FINISHED line, which carries
+ * `account`): how many accounts were watched, and which were down, disabled or skipped.
+ */
+export const FLEET_FINISHED = 'fleet run finished';
 
 export const METRIC = {
   /** 1 per healthy run (0 otherwise): the heartbeat, the one metric sent every run. */

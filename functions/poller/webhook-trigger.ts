@@ -4,17 +4,25 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { createDynamoDoorbell } from './adapters/dynamo-doorbell.ts';
 import { answerDoorbell, type Doorbell, type DoorbellReport, type WebhookTrigger } from './core/doorbell.ts';
-import type { StateStore } from './core/ports.ts';
+import type { StateStore, TrackedPortout } from './core/ports.ts';
 import type { PollReport } from './core/run-poll.ts';
 
 /** A poll needs this much of the invocation's time left to start; later hints wait for the schedule's poll. */
 export const POLL_START_RESERVE_MS = 30_000;
 
+/** One account's part of a poll: what it reported, and the store it recorded into. */
+export interface PolledAccount {
+  report: PollReport;
+  store: StateStore;
+}
+
 export interface WebhookTriggerParts {
   tableName: string;
-  store: StateStore;
-  /** One poll exactly as a scheduled invocation runs it (observed: logs and metrics included). */
-  poll: () => Promise<PollReport>;
+  /**
+   * One poll exactly as a scheduled invocation runs it (observed: logs and metrics included), of every account:
+   * the webhook doesn't say whose port-out changed, so each follow-up polls the whole fleet.
+   */
+  poll: () => Promise<PolledAccount[]>;
   logger: Logger;
 }
 
@@ -32,12 +40,21 @@ export async function answerWebhookTrigger(
 ): Promise<DoorbellReport> {
   doorbell ??= createDynamoDoorbell({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: parts.tableName });
   const hardStop = Date.now() + context.getRemainingTimeInMillis();
+  // The stores the last poll recorded into: a port-out's record is in its own account's.
+  let stores: StateStore[] = [];
   const report = await answerDoorbell(
     {
       doorbell,
       holder: context.awsRequestId || `invocation-${hardStop}`,
-      poll: async () => ({ alertedIds: (await parts.poll()).events.map((event) => event.portoutId) }),
-      currentRecords: async (ids) => (await parts.store.reloadOpen(ids, true)).records,
+      poll: async () => {
+        const polled = await parts.poll();
+        stores = polled.map((account) => account.store);
+        return { alertedIds: polled.flatMap((account) => account.report.events.map((event) => event.portoutId)) };
+      },
+      currentRecords: async (ids) => {
+        const found = await Promise.all(stores.map(async (store) => (await store.reloadOpen(ids, true)).records));
+        return new Map<string, TrackedPortout>(found.flatMap((records) => [...records]));
+      },
     },
     trigger.hint,
     { lastPollStart: hardStop - POLL_START_RESERVE_MS, hardStop },

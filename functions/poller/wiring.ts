@@ -74,6 +74,8 @@ export interface FleetAdapters {
   directory: ManagedAccountsDirectory | null;
   /** This account's source and store, built on its first run and kept, by name, for the container's life. */
   accountAdapters(account: KeyedAccount): { source: PortoutSource; store: StateStore };
+  /** The store of an account polled before in this container (the webhook path re-reads what a poll recorded). */
+  storeOf(name: string): StateStore | undefined;
 }
 
 /** Builds what every account shares (clients, the notifier, the Telnyx request limit); called once per container. */
@@ -156,15 +158,21 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
       }
       return adapters;
     },
+    storeOf: (name) => built.get(name)?.store,
   };
 }
 
 /** The adapters of a deployment that watches the lone `default` account, as it always has. */
 export function wireAdapters(config: PollerConfig, overrides: WiringOverrides = {}): PollerAdapters {
-  const fleet = wireFleet(config, overrides);
-  const [account] = fleet.configured;
-  if (!account || watchesSeveralAccounts(config)) {
+  if (watchesSeveralAccounts(config)) {
     throw new Error('wireAdapters wires one account; a deployment watching several is wired by wireFleet');
   }
+  return soleAccountAdapters(wireFleet(config, overrides));
+}
+
+/** The one configured account's adapters, of a fleet wired for a single-account deployment. */
+export function soleAccountAdapters(fleet: FleetAdapters): PollerAdapters {
+  const [account] = fleet.configured;
+  if (!account) throw new Error('no configured account to wire');
   return { ...fleet.accountAdapters(account), notifier: fleet.notifier };
 }

@@ -29,7 +29,7 @@ export interface FleetReport {
   /** Managed accounts Telnyx lists as disabled, blocked or cancelled: not polled. */
   disabled: AccountRef[];
   /** How the managed-account listing went; null when no manager key is configured. */
-  discovery: { complete: boolean; failures: SourceFailure[]; managerKeyRefused: boolean } | null;
+  discovery: { complete: boolean; failures: SourceFailure[]; managerKeyRefused: boolean; requests: number } | null;
 }
 
 export interface FleetOptions {
