@@ -1,7 +1,13 @@
 /**
  * A loopback simulator of the Telnyx port-out API (`GET /v2/portouts`, `GET /v2/portouts/{id}`,
- * `GET /v2/portouts/events`), for the local run, the test suite and the benchmark. It speaks what the official
+ * `GET /v2/portouts/events`) and of managed-account discovery (`GET /v2/managed_accounts`,
+ * `GET /v2/managed_accounts/{id}`), for the local run, the test suite and the benchmark. It speaks what the official
  * `telnyx` SDK sends and reads (see /work/shared/telnyx/list-portouts.md and api-notes.md).
+ *
+ * Accounts: one server serves several accounts, told apart by the bearer key. The simulator handle is the default
+ * account (`options.apiKey`); `addAccount` and `addManagedAccount` open more, each with its own records, events,
+ * faults, request log and hooks. A request is routed to the account holding its key; one with no or an unknown key
+ * is logged by the default account, takes its faults, and gets 401. Latency is server-wide. Keys are unique.
  *
  * Semantics chosen where the spec is silent:
  * - Order: ascending `inserted_at`, then `id`, then insertion order. Records without a parseable `inserted_at`
@@ -47,16 +53,31 @@
  *   `page[number]`/`page[size]`, with the list's parsing rules: unknown `filter[...]`/`page[...]` keys (including
  *   every list-only filter), repeats and empty values are 422s; other parameters are ignored. Auth, `meta` and
  *   faults work as for the list; `onListPage` does not run for it.
+ *
+ * Managed accounts (documented by Telnyx, unverified against a live account; see api-notes.md):
+ * - Any account may list; it sees the accounts it manages (none: an empty list; Telnyx may answer 403 to an
+ *   account it has not made a manager, which a fault reproduces). Retrieving another manager's account is a 404.
+ * - List items follow the SDK's `ManagedAccountListResponse`: `{ id, email, organization_name (when given),
+ *   manager_account_id, record_type: 'managed_account', rollup_billing, managed_account_allow_custom_pricing,
+ *   created_at, updated_at }`, with no key and no status. Retrieve returns `{ data }` with the same fields plus
+ *   `api_key` (the account's current key, so rotation shows). No `api_token`/`api_user`/`balance`.
+ * - Order: created_at descending (Telnyx's documented default), i.e. newest first; `sort` is ignored, so an account
+ *   added between page fetches shifts later pages.
+ * - Parameters: `filter[status][eq]` (see parseManagedListQuery), `filter[email|organization_name][eq|contains]`,
+ *   `include_cancelled_accounts` (`true`/`false`), `page[number]`/`page[size]` with the list's paging, meta and
+ *   parsing rules (422 on unknown `filter[...]`/`page[...]` keys, repeats, empty values).
+ * - A managed account that is not enabled gets 403 (10010) on every request made with its own key.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PORTOUT_STATUSES } from '../functions/poller/core/portout.ts';
 
-export interface TelnyxSimulator {
-  /** e.g. 'http://127.0.0.1:54321/v2': pass as the SDK's baseURL */
-  readonly baseUrl: string;
+/** One simulated Telnyx account: its key, port-outs, events feed, faults and request log. */
+export interface TelnyxAccount {
+  /** Telnyx's id for the account: a managed account's given id, else generated; `manager_account_id` of the accounts it manages */
+  readonly id: string;
   readonly apiKey: string;
-  /** simulates key rotation: requests with the old key get 401 from now on */
+  /** simulates key rotation: requests with the old key get 401 from now on; throws if another account holds the key */
   setApiKey(key: string): void;
   /** insert or replace by id (records without a string id are appended); records are deep-copied */
   upsert(...records: Record<string, unknown>[]): void;
@@ -88,12 +109,10 @@ export interface TelnyxSimulator {
   events(): Record<string, unknown>[];
   /** deep copy of the current records, in list order */
   records(): Record<string, unknown>[];
-  /** every request received, for counting in tests and the benchmark */
+  /** every request this account received (the default account's also holds those with an unknown key) */
   readonly requests: ReadonlyArray<SimulatorRequest>;
   resetRequests(): void;
-  /** latency added to every response (ms), default 0 */
-  setLatency(ms: number): void;
-  /** queue a fault for the next matching request(s); when several match, the earliest injected wins */
+  /** queue a fault for this account's next matching request(s); when several match, the earliest injected wins */
   injectFault(fault: Fault): void;
   clearFaults(): void;
   /**
@@ -106,6 +125,38 @@ export interface TelnyxSimulator {
    * local/simulator-webhooks.ts posts the signed webhooks Telnyx would send.
    */
   onEvent(hook: ((event: Record<string, unknown>) => void) | undefined): void;
+}
+
+/** Telnyx's managed-account statuses (the list's `filter[status][eq]` also takes `all` and `active`). */
+export type ManagedAccountStatus = 'enabled' | 'disabled' | 'blocked' | 'cancelled';
+
+export interface ManagedAccountSpec {
+  /** Telnyx's id for the managed account; must be unused */
+  id: string;
+  /** omitted means the field is absent, as the spec allows */
+  organizationName?: string;
+  /** default `<id>@managed.simulator.invalid` */
+  email?: string;
+  /** default 'enabled' */
+  status?: ManagedAccountStatus;
+  /** the managing account's current key; default the default account's */
+  managerKey?: string;
+  /** the managed account's own key; default generated (`KEY_ACCOUNT_<n>`) */
+  apiKey?: string;
+}
+
+/** The server, and its default account (the one `options.apiKey` opens; every single-account caller uses it alone). */
+export interface TelnyxSimulator extends TelnyxAccount {
+  /** e.g. 'http://127.0.0.1:54321/v2': pass as the SDK's baseURL */
+  readonly baseUrl: string;
+  /** another account on the same server, reached with its own key (generated `KEY_ACCOUNT_<n>` unless given) */
+  addAccount(apiKey?: string): TelnyxAccount;
+  /** a managed account: listed and retrieved (with its key) by its manager; its own key reaches its port-outs */
+  addManagedAccount(spec: ManagedAccountSpec): TelnyxAccount;
+  /** changes a managed account's status and bumps its `updated_at`; throws on an unknown id */
+  setManagedStatus(id: string, status: ManagedAccountStatus): void;
+  /** latency added to every response of every account (ms), default 0 */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -125,9 +176,9 @@ export interface SimulatorRequest {
 export interface Fault {
   /**
    * omitted fields match anything; `pageNumber` (a request without `page[number]` is page 1) only matches valid
-   * list and events requests, `id` only retrieves
+   * list, events and managed-list requests, `id` only retrieves (a port-out's or a managed account's)
    */
-  match?: { route?: 'list' | 'retrieve' | 'events'; pageNumber?: number; id?: string };
+  match?: { route?: FaultRoute; pageNumber?: number; id?: string };
   /** how many matching requests it hits, default 1; Infinity allowed */
   times?: number;
   /** e.g. 429, 500, 502, 503; the body is the error envelope unless `body` is given */
@@ -147,6 +198,9 @@ export interface Fault {
   meta?: Record<string, unknown> | null;
 }
 
+/** `managed-list` is `GET /v2/managed_accounts`, `managed-retrieve` is `GET /v2/managed_accounts/{id}` */
+export type FaultRoute = 'list' | 'retrieve' | 'events' | 'managed-list' | 'managed-retrieve';
+
 export interface SimulatorOptions {
   /** default 'KEY_SIMULATOR' */
   apiKey?: string;
@@ -160,7 +214,13 @@ export interface SimulatorOptions {
 
 type RawRecord = Record<string, unknown>;
 type Predicate = (record: RawRecord) => boolean;
-type Route = { kind: 'list' } | { kind: 'events' } | { kind: 'retrieve'; id: string } | { kind: 'other' };
+type Route =
+  | { kind: 'list' }
+  | { kind: 'events' }
+  | { kind: 'retrieve'; id: string }
+  | { kind: 'managed-list' }
+  | { kind: 'managed-retrieve'; id: string }
+  | { kind: 'other' };
 /** a parsed list or events query */
 interface ListQuery {
   pageNumber: number;
@@ -186,6 +246,31 @@ interface QueuedFault {
 interface Reply {
   status: number;
   body: string;
+}
+/** a parsed `GET /v2/managed_accounts` query; `predicates` test the listed item, which carries no status */
+interface ManagedListQuery extends ListQuery {
+  statusWanted(status: ManagedAccountStatus): boolean;
+}
+/** What the server keeps per account; the handle is what callers get. */
+interface Account {
+  readonly id: string;
+  readonly handle: TelnyxAccount;
+  key(): string;
+  log(request: SimulatorRequest): void;
+  /** `pageNumber` is undefined for anything but a valid list, events or managed-list request */
+  takeFault(route: Route, pageNumber: number | undefined): Fault | undefined;
+  /** the reply to an authenticated port-out request */
+  servePortouts(route: Route, query: ListQuery | InvalidParameter | undefined, meta: Fault['meta']): Reply;
+}
+interface ManagedEntry {
+  readonly seq: number;
+  readonly account: Account;
+  readonly manager: Account;
+  readonly organizationName: string | undefined;
+  readonly email: string;
+  readonly createdAt: string;
+  status: ManagedAccountStatus;
+  updatedAt: string;
 }
 
 const STATUSES: ReadonlySet<string> = new Set(PORTOUT_STATUSES);
@@ -236,6 +321,17 @@ const EVENT_SCALAR_PARAMS = new Set([
   'page[size]',
 ]);
 const NO_PARAMS: ReadonlySet<string> = new Set();
+const MANAGED_SCALAR_PARAMS = new Set([
+  'filter[status][eq]',
+  'filter[email][eq]',
+  'filter[email][contains]',
+  'filter[organization_name][eq]',
+  'filter[organization_name][contains]',
+  'page[number]',
+  'page[size]',
+]);
+const MANAGED_STATUSES: readonly ManagedAccountStatus[] = ['enabled', 'disabled', 'blocked', 'cancelled'];
+const MANAGED_STATUS_FILTERS: readonly string[] = ['all', 'active', 'enabled', 'cancelled', 'disabled', 'blocked'];
 /** payload field of a `portout.status_changed` event, and the record field it is copied from, in payload order */
 const STATUS_PAYLOAD_FIELDS = [
   ['phone_numbers', 'phone_numbers'],
@@ -259,73 +355,276 @@ class InvalidParameter extends Error {
 }
 
 export async function startTelnyxSimulator(options: SimulatorOptions = {}): Promise<TelnyxSimulator> {
-  let apiKey = options.apiKey ?? 'KEY_SIMULATOR';
   let latencyMs = checkedDelay(options.latencyMs ?? 0, 'latencyMs');
-  let listHook: ((pageNumber: number) => void) | undefined;
-  let eventHook: ((event: RawRecord) => void) | undefined;
-  const entries = new Map<string | symbol, Entry>();
-  let ordered: Entry[] | undefined;
-  let nextSeq = 0;
-  const eventEntries: EventEntry[] = [];
-  let orderedEvents: EventEntry[] | undefined;
-  let latestEventMs = -Infinity;
-  let commentCount = 0;
-  const faults: QueuedFault[] = [];
-  const requests: SimulatorRequest[] = [];
+  const accounts: Account[] = [];
+  const managed = new Map<string, ManagedEntry>();
+  let generatedKeys = 0;
+  let latestManagedMs = -Infinity;
   const timers = new Set<NodeJS.Timeout>();
 
-  /** `copy` must already be private to the simulator. */
-  function store(copy: RawRecord): void {
-    const id = typeof copy.id === 'string' ? copy.id : undefined;
-    const existing = id === undefined ? undefined : entries.get(id);
-    const insertedMs = parseInstant(copy.inserted_at) ?? Infinity;
-    entries.set(id ?? Symbol('no id'), { seq: existing?.seq ?? nextSeq++, id, insertedMs, record: copy });
-    ordered = undefined;
+  function checkKeyFree(key: string, owner: Account | undefined): void {
+    if (accounts.some((account) => account !== owner && account.key() === key)) {
+      throw new Error(`Telnyx simulator: another account already uses the key ${key}`);
+    }
   }
 
-  function entryById(id: string): Entry {
-    const entry = entries.get(id);
-    if (entry === undefined) throw new Error(`Telnyx simulator: no port-out with id ${id}`);
+  function generatedKey(): string {
+    let key: string;
+    do key = `KEY_ACCOUNT_${(generatedKeys += 1)}`;
+    while (accounts.some((account) => account.key() === key));
+    return key;
+  }
+
+  /** Strictly increasing across managed accounts, so created_at orders them as they were added. */
+  function managedTimestamp(): string {
+    latestManagedMs = Math.max(Date.now(), latestManagedMs + 1);
+    return new Date(latestManagedMs).toISOString();
+  }
+
+  function openAccount(id: string, initialKey: string): Account {
+    checkKeyFree(initialKey, undefined);
+    let apiKey = initialKey;
+    let listHook: ((pageNumber: number) => void) | undefined;
+    let eventHook: ((event: RawRecord) => void) | undefined;
+    const entries = new Map<string | symbol, Entry>();
+    let ordered: Entry[] | undefined;
+    let nextSeq = 0;
+    const eventEntries: EventEntry[] = [];
+    let orderedEvents: EventEntry[] | undefined;
+    let latestEventMs = -Infinity;
+    let commentCount = 0;
+    const faults: QueuedFault[] = [];
+    const requests: SimulatorRequest[] = [];
+
+    /** `copy` must already be private to the simulator. */
+    function store(copy: RawRecord): void {
+      const recordId = typeof copy.id === 'string' ? copy.id : undefined;
+      const existing = recordId === undefined ? undefined : entries.get(recordId);
+      const insertedMs = parseInstant(copy.inserted_at) ?? Infinity;
+      entries.set(recordId ?? Symbol('no id'), { seq: existing?.seq ?? nextSeq++, id: recordId, insertedMs, record: copy });
+      ordered = undefined;
+    }
+
+    function entryById(recordId: string): Entry {
+      const entry = entries.get(recordId);
+      if (entry === undefined) throw new Error(`Telnyx simulator: no port-out with id ${recordId}`);
+      return entry;
+    }
+
+    function inOrder(): Entry[] {
+      ordered ??= [...entries.values()].sort(compareEntries);
+      return ordered;
+    }
+
+    function eventsInOrder(): EventEntry[] {
+      orderedEvents ??= [...eventEntries].sort((a, b) => (a.createdMs !== b.createdMs ? (a.createdMs < b.createdMs ? -1 : 1) : a.seq - b.seq));
+      return orderedEvents;
+    }
+
+    /** `createdMs` must be the parsed `createdAt` when that is given. Returns a copy of the stored event. */
+    function appendEvent(portoutId: string, eventType: string, payload: RawRecord, createdAt?: { text: string; ms: number }): RawRecord {
+      const createdMs = createdAt?.ms ?? Math.max(Date.now(), latestEventMs + 1);
+      const created = createdAt?.text ?? new Date(createdMs).toISOString();
+      latestEventMs = Math.max(latestEventMs, createdMs);
+      const event: RawRecord = {
+        id: uuidLike('e', eventEntries.length + 1),
+        event_type: eventType,
+        portout_id: portoutId,
+        available_notification_methods: ['email'],
+        payload_status: 'created',
+        payload: structuredClone(payload),
+        record_type: 'portout_event',
+        created_at: created,
+        updated_at: created,
+      };
+      eventEntries.push({ seq: eventEntries.length, createdMs, event });
+      orderedEvents = undefined;
+      eventHook?.(structuredClone(event));
+      return structuredClone(event);
+    }
+
+    const account: Account = {
+      id,
+      key: () => apiKey,
+      log(request) {
+        requests.push(request);
+      },
+      takeFault(route, pageNumber) {
+        const index = faults.findIndex(({ fault: { match = {} } }) => {
+          if (match.route !== undefined && match.route !== route.kind) return false;
+          if (match.pageNumber !== undefined && match.pageNumber !== pageNumber) return false;
+          return match.id === undefined || ((route.kind === 'retrieve' || route.kind === 'managed-retrieve') && route.id === match.id);
+        });
+        const queued = faults[index];
+        if (queued === undefined) return undefined;
+        queued.remaining -= 1;
+        if (queued.remaining <= 0) faults.splice(index, 1);
+        return queued.fault;
+      },
+      servePortouts(route, query, meta) {
+        if (route.kind === 'retrieve') {
+          const entry = entries.get(route.id);
+          return entry === undefined
+            ? errorReply(404, `Port-out ${route.id} could not be found.`)
+            : { status: 200, body: JSON.stringify({ data: entry.record }) };
+        }
+        if (route.kind === 'list' && query !== undefined) {
+          if (query instanceof InvalidParameter) return errorReply(422, query.message, query.parameter);
+          listHook?.(query.pageNumber);
+          return page(inOrder().map(({ record }) => record), query, meta);
+        }
+        if (route.kind === 'events' && query !== undefined) {
+          if (query instanceof InvalidParameter) return errorReply(422, query.message, query.parameter);
+          return page(eventsInOrder().map(({ event }) => event), query, meta);
+        }
+        return errorReply(404, 'The requested resource or URL could not be found.');
+      },
+      handle: {
+        id,
+        get apiKey() {
+          return apiKey;
+        },
+        setApiKey(key) {
+          checkKeyFree(key, account);
+          apiKey = key;
+        },
+        upsert(...records) {
+          for (const copy of structuredClone(records)) store(copy);
+        },
+        remove(recordId) {
+          entryById(recordId);
+          entries.delete(recordId);
+          ordered = undefined;
+        },
+        setStatus(recordId, status) {
+          const { record } = entryById(recordId);
+          record.status = status;
+          bumpUpdatedAt(record);
+          const payload: RawRecord = { id: record.id, status: record.status };
+          for (const [field, source] of STATUS_PAYLOAD_FIELDS) {
+            if (record[source] !== undefined) payload[field] = record[source];
+          }
+          appendEvent(recordId, 'portout.status_changed', payload);
+        },
+        setFocDate(recordId, focDate) {
+          const { record } = entryById(recordId);
+          checkedTimestamp(focDate, 'focDate');
+          record.foc_date = focDate;
+          bumpUpdatedAt(record);
+          const payload: RawRecord = { id: record.id, foc_date: focDate };
+          if (record.user_id !== undefined) payload.user_id = record.user_id;
+          return appendEvent(recordId, 'portout.foc_date_changed', payload);
+        },
+        addComment(portoutId, comment) {
+          entryById(portoutId);
+          const createdAt =
+            comment.createdAt === undefined ? undefined : { text: comment.createdAt, ms: checkedTimestamp(comment.createdAt, 'comment.createdAt') };
+          const payload: RawRecord = {
+            id: comment.id ?? uuidLike('c', (commentCount += 1)),
+            comment: comment.body,
+            portout_id: portoutId,
+            user_id: comment.userId ?? null,
+          };
+          return appendEvent(portoutId, 'portout.new_comment', payload, createdAt);
+        },
+        records() {
+          return inOrder().map(({ record }) => structuredClone(record));
+        },
+        events() {
+          return eventsInOrder().map(({ event }) => structuredClone(event));
+        },
+        get requests() {
+          return requests;
+        },
+        resetRequests() {
+          requests.length = 0;
+        },
+        injectFault(fault) {
+          const times = fault.times ?? 1;
+          if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) {
+            throw new RangeError(`Telnyx simulator: fault.times must be a positive integer or Infinity, got ${times}`);
+          }
+          if (fault.delayMs !== undefined) checkedDelay(fault.delayMs, 'fault.delayMs');
+          faults.push({ fault: structuredClone(fault), remaining: times });
+        },
+        clearFaults() {
+          faults.length = 0;
+        },
+        onListPage(hook) {
+          listHook = hook;
+        },
+        onEvent(hook) {
+          eventHook = hook;
+        },
+      },
+    };
+    accounts.push(account);
+    return account;
+  }
+
+  function managedEntry(id: string): ManagedEntry {
+    const entry = managed.get(id);
+    if (entry === undefined) throw new Error(`Telnyx simulator: no managed account with id ${id}`);
     return entry;
   }
 
-  function inOrder(): Entry[] {
-    ordered ??= [...entries.values()].sort(compareEntries);
-    return ordered;
-  }
-
-  function eventsInOrder(): EventEntry[] {
-    orderedEvents ??= [...eventEntries].sort((a, b) => (a.createdMs !== b.createdMs ? (a.createdMs < b.createdMs ? -1 : 1) : a.seq - b.seq));
-    return orderedEvents;
-  }
-
-  /** Strictly increasing, so change detectors keyed on updated_at see two quick updates as two changes. */
-  function bumpUpdatedAt(record: RawRecord): void {
-    const previous = parseInstant(record.updated_at);
-    const next = Math.max(Date.now(), previous === undefined ? -Infinity : previous + 1);
-    record.updated_at = new Date(next).toISOString();
-  }
-
-  /** `createdMs` must be the parsed `createdAt` when that is given. Returns a copy of the stored event. */
-  function appendEvent(portoutId: string, eventType: string, payload: RawRecord, createdAt?: { text: string; ms: number }): RawRecord {
-    const createdMs = createdAt?.ms ?? Math.max(Date.now(), latestEventMs + 1);
-    const created = createdAt?.text ?? new Date(createdMs).toISOString();
-    latestEventMs = Math.max(latestEventMs, createdMs);
-    const event: RawRecord = {
-      id: uuidLike('e', eventEntries.length + 1),
-      event_type: eventType,
-      portout_id: portoutId,
-      available_notification_methods: ['email'],
-      payload_status: 'created',
-      payload: structuredClone(payload),
-      record_type: 'portout_event',
-      created_at: created,
-      updated_at: created,
+  function managedRecord(entry: ManagedEntry, withKey: boolean): RawRecord {
+    return {
+      id: entry.account.id,
+      ...(withKey ? { api_key: entry.account.key() } : {}),
+      email: entry.email,
+      ...(entry.organizationName === undefined ? {} : { organization_name: entry.organizationName }),
+      manager_account_id: entry.manager.id,
+      record_type: 'managed_account',
+      rollup_billing: false,
+      managed_account_allow_custom_pricing: false,
+      created_at: entry.createdAt,
+      updated_at: entry.updatedAt,
     };
-    eventEntries.push({ seq: eventEntries.length, createdMs, event });
-    orderedEvents = undefined;
-    eventHook?.(structuredClone(event));
-    return structuredClone(event);
+  }
+
+  function serveManaged(manager: Account, route: Route, query: ManagedListQuery | InvalidParameter | undefined, meta: Fault['meta']): Reply {
+    if (route.kind === 'managed-retrieve') {
+      const entry = managed.get(route.id);
+      return entry === undefined || entry.manager !== manager
+        ? errorReply(404, `Managed account ${route.id} could not be found.`)
+        : { status: 200, body: JSON.stringify({ data: managedRecord(entry, true) }) };
+    }
+    if (query === undefined) return errorReply(404, 'The requested resource or URL could not be found.');
+    if (query instanceof InvalidParameter) return errorReply(422, query.message, query.parameter);
+    const listed = [...managed.values()]
+      .filter((entry) => entry.manager === manager && query.statusWanted(entry.status))
+      // Telnyx's documented default order: created_at descending.
+      .sort((a, b) => b.seq - a.seq)
+      .map((entry) => managedRecord(entry, false));
+    return page(listed, query, meta);
+  }
+
+  /** Which account a request speaks for: the one holding its bearer key, else the default account (which answers 401). */
+  function accountOf(req: IncomingMessage): { account: Account; authenticated: boolean } {
+    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const account = token === undefined ? undefined : accounts.find((candidate) => candidate.key() === token);
+    return account === undefined ? { account: accounts[0]!, authenticated: false } : { account, authenticated: true };
+  }
+
+  function normalReply(
+    account: Account,
+    authenticated: boolean,
+    route: Route,
+    query: ListQuery | ManagedListQuery | InvalidParameter | undefined,
+    meta: Fault['meta'],
+  ): Reply {
+    if (!authenticated) {
+      return errorReply(401, 'The required authentication headers were either invalid or not included in the request.');
+    }
+    const status = managed.get(account.id)?.status;
+    if (status !== undefined && status !== 'enabled') {
+      return errorReply(403, `This account is ${status} and cannot use the API.`);
+    }
+    if (route.kind === 'managed-list' || route.kind === 'managed-retrieve') {
+      return serveManaged(account, route, query as ManagedListQuery | InvalidParameter | undefined, meta);
+    }
+    return account.servePortouts(route, query, meta);
   }
 
   function sleep(ms: number): Promise<void> {
@@ -338,66 +637,6 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     });
   }
 
-  /** `pageNumber` is undefined for anything but a valid list or events request. */
-  function takeFault(route: Route, pageNumber: number | undefined): Fault | undefined {
-    const index = faults.findIndex(({ fault: { match = {} } }) => {
-      if (match.route !== undefined && match.route !== route.kind) return false;
-      if (match.pageNumber !== undefined && match.pageNumber !== pageNumber) return false;
-      return match.id === undefined || (route.kind === 'retrieve' && route.id === match.id);
-    });
-    const queued = faults[index];
-    if (queued === undefined) return undefined;
-    queued.remaining -= 1;
-    if (queued.remaining <= 0) faults.splice(index, 1);
-    return queued.fault;
-  }
-
-  function listPage(query: ListQuery, meta: Fault['meta']): Reply {
-    listHook?.(query.pageNumber);
-    return page(inOrder().map(({ record }) => record), query, meta);
-  }
-
-  function page(items: readonly RawRecord[], query: ListQuery, meta: Fault['meta']): Reply {
-    const start = (query.pageNumber - 1) * query.pageSize;
-    const end = start + query.pageSize;
-    const data: RawRecord[] = [];
-    let total = 0;
-    for (const record of items) {
-      if (!query.predicates.every((matches) => matches(record))) continue;
-      if (total >= start && total < end) data.push(record);
-      total += 1;
-    }
-    const actualMeta = {
-      page_number: query.pageNumber,
-      page_size: query.pageSize,
-      total_pages: Math.ceil(total / query.pageSize),
-      total_results: total,
-    };
-    const body = meta === null ? { data } : { data, meta: meta ?? actualMeta };
-    return { status: 200, body: JSON.stringify(body) };
-  }
-
-  function normalReply(req: IncomingMessage, route: Route, query: ListQuery | InvalidParameter | undefined, meta: Fault['meta']): Reply {
-    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (token !== apiKey) {
-      return errorReply(401, 'The required authentication headers were either invalid or not included in the request.');
-    }
-    if (route.kind === 'retrieve') {
-      const entry = entries.get(route.id);
-      return entry === undefined
-        ? errorReply(404, `Port-out ${route.id} could not be found.`)
-        : { status: 200, body: JSON.stringify({ data: entry.record }) };
-    }
-    if (route.kind === 'list' && query !== undefined) {
-      return query instanceof InvalidParameter ? errorReply(422, query.message, query.parameter) : listPage(query, meta);
-    }
-    if (route.kind === 'events' && query !== undefined) {
-      if (query instanceof InvalidParameter) return errorReply(422, query.message, query.parameter);
-      return page(eventsInOrder().map(({ event }) => event), query, meta);
-    }
-    return errorReply(404, 'The requested resource or URL could not be found.');
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let aborted = false;
     res.on('close', () => {
@@ -405,15 +644,18 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     });
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const method = req.method ?? 'GET';
-    requests.push({ method, path: url.pathname, query: url.searchParams, at: Date.now() });
+    const { account, authenticated } = accountOf(req);
+    account.log({ method, path: url.pathname, query: url.searchParams, at: Date.now() });
     const route = routeOf(method, url.pathname);
     const query =
       route.kind === 'list'
         ? parseOrError(parseListQuery, url.searchParams)
         : route.kind === 'events'
           ? parseOrError(parseEventsQuery, url.searchParams)
-          : undefined;
-    const fault = takeFault(route, query instanceof InvalidParameter ? undefined : query?.pageNumber);
+          : route.kind === 'managed-list'
+            ? parseOrError(parseManagedListQuery, url.searchParams)
+            : undefined;
+    const fault = account.takeFault(route, query instanceof InvalidParameter ? undefined : query?.pageNumber);
 
     const delay = latencyMs + (fault?.delayMs ?? 0);
     if (delay > 0) await sleep(delay);
@@ -429,7 +671,7 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
       const status = fault.status ?? 200;
       reply = { status, body: fault.body ?? errorBody(status, 'Injected fault.') };
     } else {
-      reply = normalReply(req, route, query, fault?.meta);
+      reply = normalReply(account, authenticated, route, query, fault?.meta);
     }
     send(res, reply, fault);
   }
@@ -453,87 +695,45 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
   const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const baseUrl = `http://${hostInUrl}:${address.port}/v2`;
 
-  for (const copy of structuredClone(options.records ?? [])) store(copy);
+  const primary = openAccount(uuidLike('a', 1), options.apiKey ?? 'KEY_SIMULATOR');
+  primary.handle.upsert(...(options.records ?? []));
 
   let closing: Promise<void> | undefined;
-  return {
+  // Spread would read the `apiKey` and `requests` getters once; the prototype keeps them live.
+  const simulator: TelnyxSimulator = Object.assign(Object.create(primary.handle) as TelnyxAccount, {
     baseUrl,
-    get apiKey() {
-      return apiKey;
+    addAccount(apiKey?: string) {
+      return openAccount(uuidLike('a', accounts.length + 1), apiKey ?? generatedKey()).handle;
     },
-    setApiKey(key) {
-      apiKey = key;
-    },
-    upsert(...records) {
-      for (const copy of structuredClone(records)) store(copy);
-    },
-    remove(id) {
-      entryById(id);
-      entries.delete(id);
-      ordered = undefined;
-    },
-    setStatus(id, status) {
-      const { record } = entryById(id);
-      record.status = status;
-      bumpUpdatedAt(record);
-      const payload: RawRecord = { id: record.id, status: record.status };
-      for (const [field, source] of STATUS_PAYLOAD_FIELDS) {
-        if (record[source] !== undefined) payload[field] = record[source];
+    addManagedAccount(spec: ManagedAccountSpec) {
+      if (managed.has(spec.id) || accounts.some((account) => account.id === spec.id)) {
+        throw new Error(`Telnyx simulator: an account with id ${spec.id} already exists`);
       }
-      appendEvent(id, 'portout.status_changed', payload);
+      const managerKey = spec.managerKey ?? primary.key();
+      const manager = accounts.find((account) => account.key() === managerKey);
+      if (manager === undefined) throw new Error(`Telnyx simulator: no account holds the manager key ${managerKey}`);
+      const status = checkedManagedStatus(spec.status ?? 'enabled');
+      const account = openAccount(spec.id, spec.apiKey ?? generatedKey());
+      const createdAt = managedTimestamp();
+      managed.set(spec.id, {
+        seq: managed.size,
+        account,
+        manager,
+        organizationName: spec.organizationName,
+        email: spec.email ?? `${spec.id}@managed.simulator.invalid`,
+        createdAt,
+        status,
+        updatedAt: createdAt,
+      });
+      return account.handle;
     },
-    setFocDate(id, focDate) {
-      const { record } = entryById(id);
-      checkedTimestamp(focDate, 'focDate');
-      record.foc_date = focDate;
-      bumpUpdatedAt(record);
-      const payload: RawRecord = { id: record.id, foc_date: focDate };
-      if (record.user_id !== undefined) payload.user_id = record.user_id;
-      return appendEvent(id, 'portout.foc_date_changed', payload);
+    setManagedStatus(id: string, status: ManagedAccountStatus) {
+      const entry = managedEntry(id);
+      entry.status = checkedManagedStatus(status);
+      entry.updatedAt = managedTimestamp();
     },
-    addComment(portoutId, comment) {
-      entryById(portoutId);
-      const createdAt =
-        comment.createdAt === undefined ? undefined : { text: comment.createdAt, ms: checkedTimestamp(comment.createdAt, 'comment.createdAt') };
-      const payload: RawRecord = {
-        id: comment.id ?? uuidLike('c', (commentCount += 1)),
-        comment: comment.body,
-        portout_id: portoutId,
-        user_id: comment.userId ?? null,
-      };
-      return appendEvent(portoutId, 'portout.new_comment', payload, createdAt);
-    },
-    records() {
-      return inOrder().map(({ record }) => structuredClone(record));
-    },
-    events() {
-      return eventsInOrder().map(({ event }) => structuredClone(event));
-    },
-    get requests() {
-      return requests;
-    },
-    resetRequests() {
-      requests.length = 0;
-    },
-    setLatency(ms) {
+    setLatency(ms: number) {
       latencyMs = checkedDelay(ms, 'latency');
-    },
-    injectFault(fault) {
-      const times = fault.times ?? 1;
-      if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) {
-        throw new RangeError(`Telnyx simulator: fault.times must be a positive integer or Infinity, got ${times}`);
-      }
-      if (fault.delayMs !== undefined) checkedDelay(fault.delayMs, 'fault.delayMs');
-      faults.push({ fault: structuredClone(fault), remaining: times });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
-    onListPage(hook) {
-      listHook = hook;
-    },
-    onEvent(hook) {
-      eventHook = hook;
     },
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
@@ -544,7 +744,35 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
       });
       return closing;
     },
+  });
+  return simulator;
+}
+
+/** Strictly increasing, so change detectors keyed on updated_at see two quick updates as two changes. */
+function bumpUpdatedAt(record: RawRecord): void {
+  const previous = parseInstant(record.updated_at);
+  const next = Math.max(Date.now(), previous === undefined ? -Infinity : previous + 1);
+  record.updated_at = new Date(next).toISOString();
+}
+
+function page(items: readonly RawRecord[], query: ListQuery, meta: Fault['meta']): Reply {
+  const start = (query.pageNumber - 1) * query.pageSize;
+  const end = start + query.pageSize;
+  const data: RawRecord[] = [];
+  let total = 0;
+  for (const record of items) {
+    if (!query.predicates.every((matches) => matches(record))) continue;
+    if (total >= start && total < end) data.push(record);
+    total += 1;
+  }
+  const actualMeta = {
+    page_number: query.pageNumber,
+    page_size: query.pageSize,
+    total_pages: Math.ceil(total / query.pageSize),
+    total_results: total,
   };
+  const body = meta === null ? { data } : { data, meta: meta ?? actualMeta };
+  return { status: 200, body: JSON.stringify(body) };
 }
 
 function routeOf(method: string, path: string): Route {
@@ -552,10 +780,11 @@ function routeOf(method: string, path: string): Route {
   if (path === '/v2/portouts') return { kind: 'list' };
   // Before the {id} pattern: this path is not the port-out with id 'events'.
   if (path === '/v2/portouts/events') return { kind: 'events' };
-  const id = /^\/v2\/portouts\/([^/]+)$/.exec(path)?.[1];
+  if (path === '/v2/managed_accounts') return { kind: 'managed-list' };
+  const [, collection, id] = /^\/v2\/(portouts|managed_accounts)\/([^/]+)$/.exec(path) ?? [];
   if (id === undefined) return { kind: 'other' };
   try {
-    return { kind: 'retrieve', id: decodeURIComponent(id) };
+    return { kind: collection === 'portouts' ? 'retrieve' : 'managed-retrieve', id: decodeURIComponent(id) };
   } catch {
     return { kind: 'other' };
   }
@@ -652,6 +881,47 @@ function parseEventsQuery(params: URLSearchParams): ListQuery {
   if (portoutId !== undefined) predicates.push((event) => event.portout_id === portoutId);
   pushRangePredicates(predicates, single, 'created_at');
   return paged(single, predicates);
+}
+
+/**
+ * `filter[status][eq]`: `all` is every status, `active` and `enabled` mean enabled, `disabled` means any other
+ * status (not able to use Telnyx services), `blocked` and `cancelled` are exact. Cancelled accounts are left out
+ * unless `include_cancelled_accounts=true` or the filter asks for `cancelled`. Text filters: `eq` exact, `contains`
+ * case-insensitive.
+ */
+function parseManagedListQuery(params: URLSearchParams): ManagedListQuery {
+  const { single } = readParams(params, MANAGED_SCALAR_PARAMS, NO_PARAMS);
+  const includeParam = params.getAll('include_cancelled_accounts');
+  if (includeParam.length > 1 || (includeParam[0] !== undefined && !['true', 'false'].includes(includeParam[0]))) {
+    throw new InvalidParameter('include_cancelled_accounts', 'include_cancelled_accounts must be given once, as true or false.');
+  }
+  const includeCancelled = includeParam[0] === 'true';
+  const statusFilter = single('filter[status][eq]') ?? 'all';
+  if (!MANAGED_STATUS_FILTERS.includes(statusFilter)) {
+    throw new InvalidParameter('filter[status][eq]', `${statusFilter} is not a valid status; expected one of ${MANAGED_STATUS_FILTERS.join(', ')}.`);
+  }
+  const statusWanted = (status: ManagedAccountStatus): boolean => {
+    if (statusFilter === 'cancelled') return status === 'cancelled';
+    if (status === 'cancelled' && !includeCancelled) return false;
+    if (statusFilter === 'all') return true;
+    if (statusFilter === 'disabled') return status !== 'enabled';
+    return status === (statusFilter === 'active' ? 'enabled' : statusFilter);
+  };
+  const predicates: Predicate[] = [];
+  for (const field of ['email', 'organization_name'] as const) {
+    const exact = single(`filter[${field}][eq]`);
+    if (exact !== undefined) predicates.push((record) => record[field] === exact);
+    const part = single(`filter[${field}][contains]`)?.toLowerCase();
+    if (part !== undefined) predicates.push((record) => typeof record[field] === 'string' && record[field].toLowerCase().includes(part));
+  }
+  return { ...paged(single, predicates), statusWanted };
+}
+
+function checkedManagedStatus(status: ManagedAccountStatus): ManagedAccountStatus {
+  if (!MANAGED_STATUSES.includes(status)) {
+    throw new RangeError(`Telnyx simulator: a managed account's status must be one of ${MANAGED_STATUSES.join(', ')}, got ${String(status)}`);
+  }
+  return status;
 }
 
 function parseListQuery(params: URLSearchParams): ListQuery {
@@ -752,7 +1022,7 @@ function checkedTimestamp(value: string, name: string): number {
 }
 
 /** A deterministic id in UUID form, e.g. uuidLike('e', 1) = 'e0000000-0000-4000-8000-000000000001'. */
-function uuidLike(kind: 'e' | 'c', n: number): string {
+function uuidLike(kind: 'a' | 'e' | 'c', n: number): string {
   return `${kind}0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 }
 

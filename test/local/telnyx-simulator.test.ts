@@ -1086,3 +1086,168 @@ describe('GET /v2/portouts/events', () => {
     expect(pages).toEqual([]);
   });
 });
+
+describe('several accounts on one server', () => {
+  it('routes each request by its key to that account’s records, events and request log', async () => {
+    const { sim, client } = await start([telnyxPortout({ id: 'default-po' })]);
+    const other = sim.addAccount('KEY_OTHER');
+    other.upsert(telnyxPortout({ id: 'other-po' }));
+    other.setStatus('other-po', 'rejected');
+    const otherClient = sdk(sim, { apiKey: 'KEY_OTHER' });
+    expect(await listIds(client)).toEqual(['default-po']);
+    expect(await listIds(otherClient)).toEqual(['other-po']);
+    expect(await caught(client.portouts.retrieve('other-po'))).toBeInstanceOf(Telnyx.NotFoundError);
+    expect((await otherClient.portouts.events.list()).data.map((event) => event.portout_id)).toEqual(['other-po']);
+    expect(sim.events()).toEqual([]);
+    expect([sim.requests.length, other.requests.length]).toEqual([2, 2]);
+    expect(other.id).not.toBe(sim.id);
+  });
+
+  it('an unknown key gets 401 and is logged by the default account, which also holds its faults', async () => {
+    const { sim } = await start();
+    const other = sim.addAccount();
+    expect(other.apiKey).toBe('KEY_ACCOUNT_1');
+    sim.injectFault({ status: 503 });
+    other.injectFault({ status: 500, times: Infinity });
+    expect((await get(sim, '/portouts', { key: 'KEY_NOBODY' })).status).toBe(503);
+    expect((await get(sim, '/portouts', { key: 'KEY_NOBODY' })).json()).toEqual(AUTH_FAILED);
+    expect(sim.requests).toHaveLength(2);
+    expect(other.requests).toHaveLength(0);
+  });
+
+  it('rotates one account’s key without touching the others; a key already in use is refused', async () => {
+    const { sim } = await start();
+    const other = sim.addAccount('KEY_OTHER');
+    other.setApiKey('KEY_OTHER_2');
+    expect((await get(sim, '/portouts', { key: 'KEY_OTHER' })).status).toBe(401);
+    expect((await get(sim, '/portouts', { key: 'KEY_OTHER_2' })).status).toBe(200);
+    expect((await get(sim, '/portouts')).status).toBe(200);
+    expect(() => other.setApiKey(sim.apiKey)).toThrow(/already uses/);
+    expect(() => sim.addAccount('KEY_OTHER_2')).toThrow(/already uses/);
+  });
+
+  it('latency is server-wide', async () => {
+    const { sim } = await start([], { latencyMs: 60 });
+    sim.addAccount('KEY_OTHER');
+    const before = Date.now();
+    expect((await get(sim, '/portouts', { key: 'KEY_OTHER' })).status).toBe(200);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(55);
+  });
+});
+
+describe('managed accounts', () => {
+  type ManagedListQuery = NonNullable<Parameters<Telnyx['managedAccounts']['list']>[0]>;
+
+  async function managedIds(client: Telnyx, query: ManagedListQuery = {}): Promise<unknown[]> {
+    return (await client.managedAccounts.list(query)).data.map((account) => account.id);
+  }
+
+  async function withManaged() {
+    const started = await start();
+    const { sim } = started;
+    sim.addManagedAccount({ id: 'ma-1', organizationName: 'Brand One', status: 'enabled' });
+    sim.addManagedAccount({ id: 'ma-2', status: 'disabled' });
+    sim.addManagedAccount({ id: 'ma-3', status: 'blocked' });
+    sim.addManagedAccount({ id: 'ma-4', status: 'cancelled' });
+    sim.addManagedAccount({ id: 'ma-5', email: 'ops@five.example' });
+    return started;
+  }
+
+  it('lists the manager’s accounts newest first, in the SDK’s list shape with no key and no status', async () => {
+    const { sim, client } = await withManaged();
+    const page = await client.managedAccounts.list({ 'page[size]': 2 });
+    expect(page.data.map((account) => account.id)).toEqual(['ma-5', 'ma-3']);
+    const [first] = page.data;
+    expect(first).toEqual({
+      id: 'ma-5',
+      email: 'ops@five.example',
+      manager_account_id: sim.id,
+      record_type: 'managed_account',
+      rollup_billing: false,
+      managed_account_allow_custom_pricing: false,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    expect((await get(sim, '/managed_accounts?page[size]=2')).json()).toMatchObject({
+      meta: { page_number: 1, page_size: 2, total_pages: 2, total_results: 4 },
+    });
+    const ids: unknown[] = [];
+    for await (const account of client.managedAccounts.list({ 'page[size]': 1 })) ids.push(account.id);
+    expect(ids).toEqual(['ma-5', 'ma-3', 'ma-2', 'ma-1']);
+  });
+
+  it('filter[status][eq]: enabled/active, disabled (any other status), blocked, cancelled, all; cancelled only when asked', async () => {
+    const { client } = await withManaged();
+    expect(await managedIds(client, { filter: { status: { eq: 'enabled' } } })).toEqual(['ma-5', 'ma-1']);
+    expect(await managedIds(client, { filter: { status: { eq: 'active' } } })).toEqual(['ma-5', 'ma-1']);
+    expect(await managedIds(client, { filter: { status: { eq: 'disabled' } } })).toEqual(['ma-3', 'ma-2']);
+    expect(await managedIds(client, { filter: { status: { eq: 'disabled' } }, include_cancelled_accounts: true })).toEqual(['ma-4', 'ma-3', 'ma-2']);
+    expect(await managedIds(client, { filter: { status: { eq: 'blocked' } } })).toEqual(['ma-3']);
+    expect(await managedIds(client, { filter: { status: { eq: 'cancelled' } } })).toEqual(['ma-4']);
+    expect(await managedIds(client, { filter: { status: { eq: 'all' } }, include_cancelled_accounts: true })).toHaveLength(5);
+    expect(await managedIds(client, { filter: { organization_name: { contains: 'brand' } } })).toEqual(['ma-1']);
+  });
+
+  it('rejects an unknown status, an unknown filter and a bad include_cancelled_accounts with 422', async () => {
+    const { sim } = await withManaged();
+    expect((await get(sim, '/managed_accounts?filter[status][eq]=paused')).json()).toEqual(badRequest('filter[status][eq]'));
+    expect((await get(sim, '/managed_accounts?filter[status]=enabled')).status).toBe(422);
+    expect((await get(sim, '/managed_accounts?include_cancelled_accounts=yes')).json()).toEqual(badRequest('include_cancelled_accounts'));
+  });
+
+  it('retrieve returns { data } with the account’s current key; unknown or another manager’s ids get the 404 envelope', async () => {
+    const { sim, client } = await withManaged();
+    const managedAccount = sim.addManagedAccount({ id: 'ma-6', organizationName: 'Six', apiKey: 'KEY_SIX' });
+    expect((await client.managedAccounts.retrieve('ma-6')).data).toMatchObject({
+      id: 'ma-6',
+      api_key: 'KEY_SIX',
+      organization_name: 'Six',
+      manager_account_id: sim.id,
+      record_type: 'managed_account',
+    });
+    managedAccount.setApiKey('KEY_SIX_ROTATED');
+    expect((await client.managedAccounts.retrieve('ma-6')).data?.api_key).toBe('KEY_SIX_ROTATED');
+    const notFound = await caught(client.managedAccounts.retrieve('ma-nope'));
+    expect(notFound).toBeInstanceOf(Telnyx.NotFoundError);
+    expect((notFound as InstanceType<typeof Telnyx.APIError>).error).toEqual(envelope('10005', 'Resource not found', 'Managed account ma-nope could not be found.'));
+    const otherManager = sim.addAccount('KEY_OTHER_MANAGER');
+    sim.addManagedAccount({ id: 'ma-other', managerKey: otherManager.apiKey });
+    expect(await caught(client.managedAccounts.retrieve('ma-other'))).toBeInstanceOf(Telnyx.NotFoundError);
+    expect(await managedIds(sdk(sim, { apiKey: 'KEY_OTHER_MANAGER' }))).toEqual(['ma-other']);
+  });
+
+  it('a managed account’s own key reaches its port-outs while enabled, and gets 403 once disabled', async () => {
+    const { sim } = await start();
+    const managedAccount = sim.addManagedAccount({ id: 'ma-1' });
+    managedAccount.upsert(telnyxPortout({ id: 'po-managed' }));
+    expect(await listIds(sdk(sim, { apiKey: managedAccount.apiKey }))).toEqual(['po-managed']);
+    const before = (await sdk(sim).managedAccounts.list()).data[0]?.updated_at;
+    sim.setManagedStatus('ma-1', 'disabled');
+    expect(await caught(sdk(sim, { apiKey: managedAccount.apiKey }).portouts.list())).toBeInstanceOf(Telnyx.PermissionDeniedError);
+    const after = (await sdk(sim).managedAccounts.list()).data[0]?.updated_at;
+    expect(Date.parse(after!)).toBeGreaterThan(Date.parse(before!));
+    expect(await managedIds(sdk(sim), { filter: { status: { eq: 'disabled' } } })).toEqual(['ma-1']);
+  });
+
+  it('refuses a duplicate id, an unknown manager key, a bad status and setManagedStatus on an unknown id', async () => {
+    const { sim } = await start();
+    sim.addManagedAccount({ id: 'ma-1' });
+    expect(() => sim.addManagedAccount({ id: 'ma-1' })).toThrow(/already exists/);
+    expect(() => sim.addManagedAccount({ id: 'ma-2', managerKey: 'KEY_NOBODY' })).toThrow(/manager key/);
+    expect(() => sim.addManagedAccount({ id: 'ma-3', status: 'paused' as 'enabled' })).toThrow(RangeError);
+    expect(() => sim.setManagedStatus('ma-nope', 'disabled')).toThrow(/no managed account/);
+  });
+
+  it('faults target managed-list pages and managed-retrieve ids; meta can be dropped', async () => {
+    const { sim, client } = await withManaged();
+    sim.injectFault({ match: { route: 'managed-list', pageNumber: 2 }, status: 500 });
+    sim.injectFault({ match: { route: 'managed-retrieve', id: 'ma-1' }, status: 503 });
+    sim.injectFault({ match: { route: 'managed-list' }, meta: null });
+    expect(await caught(client.managedAccounts.retrieve('ma-1'))).toBeInstanceOf(Telnyx.InternalServerError);
+    expect((await get(sim, '/managed_accounts')).json()).not.toHaveProperty('meta');
+    expect((await get(sim, '/managed_accounts?page[number]=2')).status).toBe(500);
+    expect((await get(sim, '/managed_accounts?page[number]=2')).status).toBe(200);
+    expect((await client.managedAccounts.retrieve('ma-1')).data?.id).toBe('ma-1');
+    expect(sim.requests.map(({ path }) => path)).toContain('/v2/managed_accounts/ma-1');
+  });
+});
