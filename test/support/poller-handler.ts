@@ -14,6 +14,8 @@ export interface PublishedAlert {
 export interface LoadedHandler {
   /** One scheduled invocation of a freshly imported handler, as Lambda makes it. */
   poll(): Promise<PollReport | FleetReport>;
+  /** One invocation with this event (a webhook trigger, a test alert), as Lambda makes it. */
+  invoke(event: unknown): Promise<unknown>;
   /** What SNS accepted, in order. */
   published: PublishedAlert[];
   /** Every console line: the Powertools logs and metrics (POWERTOOLS_DEV is set for tests). */
@@ -56,10 +58,12 @@ export async function loadHandler(env: Record<string, string>): Promise<LoadedHa
   vi.resetModules();
   const { handler } = await import('../../functions/poller/handler.ts');
   let invocation = 0;
+  const context = () => ({ getRemainingTimeInMillis: () => 60_000, awsRequestId: `req-${++invocation}` });
   return {
     published,
     logged,
-    poll: () => handler({}, { getRemainingTimeInMillis: () => 60_000, awsRequestId: `req-${++invocation}` }),
+    poll: () => handler({}, context()),
+    invoke: (event) => handler(event as never, context()),
     restore: () => {
       vi.unstubAllEnvs();
       vi.restoreAllMocks();

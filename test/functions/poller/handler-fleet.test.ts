@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { WEBHOOK_TRIGGER_SOURCE } from '../../../functions/poller/core/doorbell.ts';
 import type { FleetReport } from '../../../functions/poller/core/poll-fleet.ts';
 import { startTelnyxSimulator, type TelnyxAccount, type TelnyxSimulator } from '../../../local/telnyx-simulator.ts';
 import { startDynamoOpCounter, type DynamoOpCounter } from '../../support/dynamo-op-counter.ts';
@@ -103,6 +104,17 @@ describe('poller handler with two Telnyx accounts, one of which fails auth', () 
     expect(dynamoOps.operations.slice(opsBefore)).toEqual(['Query', 'Query']);
     expect(sumEmfMetrics(lambda.logged.slice(logStart)).get('PollSucceeded')).toBe(1);
     expect(logLines(lambda.logged.slice(logStart), 'fleet run finished')).toMatchObject([{ level: 'INFO', down: [], telnyxRequests: 6 }]);
+  });
+
+  it('a webhook polls the whole fleet, and sees a change recorded in any account\'s records', async () => {
+    const trigger = (portoutId: string) => ({ source: WEBHOOK_TRIGGER_SOURCE, hint: { portoutId, change: 'status', status: 'pending' }, receivedAt: Date.now() });
+    brandB.upsert(portout('B2'));
+    const alertStart = lambda.published.length;
+    // The webhook doesn't say whose port-out it is: brand-b's new request is alerted by the fleet poll it causes.
+    expect(await lambda.invoke(trigger('B2'))).toMatchObject({ outcome: 'answered', polls: 1, hintsSeen: 1, followUps: 0 });
+    expect(lambda.published.slice(alertStart).map((alert) => alert.alertId)).toEqual(['B2.new.pending.v1']);
+    // Already recorded as pending in brand-b's records: that poll saw it, so no follow-up polls.
+    expect(await lambda.invoke(trigger('B2'))).toMatchObject({ outcome: 'answered', polls: 1, hintsSeen: 1, followUps: 0 });
   });
 
   it('never logs an API key or personal data', () => {
