@@ -1,4 +1,4 @@
-import type { TelnyxSimulator } from './telnyx-simulator.ts';
+import type { TelnyxAccount } from './telnyx-simulator.ts';
 
 const HOUR = 3_600_000;
 const id = (n: number) => `7a2b0c4e-1f3d-4e5a-9b6c-00000000000${n}`;
@@ -35,7 +35,7 @@ function demoPortout(n: number, supportKey: string, numbers: string[], now: numb
  * What the demo shows, one step before each poll: requests arriving, a rejection Telnyx refuses with a comment,
  * a port completing, a fraud attempt with a wrong PIN, and a FOC date pulled in. Each step describes itself.
  */
-export function demoSteps(sim: TelnyxSimulator, now: number): Array<{ title: string; apply(): void }> {
+export function demoSteps(sim: TelnyxAccount, now: number): Array<{ title: string; apply(): void }> {
   return [
     {
       title: 'Two port-out requests are waiting when the watcher starts: one summary',

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConfigError, ENV, parsePollerConfig } from '../functions/poller/config.ts';
+import { ConfigError, ENV, parsePollerConfig, watchesSeveralAccounts } from '../functions/poller/config.ts';
+import type { FleetReport } from '../functions/poller/core/poll-fleet.ts';
 import type { PollReport } from '../functions/poller/core/run-poll.ts';
-import { pollInvocation } from '../functions/poller/handler.ts';
-import { wireAdapters } from '../functions/poller/wiring.ts';
+import { fleetInvocation, pollInvocation } from '../functions/poller/handler.ts';
+import { soleAccountAdapters, wireFleet } from '../functions/poller/wiring.ts';
 import { createConsoleNotifier } from './console-notifier.ts';
 import { demoSteps } from './demo-scenario.ts';
 import { DynamoDbLocalStartError, ensureStateTable, JavaMissingError, LOCAL_AWS, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -22,6 +23,7 @@ const USAGE = `Usage: npm start [-- options]
   --interval SECONDS         keep polling every SECONDS (default: poll once, or run the demo once)
   --dynamodb-endpoint URL    use this DynamoDB (e.g. http://localhost:8000) instead of starting DynamoDB Local
   --table NAME               state table name (default portout-watch-local)
+  --accounts N               the demo with N simulated Telnyx accounts (1-9); with 2 or more, alerts name their account
   --test-alert               print the test alert in every channel's rendering, then exit
   --state-dir DIR            where DynamoDB Local keeps state when polling the real API (default: .dynamodb in the
                              project folder); the demo keeps none
@@ -29,6 +31,7 @@ const USAGE = `Usage: npm start [-- options]
 
 Environment:
   TELNYX_API_KEY   poll the real Telnyx API (read-only) instead of the simulator demo
+  TELNYX_ACCOUNTS  poll several real Telnyx accounts instead: '[{"name":"brand-a","apiKey":"KEY…"}, …]'
   TOPIC_ARN        publish alerts to this SNS topic (needs AWS credentials) instead of printing them
 `;
 
@@ -37,12 +40,23 @@ const POLL_BUDGET_MS = 60_000;
 const DEFAULT_STATE_DIR = join(import.meta.dirname, '..', '.dynamodb');
 const LOCAL_TOPIC = 'arn:aws:sns:us-east-1:000000000000:portout-watch-local';
 
-function describe(report: PollReport, elapsedMs: number): string {
+/** The demo's extra simulated accounts are named brand-b, brand-c, …; the simulator's default one is brand-a. */
+const demoAccountName = (index: number) => `brand-${String.fromCharCode(97 + index)}`;
+
+function describeRun(report: PollReport | FleetReport, elapsedMs: number): string {
+  if (!('accounts' in report)) return describe(report, elapsedMs);
+  const lines = report.accounts.map(
+    (account) => `${account.account.name}: ${account.kind === 'polled' ? describe(account.report, null) : account.kind}`,
+  );
+  return [`${report.accounts.length} account(s) · ${elapsedMs} ms`, ...lines].join('\n    ');
+}
+
+function describe(report: PollReport, elapsedMs: number | null): string {
   const parts = [
     `${report.events.length} alert(s)`,
     `${report.watched} watched`,
     `${report.telnyxRequests} Telnyx request(s)`,
-    `${elapsedMs} ms`,
+    ...(elapsedMs === null ? [] : [`${elapsedMs} ms`]),
   ];
   if (report.outcome !== 'ok') parts.push(`outcome: ${report.outcome}`);
   if (report.failures.length > 0) parts.push(`failures: ${report.failures.map((f) => f.detail).join('; ')}`);
@@ -58,6 +72,7 @@ async function main(): Promise<number> {
       'dynamodb-endpoint': { type: 'string' },
       table: { type: 'string', default: 'portout-watch-local' },
       'test-alert': { type: 'boolean' },
+      accounts: { type: 'string' },
       'state-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,7 +91,16 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const realTelnyx = Boolean(process.env[ENV.apiKey]?.trim());
+  const accountCount = values.accounts === undefined ? 1 : Number(values.accounts);
+  if (!(Number.isInteger(accountCount) && accountCount >= 1 && accountCount <= 9)) {
+    process.stderr.write('--accounts must be a whole number from 1 to 9\n');
+    return 2;
+  }
+  const realTelnyx = Boolean(process.env[ENV.apiKey]?.trim() || process.env[ENV.telnyxAccounts]?.trim());
+  if (realTelnyx && accountCount > 1) {
+    process.stderr.write(`--accounts is for the simulator demo; against real Telnyx, name your accounts in ${ENV.telnyxAccounts}\n`);
+    return 2;
+  }
   const cleanup: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
@@ -88,6 +112,7 @@ async function main(): Promise<number> {
   try {
     const sim = realTelnyx ? null : await startTelnyxSimulator();
     if (sim) cleanup.push(() => sim.close());
+    const demoAccounts = sim ? [sim, ...Array.from({ length: accountCount - 1 }, () => sim.addAccount())] : [];
 
     let endpoint = values['dynamodb-endpoint'];
     let dynamoStateDir: string | undefined;
@@ -108,12 +133,17 @@ async function main(): Promise<number> {
       ...process.env,
       [ENV.tableName]: values.table,
       [ENV.topicArn]: process.env[ENV.topicArn]?.trim() || LOCAL_TOPIC,
-      ...(sim ? { [ENV.apiKey]: sim.apiKey, [ENV.telnyxBaseUrl]: sim.baseUrl } : {}),
+      ...(sim ? { [ENV.telnyxBaseUrl]: sim.baseUrl } : {}),
+      ...(sim && accountCount === 1 ? { [ENV.apiKey]: sim.apiKey } : {}),
+      ...(sim && accountCount > 1
+        ? { [ENV.telnyxAccounts]: JSON.stringify(demoAccounts.map((account, index) => ({ name: demoAccountName(index), apiKey: account.apiKey }))) }
+        : {}),
     });
-    const adapters = wireAdapters(config, {
+    const fleet = wireFleet(config, {
       dynamoClient,
       ...(publishToSns ? {} : { notifier: createConsoleNotifier() }),
     });
+    const several = watchesSeveralAccounts(config);
 
     process.stdout.write(
       `Polling ${sim ? `the Telnyx simulator at ${sim.baseUrl}` : `Telnyx at ${config.telnyxBaseUrl}`}; ` +
@@ -122,24 +152,30 @@ async function main(): Promise<number> {
 
     const pollOnce = async () => {
       const started = Date.now();
-      // As Lambda runs it (pollInvocation): the same policy, deadline and a lease to the hard stop.
-      const report = await pollInvocation(config, adapters, {
-        getRemainingTimeInMillis: () => POLL_BUDGET_MS + config.deadlineMarginMs,
-        awsRequestId: randomUUID(),
-      });
-      process.stdout.write(`  → ${describe(report, Date.now() - started)}\n`);
+      // As Lambda runs it (pollInvocation, fleetInvocation): the same policy, deadline and a lease to the hard stop.
+      const context = { getRemainingTimeInMillis: () => POLL_BUDGET_MS + config.deadlineMarginMs, awsRequestId: randomUUID() };
+      const report = several ? await fleetInvocation(config, fleet, context) : await pollInvocation(config, soleAccountAdapters(fleet), context);
+      process.stdout.write(`  → ${describeRun(report, Date.now() - started)}\n`);
     };
 
     if (sim) {
-      const steps = demoSteps(sim, Date.now());
+      const now = Date.now();
+      const steps = demoSteps(sim, now);
       for (const [index, step] of steps.entries()) {
-        process.stdout.write(`\n━━ poll ${index + 1} of ${steps.length}: ${step.title}\n`);
+        process.stdout.write(`\n━━ poll ${index + 1} of ${steps.length}: ${step.title}${several && index === 0 ? ', in every account' : ''}\n`);
         step.apply();
+        // The other accounts start with the same two waiting requests, so each sends its own labelled summary.
+        if (index === 0) for (const account of demoAccounts.slice(1)) demoSteps(account, now)[0]?.apply();
         await pollOnce();
       }
-      process.stdout.write('\n━━ webhooks on: a request filed now is alerted in seconds, not at the next scheduled poll\n');
-      const write = (text: string) => process.stdout.write(text);
-      await runWebhookDemo({ sim, adapters, policy: config.alertPolicy, dynamoClient, tableName: values.table, write });
+      if (several) {
+        process.stdout.write('\n(The webhook demo runs with one account: npm start without --accounts.)\n');
+      } else {
+        process.stdout.write('\n━━ webhooks on: a request filed now is alerted in seconds, not at the next scheduled poll\n');
+        const write = (text: string) => process.stdout.write(text);
+        const adapters = soleAccountAdapters(fleet);
+        await runWebhookDemo({ sim, adapters, policy: config.alertPolicy, dynamoClient, tableName: values.table, write });
+      }
     } else {
       process.stdout.write('\n━━ poll 1\n');
       await pollOnce();

@@ -105,6 +105,21 @@ describe('npm start, each way the README documents', () => {
     expect(run.stdout).not.toContain('Done.');
   }, 60_000);
 
+  it('npm start -- --accounts 3: the demo over three simulated accounts, each polled and reported on its own', async () => {
+    const run = await npmStart(['--accounts', '3', '--dynamodb-endpoint', inject('dynamoEndpoint'), '--table', `accounts-${Date.now()}`]);
+    expect(run.code, run.stderr).toBe(0);
+    // Each account's two waiting requests: one summary each on the first poll; later steps happen in brand-a only.
+    expect(alertTypes(run.stdout).filter((types) => types === 'new,watch-started')).toHaveLength(3);
+    for (const name of ['brand-a', 'brand-b', 'brand-c']) expect(run.stdout).toContain(`${name}: 2 alert(s)`);
+    expect(run.stdout).toContain('brand-b: 0 alert(s)');
+  }, 60_000);
+
+  it('npm start -- --accounts 10: refused with what is allowed', async () => {
+    const run = await npmStart(['--accounts', '10']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--accounts must be a whole number from 1 to 9');
+  });
+
   it('npm start -- --interval 1: refused with what is allowed', async () => {
     const run = await npmStart(['--interval', '1']);
     expect(run.code).toBe(2);
