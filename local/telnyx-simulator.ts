@@ -176,9 +176,10 @@ export interface SimulatorRequest {
 export interface Fault {
   /**
    * omitted fields match anything; `pageNumber` (a request without `page[number]` is page 1) only matches valid
-   * list, events and managed-list requests, `id` only retrieves (a port-out's or a managed account's)
+   * list, events and managed-list requests, `id` only retrieves (a port-out's or a managed account's); `query`
+   * needs each parameter given exactly so, e.g. `{ 'filter[status][eq]': 'enabled' }`
    */
-  match?: { route?: FaultRoute; pageNumber?: number; id?: string };
+  match?: { route?: FaultRoute; pageNumber?: number; id?: string; query?: Record<string, string> };
   /** how many matching requests it hits, default 1; Infinity allowed */
   times?: number;
   /** e.g. 429, 500, 502, 503; the body is the error envelope unless `body` is given */
@@ -258,7 +259,7 @@ interface Account {
   key(): string;
   log(request: SimulatorRequest): void;
   /** `pageNumber` is undefined for anything but a valid list, events or managed-list request */
-  takeFault(route: Route, pageNumber: number | undefined): Fault | undefined;
+  takeFault(route: Route, pageNumber: number | undefined, query: URLSearchParams): Fault | undefined;
   /** the reply to an authenticated port-out request */
   servePortouts(route: Route, query: ListQuery | InvalidParameter | undefined, meta: Fault['meta']): Reply;
 }
@@ -449,10 +450,11 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
       log(request) {
         requests.push(request);
       },
-      takeFault(route, pageNumber) {
+      takeFault(route, pageNumber, query) {
         const index = faults.findIndex(({ fault: { match = {} } }) => {
           if (match.route !== undefined && match.route !== route.kind) return false;
           if (match.pageNumber !== undefined && match.pageNumber !== pageNumber) return false;
+          if (Object.entries(match.query ?? {}).some(([name, value]) => query.get(name) !== value)) return false;
           return match.id === undefined || ((route.kind === 'retrieve' || route.kind === 'managed-retrieve') && route.id === match.id);
         });
         const queued = faults[index];
@@ -655,7 +657,7 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
           : route.kind === 'managed-list'
             ? parseOrError(parseManagedListQuery, url.searchParams)
             : undefined;
-    const fault = account.takeFault(route, query instanceof InvalidParameter ? undefined : query?.pageNumber);
+    const fault = account.takeFault(route, query instanceof InvalidParameter ? undefined : query?.pageNumber, url.searchParams);
 
     const delay = latencyMs + (fault?.delayMs ?? 0);
     if (delay > 0) await sleep(delay);

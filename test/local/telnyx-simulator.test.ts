@@ -1250,4 +1250,12 @@ describe('managed accounts', () => {
     expect((await client.managedAccounts.retrieve('ma-1')).data?.id).toBe('ma-1');
     expect(sim.requests.map(({ path }) => path)).toContain('/v2/managed_accounts/ma-1');
   });
+
+  it('match.query hits only requests giving those parameters exactly', async () => {
+    const { sim, client } = await withManaged();
+    sim.injectFault({ match: { route: 'managed-list', query: { 'filter[status][eq]': 'enabled' } }, status: 500 });
+    expect(await managedIds(client, { filter: { status: { eq: 'disabled' } } })).toEqual(['ma-3', 'ma-2']);
+    expect(await managedIds(client)).toHaveLength(4);
+    expect(await caught(client.managedAccounts.list({ filter: { status: { eq: 'enabled' } } }))).toBeInstanceOf(Telnyx.InternalServerError);
+  });
 });

@@ -1,26 +1,399 @@
-// STUB with the interface agreed in COMMON.md, only so the runtime type-checks until the `managed` branch is merged.
-import type { AccountRef } from '../core/accounts.ts';
+import Telnyx from 'telnyx';
+import { MANAGED_ACCOUNT_PREFIX, managedAccountName, type AccountRef } from '../core/accounts.ts';
 import type { SourceFailure } from '../core/ports.ts';
+import { parseListPage, parseRetrieveBody } from './telnyx-portout-schema.ts';
+import { BACKOFF_BASE_MS, classify, MAX_ATTEMPTS, PAGE_SIZE, readJsonCapped, retryAfterMs } from './telnyx-source.ts';
 
 export interface ManagedAccountsDirectory {
+  /** Lists every page of the manager's managed accounts and returns each enabled one with its key (retrieved
+   *  once per container, then cached in memory only; never logged or stored). */
   discover(deadline: number): Promise<ManagedDiscovery>;
   requestCount(): number;
 }
+
 export interface ManagedDiscovery {
+  /** Enabled accounts with a key in hand. getApiKey(true) re-retrieves that account's key (after a 401). */
   accounts: Array<{ ref: AccountRef; getApiKey: (refresh: boolean) => Promise<string> }>;
+  /** Listed as disabled, blocked or cancelled: not polled; the poller names them in a WARN line each run. */
   disabled: AccountRef[];
+  /** Enabled accounts whose key could not be retrieved this run: each is reported down. */
   unreachable: Array<{ ref: AccountRef; failure: SourceFailure }>;
+  /** Every listing page came back. When not, `accounts` still holds those known from earlier runs of this
+   *  container, so a listing blip never stops watching them. */
   complete: boolean;
   failures: SourceFailure[];
+  /** The manager key was refused (401/403) even after re-reading it. */
   managerKeyRefused: boolean;
 }
-export function createManagedAccountsDirectory(_options: {
+
+export interface ManagedAccountsDirectoryOptions {
   baseURL: string;
   timeoutMs: number;
+  /** Returns the manager account's key; `refresh` asks for a fresh read after a 401 (it may have been rotated). */
   getManagerKey: (refresh: boolean) => Promise<string>;
   fetch?: typeof fetch;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
-}): ManagedAccountsDirectory {
-  throw new Error('stub: merge the managed branch');
+}
+
+/** 10,000 accounts a listing: far beyond "hundreds", low enough that a server that never ends a listing can't run away. */
+export const MAX_LISTING_PAGES = 40;
+/** Key retrievals in flight at once: only new accounts need one, so this matters on a cold start of a large fleet. */
+export const RETRIEVE_CONCURRENCY = 8;
+export const MAX_LABEL_LENGTH = 40;
+const MAX_ID_LENGTH = 128;
+/** A bearer token: printable ASCII without spaces, of a sane length. */
+const USABLE_KEY = /^[\x21-\x7e]{1,1024}$/;
+/** Per-item statuses Telnyx may send (the list type documents none; the filter takes these values). */
+const ENABLED_STATUSES: ReadonlySet<string> = new Set(['enabled', 'active']);
+const DISABLED_STATUSES: ReadonlySet<string> = new Set(['disabled', 'blocked', 'cancelled']);
+
+type Verdict = 'enabled' | 'disabled';
+interface ListedAccount {
+  id: string;
+  ref: AccountRef;
+  /** the item's own `status`, when it carries one we understand; it outranks the listing it came in */
+  itemVerdict: Verdict | null;
+}
+interface ListingResult {
+  items: unknown[];
+  complete: boolean;
+  failures: SourceFailure[];
+  refused: boolean;
+}
+type KeyOutcome = { key: string } | { failure: SourceFailure; refused: boolean };
+
+class RequestFailed extends Error {
+  constructor(readonly failure: SourceFailure) {
+    super(failure.detail);
+  }
+}
+
+/** 401 with a freshly read manager key: only a person can fix that. */
+class ManagerKeyRefused extends Error {}
+
+/** The key reader's message names the setting to fix (it never holds the key). */
+function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestFailed {
+  const why = error instanceof Error ? error.message : 'unknown error';
+  return new RequestFailed({ kind: 'client-error', detail: `reading the manager key failed: ${why}`, pageNumber });
+}
+
+/**
+ * Finds the manager's managed accounts and their keys through the official SDK. The list carries no keys, so each
+ * newly seen enabled account's key is retrieved once and kept in memory for the container's life.
+ *
+ * Enabled or not is read from two listings, `filter[status][eq]=enabled` (the watch set) and `all` with cancelled
+ * accounts included (everything else): what `all` lists beyond `enabled` is not enabled, whatever Telnyx's
+ * `disabled`/`blocked`/`cancelled` filters turn out to cover, and it costs one page per 250 accounts. A per-item
+ * `status`, which the documented list item lacks, outranks the listing it came in, so a server that ignores the
+ * filter is still read right when it sends one. Without one, an ignored filter fails open: every account is
+ * watched, and a disabled one is reported down by its polls instead of named here.
+ *
+ * The two listings run at once, so an account whose status changes between them may be misread for one run (a
+ * new account named disabled, or a newly disabled one still watched); the next run reads it right.
+ *
+ * `complete` means both listings came back whole; items with unusable ids are skipped and counted in `failures`
+ * without making the listing incomplete, since they could never be watched anyway.
+ */
+export function createManagedAccountsDirectory(options: ManagedAccountsDirectoryOptions): ManagedAccountsDirectory {
+  const clock = options.clock ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  // One client promise shared by concurrent requests, so the manager key is read once however many start together.
+  let client: Promise<Telnyx> | null = null;
+  let requests = 0;
+  /** The latest run's deadline, for key refreshes asked for during that run. */
+  let runDeadline = 0;
+  /** Accounts watched by the latest run, by name: kept watching when a later listing is incomplete. */
+  const known = new Map<string, ListedAccount>();
+  /** Managed accounts' keys, by account name; memory only. */
+  const keys = new Map<string, string>();
+  const refreshing = new Map<string, Promise<string>>();
+
+  function build(refresh: boolean): Promise<Telnyx> {
+    const built = options.getManagerKey(refresh).then(
+      (apiKey) =>
+        new Telnyx({
+          apiKey,
+          baseURL: options.baseURL,
+          maxRetries: 0,
+          timeout: options.timeoutMs,
+          logLevel: 'off',
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+    );
+    // A failed key read must not stick to a warm container: the next request tries again.
+    built.catch(() => {
+      if (client === built) client = null;
+    });
+    return built;
+  }
+
+  function currentClient(): Promise<Telnyx> {
+    client ??= build(false);
+    return client;
+  }
+
+  /** After a 401: re-read the key, unless a concurrent request already replaced the client that failed. */
+  function refreshedClient(failed: Promise<Telnyx>): Promise<Telnyx> {
+    if (client === failed || client === null) client = build(true);
+    return client;
+  }
+
+  /**
+   * One logical request: deadline-bounded retries (the retry policy of telnyx-source.ts) and one manager-key
+   * re-read on 401. A 403 is passed on as is: refused for a listing, one account's problem for a retrieve.
+   */
+  async function send(call: (telnyx: Telnyx, timeout: number) => Promise<Response>, deadline: number, pageNumber?: number): Promise<Response> {
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - clock();
+      if (remaining <= 0) throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
+      const clientInUse = currentClient();
+      const telnyx = await clientInUse.catch((error: unknown) => {
+        throw keyReadFailed(error, pageNumber);
+      });
+      requests += 1;
+      try {
+        return await call(telnyx, Math.min(options.timeoutMs, remaining));
+      } catch (error) {
+        if (error instanceof Telnyx.AuthenticationError) {
+          if (refreshed) throw new ManagerKeyRefused();
+          refreshed = true;
+          await refreshedClient(clientInUse).catch((readError: unknown) => {
+            throw keyReadFailed(readError, pageNumber);
+          });
+          attempt -= 1;
+          continue;
+        }
+        if (error instanceof Telnyx.PermissionDeniedError) throw error;
+        const { kind, retryable, detail } = classify(error);
+        if (!retryable || attempt >= MAX_ATTEMPTS) throw new RequestFailed({ kind, detail: `${detail} after ${attempt} attempt(s)`, pageNumber });
+        const headers = error instanceof Telnyx.APIError ? (error.headers as Headers | undefined) : undefined;
+        const wait = retryAfterMs(headers, clock()) ?? BACKOFF_BASE_MS * 2 ** (attempt - 1);
+        if (clock() + wait >= deadline) {
+          throw new RequestFailed({ kind, detail: `${detail}; the ${Math.ceil(wait)} ms wait asked for runs past the run's deadline`, pageNumber });
+        }
+        await sleep(wait);
+      }
+    }
+  }
+
+  async function readBody(response: Response, pageNumber?: number): Promise<unknown> {
+    try {
+      return await readJsonCapped(response);
+    } catch (error) {
+      throw new RequestFailed({ kind: 'malformed-response', detail: (error as Error).message, pageNumber });
+    }
+  }
+
+  /**
+   * Every page of one listing, asked for one by one: the SDK's pager would loop forever on a reply without
+   * `meta.page_number`. Ends at the first short page (the first empty one if the server states no page size), when
+   * `total_results` have arrived, on a page that repeats earlier ids (a server ignoring `page[number]`), or at
+   * MAX_LISTING_PAGES.
+   */
+  async function listAll(status: 'enabled' | 'all', deadline: number): Promise<ListingResult> {
+    const items: unknown[] = [];
+    const seenIds = new Set<unknown>();
+    const named = (failure: SourceFailure): SourceFailure => ({ ...failure, detail: `listing ${status} managed accounts: ${failure.detail}` });
+    try {
+      for (let pageNumber = 1; pageNumber <= MAX_LISTING_PAGES; pageNumber++) {
+        const response = await send(
+          (telnyx, timeout) =>
+            telnyx.managedAccounts
+              .list(
+                {
+                  filter: { status: { eq: status } },
+                  ...(status === 'all' ? { include_cancelled_accounts: true } : {}),
+                  'page[number]': pageNumber,
+                  'page[size]': PAGE_SIZE,
+                },
+                { timeout },
+              )
+              .asResponse(),
+          deadline,
+          pageNumber,
+        );
+        const page = parseListPage(await readBody(response, pageNumber), { pageNumber, pageSize: PAGE_SIZE });
+        if ('problem' in page) throw new RequestFailed({ kind: 'malformed-response', detail: page.problem, pageNumber });
+        const ids = page.items.map((item) => (typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined));
+        const full = page.items.length > 0 && page.items.length >= (page.pageSize ?? 0);
+        if (pageNumber > 1 && full && ids.every((id) => typeof id === 'string' && seenIds.has(id))) {
+          throw new RequestFailed({ kind: 'malformed-response', detail: `page ${pageNumber} repeats earlier pages; the server is not paging`, pageNumber });
+        }
+        for (const id of ids) seenIds.add(id);
+        items.push(...page.items);
+        if (!full || (page.totalResults !== null && items.length >= page.totalResults)) return { items, complete: true, failures: [], refused: false };
+      }
+      return {
+        items,
+        complete: false,
+        failures: [named({ kind: 'malformed-response', detail: `more than ${MAX_LISTING_PAGES} pages; stopped there` })],
+        refused: false,
+      };
+    } catch (error) {
+      if (error instanceof RequestFailed) return { items, complete: false, failures: [named(error.failure)], refused: false };
+      if (error instanceof ManagerKeyRefused || error instanceof Telnyx.PermissionDeniedError) {
+        const answer = error instanceof ManagerKeyRefused ? 'HTTP 401 even after re-reading the key' : 'HTTP 403';
+        return { items, complete: false, failures: [named({ kind: 'client-error', detail: `the manager key was refused (${answer})` })], refused: true };
+      }
+      throw error;
+    }
+  }
+
+  async function retrieveKey(account: ListedAccount, deadline: number): Promise<KeyOutcome> {
+    try {
+      const response = await send((telnyx, timeout) => telnyx.managedAccounts.retrieve(account.id, { timeout }).asResponse(), deadline);
+      const body = parseRetrieveBody(await readBody(response));
+      if ('problem' in body) return { failure: { kind: 'malformed-response', detail: body.problem }, refused: false };
+      const item = body.item;
+      if (typeof item !== 'object' || item === null) return { failure: { kind: 'malformed-response', detail: 'data: not an object' }, refused: false };
+      const { id, api_key: apiKey } = item as { id?: unknown; api_key?: unknown };
+      if (id !== account.id) return { failure: { kind: 'malformed-response', detail: 'data.id: not the account asked for' }, refused: false };
+      if (typeof apiKey !== 'string' || !USABLE_KEY.test(apiKey)) {
+        return { failure: { kind: 'malformed-response', detail: 'data.api_key: missing or not a usable key' }, refused: false };
+      }
+      return { key: apiKey };
+    } catch (error) {
+      if (error instanceof RequestFailed) return { failure: error.failure, refused: false };
+      if (error instanceof ManagerKeyRefused) {
+        return { failure: { kind: 'client-error', detail: 'HTTP 401: the manager key was refused even after re-reading it' }, refused: true };
+      }
+      if (error instanceof Telnyx.PermissionDeniedError) return { failure: { kind: 'client-error', detail: 'HTTP 403' }, refused: false };
+      // Named, never quoted: a message could hold anything the response did.
+      return { failure: { kind: 'malformed-response', detail: error instanceof Error ? error.name : 'unknown error' }, refused: false };
+    }
+  }
+
+  /** getApiKey(true): re-retrieves the account's key once however many ask at the same time. */
+  function refreshKey(account: ListedAccount): Promise<string> {
+    const name = account.ref.name;
+    let pending = refreshing.get(name);
+    if (pending === undefined) {
+      pending = retrieveKey(account, runDeadline)
+        .then((outcome) => {
+          if ('failure' in outcome) throw new Error(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
+          keys.set(name, outcome.key);
+          return outcome.key;
+        })
+        .finally(() => refreshing.delete(name));
+      refreshing.set(name, pending);
+    }
+    return pending;
+  }
+
+  return {
+    requestCount: () => requests,
+
+    async discover(deadline) {
+      runDeadline = deadline;
+      const [enabledListing, allListing] = await Promise.all([listAll('enabled', deadline), listAll('all', deadline)]);
+      const failures = [...enabledListing.failures, ...allListing.failures];
+      const complete = enabledListing.complete && allListing.complete;
+      let managerKeyRefused = enabledListing.refused || allListing.refused;
+
+      const problems = new Map<string, number>();
+      const idByName = new Map<string, string>();
+      const verdicts = new Map<string, { account: ListedAccount; verdict: Verdict }>();
+      const inEnabledListing = new Set<string>();
+      const absorb = (raw: unknown, fromEnabledListing: boolean) => {
+        const read = readListedItem(raw);
+        if ('problem' in read) {
+          problems.set(read.problem, (problems.get(read.problem) ?? 0) + 1);
+          return;
+        }
+        const { account } = read;
+        const name = account.ref.name;
+        if ((idByName.get(name) ?? account.id) !== account.id) {
+          const problem = 'listed account skipped: its id gives the same account name as another listed id';
+          problems.set(problem, (problems.get(problem) ?? 0) + 1);
+          return;
+        }
+        idByName.set(name, account.id);
+        if (fromEnabledListing) inEnabledListing.add(name);
+        // Beyond the enabled listing, "not enabled" is only known when that listing came back whole.
+        const byListing = fromEnabledListing ? 'enabled' : inEnabledListing.has(name) ? null : enabledListing.complete ? 'disabled' : null;
+        const verdict = account.itemVerdict ?? byListing;
+        if (verdict !== null) verdicts.set(name, { account, verdict });
+      };
+      for (const raw of enabledListing.items) absorb(raw, true);
+      for (const raw of allListing.items) absorb(raw, false);
+      for (const [problem, count] of problems) {
+        failures.push({ kind: 'malformed-response', detail: count === 1 ? problem : `${problem} (${count} items)` });
+      }
+
+      const watched = new Map<string, ListedAccount>();
+      const disabled: AccountRef[] = [];
+      for (const [name, { account, verdict }] of verdicts) {
+        if (verdict === 'enabled') watched.set(name, account);
+        else disabled.push(account.ref);
+      }
+      if (!complete) {
+        for (const [name, account] of known) if (!verdicts.has(name)) watched.set(name, account);
+      }
+      known.clear();
+      for (const [name, account] of watched) known.set(name, account);
+      for (const name of keys.keys()) if (!watched.has(name)) keys.delete(name);
+
+      const unreachable: ManagedDiscovery['unreachable'] = [];
+      const keyless = [...watched.values()].filter((account) => !keys.has(account.ref.name));
+      if (managerKeyRefused) {
+        for (const { ref } of keyless) unreachable.push({ ref, failure: { kind: 'client-error', detail: 'the manager key was refused; key not retrieved' } });
+      } else {
+        await forEachLimited(keyless, RETRIEVE_CONCURRENCY, async (account) => {
+          const outcome = await retrieveKey(account, deadline);
+          if ('key' in outcome) keys.set(account.ref.name, outcome.key);
+          else {
+            unreachable.push({ ref: account.ref, failure: outcome.failure });
+            managerKeyRefused ||= outcome.refused;
+          }
+        });
+      }
+
+      const accounts = [...watched.values()]
+        .filter((account) => keys.has(account.ref.name))
+        .map((account) => ({
+          ref: account.ref,
+          getApiKey: (refresh: boolean): Promise<string> => {
+            const key = keys.get(account.ref.name);
+            return refresh || key === undefined ? refreshKey(account) : Promise.resolve(key);
+          },
+        }));
+      return { accounts, disabled, unreachable, complete, failures, managerKeyRefused };
+    },
+  };
+}
+
+/** One listed item, or why it was skipped (naming fields, never values). */
+function readListedItem(raw: unknown): { account: ListedAccount } | { problem: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problem: 'listed account skipped: not an object' };
+  const { id, organization_name: organizationName, status } = raw as Record<string, unknown>;
+  if (typeof id !== 'string' || id.length > MAX_ID_LENGTH || managedAccountName(id) === MANAGED_ACCOUNT_PREFIX) {
+    return { problem: 'listed account skipped: id missing or not a usable string' };
+  }
+  const name = managedAccountName(id);
+  const itemVerdict = typeof status !== 'string' ? null : ENABLED_STATUSES.has(status) ? 'enabled' : DISABLED_STATUSES.has(status) ? 'disabled' : null;
+  return { account: { id, ref: { name, label: accountLabel(organizationName, name) }, itemVerdict } };
+}
+
+/**
+ * What people read: the organization name made printable (control, format and unassigned characters out, runs of
+ * white space as one space), trimmed and cut to MAX_LABEL_LENGTH characters; else the account name's first 8
+ * characters after the prefix.
+ */
+export function accountLabel(organizationName: unknown, name: string): string {
+  if (typeof organizationName === 'string') {
+    const printable = organizationName.replace(/\p{C}/gu, ' ').replace(/\s+/g, ' ').trim();
+    const cut = [...printable].slice(0, MAX_LABEL_LENGTH).join('').trim();
+    if (cut !== '') return cut;
+  }
+  return name.slice(0, MANAGED_ACCOUNT_PREFIX.length + 8);
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -16,8 +16,8 @@ export const PAGE_SIZE = 250;
 export const MAX_PAGES = 400;
 /** A full page of 250 items is ~300 KB; anything far larger is not a port-out listing. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-const MAX_ATTEMPTS = 3;
-const BACKOFF_BASE_MS = 500;
+export const MAX_ATTEMPTS = 3;
+export const BACKOFF_BASE_MS = 500;
 
 export interface TelnyxSourceOptions {
   /** Returns the API key; `refresh` asks for a fresh read after a 401 (the key may have been rotated). */
@@ -45,7 +45,7 @@ class RequestFailed extends Error {
   }
 }
 
-function classify(error: unknown): { kind: SourceFailureKind; retryable: boolean; detail: string } {
+export function classify(error: unknown): { kind: SourceFailureKind; retryable: boolean; detail: string } {
   if (error instanceof Telnyx.APIConnectionTimeoutError) return { kind: 'timeout', retryable: true, detail: 'request timed out' };
   if (error instanceof Telnyx.APIConnectionError) return { kind: 'connection', retryable: true, detail: 'connection failed' };
   if (error instanceof Telnyx.RateLimitError) return { kind: 'rate-limited', retryable: true, detail: 'HTTP 429 rate limited' };
@@ -84,7 +84,7 @@ export function isTelnyxErrorEnvelope(body: unknown): boolean {
   );
 }
 
-async function readJsonCapped(response: Response): Promise<unknown> {
+export async function readJsonCapped(response: Response): Promise<unknown> {
   const type = response.headers.get('content-type') ?? '';
   if (!type.includes('json')) {
     await response.body?.cancel();
