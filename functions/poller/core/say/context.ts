@@ -1,3 +1,4 @@
+import type { AccountRef } from '../accounts.ts';
 import type { PortoutEvent } from '../model.ts';
 
 export const DEFAULT_PORTAL_URL = 'https://portal.telnyx.com/#/app/numbers/port-outs';
@@ -7,6 +8,11 @@ export interface RenderOptions {
   displayName?: string;
   /** Where the alert tells people to review port-outs. */
   portalUrl?: string;
+  /**
+   * The Telnyx account the alert is about, named in every channel. Unset in a deployment that watches one account,
+   * whose alerts stay exactly as they always were.
+   */
+  account?: AccountRef;
 }
 
 /** What every channel renders one alert from, besides the event itself. */
@@ -14,10 +20,11 @@ export interface RenderContext {
   alertId: string;
   now: Date;
   portalUrl: string;
+  account?: AccountRef;
 }
 
 export function renderContext(alertId: string, now: Date, options: RenderOptions): RenderContext {
-  return { alertId, now, portalUrl: options.portalUrl ?? DEFAULT_PORTAL_URL };
+  return { alertId, now, portalUrl: options.portalUrl ?? DEFAULT_PORTAL_URL, account: options.account };
 }
 
 export type EventOf<T extends PortoutEvent['type']> = Extract<PortoutEvent, { type: T }>;

@@ -11,15 +11,29 @@ import {
   upper,
 } from './facts.ts';
 import { fitParts, type TextPart } from './fit-parts.ts';
-import { fitsOneSegment, toGsm7 } from './gsm7.ts';
-import { carrierPart, headlinePart, keyPart, numbersPart, PRIORITY, shorten, tallyPart, type Clean } from './short-text.ts';
+import { fitsOneSegment, isGsm7BasicChar, toGsm7 } from './gsm7.ts';
+import {
+  ACCOUNT_LABEL_CHARS,
+  accountPart,
+  carrierPart,
+  headlinePart,
+  keyPart,
+  numbersPart,
+  PRIORITY,
+  shorten,
+  tallyPart,
+  type Clean,
+} from './short-text.ts';
 import { formatUtcShort, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
-import { singleLine } from './transliterate.ts';
+import { singleLine, transliterate } from './transliterate.ts';
 import { unreadableRaw } from './unreadable.ts';
 
 // The SMS: one GSM-7 segment, display name included, the most important parts kept (see fitParts).
 
 const cleanSms: Clean = (text) => singleLine(toGsm7(singleLine(text)));
+/** The account's label keeps to GSM-7's basic table, so its length in characters is its cost in septets. */
+const cleanSmsLabel: Clean = (text) => singleLine(transliterate(singleLine(text), isGsm7BasicChar));
+const smsAccountPart = (ctx: RenderContext) => accountPart(ctx.account, cleanSmsLabel, ACCOUNT_LABEL_CHARS.sms);
 
 function smsFocPart(focDate: string | null, now: Date, priority: number, label = 'FOC'): TextPart[] {
   const foc = parseTimestamp(focDate);
@@ -200,7 +214,7 @@ const fitSms = (parts: readonly TextPart[], displayName: string) =>
   fitParts(parts, (text) => fitsOneSegment(text, displayName));
 
 export function renderSms(event: PortoutEvent, ctx: RenderContext, displayName: string): string {
-  return fitSms(smsParts(event, ctx.now), displayName);
+  return fitSms([...smsAccountPart(ctx), ...smsParts(event, ctx.now)], displayName);
 }
 
 // ---- Several events in one SMS ------------------------------------------------------------------------------
@@ -234,6 +248,7 @@ export function renderGroupSms(
   // Short headlines: even a count in the thousands must fit beside a display name in a UCS-2 segment.
   return fitSms(
     [
+      ...smsAccountPart(ctx),
       headlinePart(kind === 'watch-started' ? `Watching ${items.length} port-outs` : `${items.length} port-out changes`),
       ...tallyPart(events),
       ...smsUrgentPart(events, ctx.now),
@@ -245,9 +260,10 @@ export function renderGroupSms(
 
 // ---- The test alert -----------------------------------------------------------------------------------------
 
-export function renderTestSms(displayName: string): string {
+export function renderTestSms(ctx: RenderContext, displayName: string): string {
   return fitSms(
     [
+      ...smsAccountPart(ctx),
       headlinePart('portout-watch TEST alert'),
       { variants: [': SMS alerts reach this phone'], priority: PRIORITY.numbers },
       { variants: ['. No port-out happened, nothing to do', '. No port-out happened'], priority: PRIORITY.key },
