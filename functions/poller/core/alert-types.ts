@@ -36,6 +36,7 @@ export const ALERT_ATTRIBUTES = {
   /** Any account's name: configured ones are known at synth, managed ones only once discovered. */
   account: { name: 'account', values: undefined },
 } as const;
+export type AlertAttributeName = (typeof ALERT_ATTRIBUTES)[keyof typeof ALERT_ATTRIBUTES]['name'];
 
 /** Whether a filter policy's `account` value can name an account: a configured name, or a managed account's. */
 export function isAccountAttributeValue(value: string): boolean {
@@ -43,4 +44,3 @@ export function isAccountAttributeValue(value: string): boolean {
   const id = value.slice(MANAGED_ACCOUNT_PREFIX.length);
   return value.startsWith(MANAGED_ACCOUNT_PREFIX) && id !== '' && managedAccountName(id) === value;
 }
-export type AlertAttributeName = (typeof ALERT_ATTRIBUTES)[keyof typeof ALERT_ATTRIBUTES]['name'];

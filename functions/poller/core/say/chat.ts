@@ -75,7 +75,7 @@ function accountLine(ctx: RenderContext): TextPart[] {
   return [{ variants: [`\n${bold('Telnyx account')} ${code(label)}${name}`], priority: 0 }];
 }
 
-/** "Acme EU: " before the title; placed after the headline (0) and before the numbers (1), as in the SMS. */
+/** "Acme EU: " before the title: placed after the headline (0), and before the numbers (also 1, listed later). */
 const accountTitlePart = (ctx: RenderContext) => accountPart(ctx.account, titleText, ACCOUNT_LABEL_CHARS.title);
 
 /** A null field: "unreadable: Telnyx sent `…`" when that is why (the raw value in a span like all Telnyx text), else `missing`. */
@@ -427,7 +427,10 @@ export function renderGroupChat(kind: AlertGroupKind, items: readonly GroupedEve
 
 export function renderTestChat(ctx: RenderContext): ChatNotification {
   return notification(ctx, {
-    title: fitTitle([...accountTitlePart(ctx), { variants: ['portout-watch TEST alert: no port-out happened'], priority: 0, required: true }]),
+    title: fitTitle([
+      ...accountTitlePart(ctx),
+      { variants: ['portout-watch TEST alert: no port-out happened'], priority: 0, required: true },
+    ]),
     description: fitDescription([
       {
         variants: [

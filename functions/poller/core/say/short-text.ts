@@ -48,7 +48,8 @@ export function accountLabel(account: AccountRef, clean: Clean, max: number): st
 
 /**
  * "Acme EU: " in front of the headline. Placed right after the headline, so the least important parts make room for
- * it; the shorter variant is only for a budget a display name outside GSM-7 has already spent.
+ * it. Within a GSM-7 budget the full label always fits; the shorter one, or none, only happens where a display name
+ * outside GSM-7 has already spent most of a 70-unit segment (lib/config.ts forbids such names).
  */
 export function accountPart(account: AccountRef | undefined, clean: Clean, max: number): TextPart[] {
   if (!account) return [];
