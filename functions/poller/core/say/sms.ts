@@ -63,8 +63,8 @@ function smsAutoAuthPart(portout: Portout, now: Date): TextPart[] {
   return [{ variants: [`${full} (${overdue})`, '. Auto-auth overdue'], priority }];
 }
 
-/** The newest comment, quoted as far as room allows. */
-function smsCommentPart(comments: readonly PortoutComment[], priority: number): TextPart[] {
+/** The newest comment, quoted as far as room allows: at most the first of `lengths` characters that fits. */
+function smsCommentPart(comments: readonly PortoutComment[], priority: number, lengths = [60, 30]): TextPart[] {
   const newest = comments.at(-1);
   const body = newest ? cleanSms(newest.body) : '';
   if (!newest) return [];
@@ -73,7 +73,7 @@ function smsCommentPart(comments: readonly PortoutComment[], priority: number): 
     const unreadable = unreadableRaw(newest, 'payload.comment') ?? unreadableRaw(newest, 'payload');
     return unreadable === undefined ? [] : [{ variants: [`. ${who}: (unreadable)`], priority }];
   }
-  return [{ variants: [60, 30].map((max) => `. ${who}: "${shorten(body, max)}"`), priority }];
+  return [{ variants: lengths.map((max) => `. ${who}: "${shorten(body, max)}"`), priority }];
 }
 
 const SMS_CALL_TO_ACTION: Partial<Record<KnownPortoutStatus, string>> = {
@@ -154,12 +154,18 @@ function smsFocDateChanged(event: EventOf<'foc-date-changed'>, now: Date): TextP
   });
 }
 
-function smsNewComment(event: EventOf<'new-comment'>, now: Date): TextPart[] {
+/**
+ * `besideAccount`: an account's label takes up to 14 septets. On a pending request the quote, placed before the time
+ * left, is then cut to 16 characters, so "18h left to reject" keeps its room even at the worst case: a 15-digit
+ * number and 999 more, a 9-digit key and a 10-character display name come to 159 septets.
+ */
+function smsNewComment(event: EventOf<'new-comment'>, now: Date, besideAccount: boolean): TextPart[] {
   const { portout, comments } = event;
   const byStaff = comments.some((comment) => comment.byTelnyxStaff);
+  const makeRoom = besideAccount && portout.status === 'pending';
   return portoutSms(portout, now, {
     headline: `Port-out ${byStaff ? 'COMMENT from Telnyx' : 'COMMENT'} (${portout.status})`,
-    news: smsCommentPart(comments, PRIORITY.news),
+    news: smsCommentPart(comments, PRIORITY.news, makeRoom ? [16] : [60, 30]),
   });
 }
 
@@ -191,7 +197,7 @@ function smsVanished(event: EventOf<'vanished'>): TextPart[] {
   ];
 }
 
-function smsParts(event: PortoutEvent, now: Date): TextPart[] {
+function smsParts(event: PortoutEvent, now: Date, besideAccount: boolean): TextPart[] {
   switch (event.type) {
     case 'new':
       return smsNew(event, now);
@@ -200,7 +206,7 @@ function smsParts(event: PortoutEvent, now: Date): TextPart[] {
     case 'foc-date-changed':
       return smsFocDateChanged(event, now);
     case 'new-comment':
-      return smsNewComment(event, now);
+      return smsNewComment(event, now, besideAccount);
     case 'foc-approaching':
       return smsFocApproaching(event, now);
     case 'possible-fraud':
@@ -214,7 +220,7 @@ const fitSms = (parts: readonly TextPart[], displayName: string) =>
   fitParts(parts, (text) => fitsOneSegment(text, displayName));
 
 export function renderSms(event: PortoutEvent, ctx: RenderContext, displayName: string): string {
-  return fitSms([...smsAccountPart(ctx), ...smsParts(event, ctx.now)], displayName);
+  return fitSms([...smsAccountPart(ctx), ...smsParts(event, ctx.now, ctx.account !== undefined)], displayName);
 }
 
 // ---- Several events in one SMS ------------------------------------------------------------------------------
