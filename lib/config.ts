@@ -1,5 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ALERT_ATTRIBUTES, type AlertAttributeName } from '../functions/poller/core/alert-types.ts';
+import { ALERT_ATTRIBUTES, isAccountAttributeValue, type AlertAttributeName } from '../functions/poller/core/alert-types.ts';
 import { DEFAULTS, ENV, parsePollerConfig } from '../functions/poller/config.ts';
 import { ed25519PublicKeyProblem } from '../functions/webhook/public-key.ts';
 
@@ -285,12 +285,17 @@ function parseFilterPolicy(value: unknown, path: string, problems: Problems): Al
       continue;
     }
     const allowed: readonly string[] | undefined = attribute.values;
+    const isAccount = attribute.name === ALERT_ATTRIBUTES.account.name;
+    const valid = (text: string) =>
+      allowed ? allowed.includes(text) : isAccount ? isAccountAttributeValue(text) : COUNTRY_CODE.test(text);
     const values: string[] = [];
     list.forEach((item: unknown, index) => {
-      if (typeof item === 'string' && (allowed ? allowed.includes(item) : COUNTRY_CODE.test(item))) {
+      if (typeof item === 'string' && valid(item)) {
         values.push(item);
       } else if (allowed) {
         problems.add(`${listPath}[${index}]`, `${show(item)} is not a valid ${key}: use one of ${oneOf(allowed)}`);
+      } else if (isAccount) {
+        problems.add(`${listPath}[${index}]`, `${show(item)} is not an account name: use a name from telnyxAccounts, or managed-<id> for a managed account`);
       } else {
         problems.add(`${listPath}[${index}]`, `${show(item)} is not an ISO 3166 alpha-2 country code such as US or CA`);
       }

@@ -94,6 +94,11 @@ describe('parseConfig', () => {
     });
   });
 
+  it('routes by account: a filter lists configured or managed account names', () => {
+    const config = parseConfig({ alerts: { email: [{ address: 'eu@example.com', filterPolicy: { account: ['brand-eu', 'managed-2a7f0c1e'] } }] } }, 'test');
+    expect(config.alerts.email[0]?.filterPolicy).toEqual({ account: ['brand-eu', 'managed-2a7f0c1e'] });
+  });
+
   it('accepts "test" as an event type, so a subscription can take or leave the test alert', () => {
     const config = parseConfig({ alerts: { sms: [{ phoneNumber: '+14155550100', filterPolicy: { eventType: ['possible-fraud', 'test'] } }] } }, 'test');
     expect(config.alerts.sms[0]?.filterPolicy).toEqual({ eventType: ['possible-fraud', 'test'] });
@@ -190,6 +195,11 @@ describe('parseConfig', () => {
       'a country code that is not ISO alpha-2',
       { alerts: { email: [{ address: 'a@example.com', filterPolicy: { countryCodes: ['usa'] } }] } },
       'alerts.email[0].filterPolicy.countryCodes[0]: "usa" is not an ISO 3166 alpha-2 country code',
+    ],
+    [
+      'an account filter on a label rather than a name',
+      { alerts: { email: [{ address: 'a@example.com', filterPolicy: { account: ['Brand EU'] } }] } },
+      'alerts.email[0].filterPolicy.account[0]: "Brand EU" is not an account name: use a name from telnyxAccounts, or managed-<id> for a managed account',
     ],
     [
       'an empty filter policy',

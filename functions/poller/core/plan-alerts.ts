@@ -57,9 +57,10 @@ export function planAlerts(
   if (!grouped) return { planned, alerts: planned.map((item) => single(item, [AUDIENCE.people, AUDIENCE.machines])) };
 
   const kind = summarise ? 'watch-started' : 'digest';
-  // The first run's summary is one per table; a digest is named by the set it carries (in any order), so a
-  // re-send keeps its id.
-  const groupId = summarise ? 'watch-started' : `digest.${fnv1a(planned.map((item) => item.alertId).sort().join(','))}`;
+  // The first run's summary is one per account (each account's first run is its own); a digest is named by the set
+  // it carries (in any order), so a re-send keeps its id.
+  const summaryId = renderOptions.account ? `watch-started.${renderOptions.account.name}` : 'watch-started';
+  const groupId = summarise ? summaryId : `digest.${fnv1a(planned.map((item) => item.alertId).sort().join(','))}`;
   const group: OutgoingAlert = {
     alertId: groupId,
     portoutId: null,

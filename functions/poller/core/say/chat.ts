@@ -4,7 +4,7 @@ import type { AlertGroupKind, GroupedEvent, RenderContext } from './context.ts';
 import { countryCodesOf } from './country-codes.ts';
 import { autoAuthorizationWindow, eventNumbers, focMatters, rejectionRefused, tally, upper } from './facts.ts';
 import { fitParts, type TextPart } from './fit-parts.ts';
-import { shorten } from './short-text.ts';
+import { ACCOUNT_LABEL_CHARS, accountLabel, accountPart, shorten } from './short-text.ts';
 import { formatUtcLong, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
 import { singleLine, toAsciiLine } from './transliterate.ts';
 import { unreadableRaw } from './unreadable.ts';
@@ -65,6 +65,18 @@ function code(text: string, max = 200): string {
 }
 
 const bold = (label: string) => `*${label}:*`;
+
+/** Which account, right under the intro; the name too when the label is not it (managed accounts). */
+function accountLine(ctx: RenderContext): TextPart[] {
+  const { account } = ctx;
+  if (!account) return [];
+  const label = accountLabel(account, singleLine, ACCOUNT_LABEL_CHARS.text);
+  const name = label === account.name ? '' : ` (${code(account.name)})`;
+  return [{ variants: [`\n${bold('Telnyx account')} ${code(label)}${name}`], priority: 0 }];
+}
+
+/** "Acme EU: " before the title: placed after the headline (0), and before the numbers (also 1, listed later). */
+const accountTitlePart = (ctx: RenderContext) => accountPart(ctx.account, titleText, ACCOUNT_LABEL_CHARS.title);
 
 /** A null field: "unreadable: Telnyx sent `…`" when that is why (the raw value in a span like all Telnyx text), else `missing`. */
 function chatMissing(portout: Portout, field: string, missing: string): string {
@@ -133,11 +145,13 @@ interface DescriptionSpec {
 }
 
 /** What the email's first screen carries: status, numbers, carrier, deadlines, key, and any comment. */
-function portoutDescription(portout: Portout, now: Date, spec: DescriptionSpec): TextPart[] {
+function portoutDescription(portout: Portout, ctx: RenderContext, spec: DescriptionSpec): TextPart[] {
+  const { now } = ctx;
   const previous = spec.previousStatus && spec.previousStatus !== portout.status ? ` (was ${spec.previousStatus})` : '';
   const line = (text: string, priority: number): TextPart => ({ variants: [`\n${text}`], priority });
   return [
     { variants: [spec.intro], priority: 0, required: true },
+    ...accountLine(ctx),
     line(`${bold('Status')} ${portout.status}${previous}`, 0),
     numbersLine(portout.phoneNumbers, 'Numbers', unreadableRaw(portout, 'phone_numbers')),
     line(`${bold('Gaining carrier')} ${portout.carrierName === null ? chatMissing(portout, 'carrier_name', 'not given') : code(portout.carrierName)}`, 2),
@@ -187,7 +201,8 @@ function nextStepsFor(portout: Portout, portalUrl: string): string[] {
 }
 
 interface ChatContent {
-  title: string;
+  /** Without the account: a group lists its events by these titles, under one account's name. */
+  title: TextPart[];
   description: TextPart[];
   nextSteps: string[];
   status: PortoutStatus;
@@ -211,8 +226,8 @@ function portoutContent(
   nextSteps = nextStepsFor(portout, ctx.portalUrl),
 ): ChatContent {
   return {
-    title: fitTitle(titleWithNumbers(headline, portout.phoneNumbers, portout.carrierName)),
-    description: portoutDescription(portout, ctx.now, spec),
+    title: titleWithNumbers(headline, portout.phoneNumbers, portout.carrierName),
+    description: portoutDescription(portout, ctx, spec),
     nextSteps,
     status: portout.status,
     numbers: portout.phoneNumbers,
@@ -223,13 +238,14 @@ function portoutContent(
 function vanishedContent(tracked: TrackedPortout, ctx: RenderContext): ChatContent {
   const line = (text: string, priority: number): TextPart => ({ variants: [`\n${text}`], priority });
   return {
-    title: fitTitle(titleWithNumbers(`Port-out no longer found (was ${tracked.status})`, tracked.phoneNumbers, null)),
+    title: titleWithNumbers(`Port-out no longer found (was ${tracked.status})`, tracked.phoneNumbers, null),
     description: [
       {
         variants: ['Telnyx no longer returns this port-out request (404), so portout-watch can no longer follow it. Last known:'],
         priority: 0,
         required: true,
       },
+      ...accountLine(ctx),
       line(`${bold('Last status seen')} ${tracked.status}`, 0),
       numbersLine(tracked.phoneNumbers),
       line(`${bold('FOC date')} ${chatTime(tracked.focDate, ctx.now, 'not set when last seen')}`, 2),
@@ -358,7 +374,7 @@ function notification(
 export function renderChat(event: PortoutEvent, ctx: RenderContext): ChatNotification {
   const content = chatContent(event, ctx);
   return notification(ctx, {
-    title: content.title,
+    title: fitTitle([...accountTitlePart(ctx), ...content.title]),
     description: fitDescription(content.description),
     nextSteps: content.nextSteps,
     keywords: ['portout-watch', event.type, content.status, ...countryCodesOf(content.numbers)],
@@ -376,7 +392,7 @@ export function renderGroupChat(kind: AlertGroupKind, items: readonly GroupedEve
   const summary = tally(events);
   const title = kind === 'watch-started' ? `portout-watch now watches ${count}` : `${count} changed`;
   const lines = items.map((item) => ({
-    variants: [`\n- ${chatContent(item.event, { ...ctx, alertId: item.alertId }).title}`],
+    variants: [`\n- ${fitTitle(chatContent(item.event, { ...ctx, alertId: item.alertId }).title)}`],
     priority: 2,
   }));
   const shown = Math.min(lines.length, GROUP_LINES);
@@ -390,12 +406,17 @@ export function renderGroupChat(kind: AlertGroupKind, items: readonly GroupedEve
       priority: 0,
       required: true,
     },
+    ...accountLine(ctx),
     { variants: [summary ? `\n${bold('Overview')} ${summary}` : '\nNo port-out request needs your attention right now.'], priority: 1 },
     ...lines.slice(0, shown),
     ...(lines.length > shown ? [{ variants: [`\nand ${lines.length - shown} more: see the Telnyx portal`], priority: 1 }] : []),
   ];
   return notification(ctx, {
-    title: fitTitle([{ variants: [title], priority: 0, required: true }, ...(summary ? [{ variants: [`: ${summary}`], priority: 1 }] : [])]),
+    title: fitTitle([
+      ...accountTitlePart(ctx),
+      { variants: [title], priority: 0, required: true },
+      ...(summary ? [{ variants: [`: ${summary}`], priority: 1 }] : []),
+    ]),
     description: fitDescription(description),
     nextSteps: [`Review them in the Telnyx portal: ${ctx.portalUrl}`],
     keywords: ['portout-watch', kind, ...events.map((event) => event.type), ...countryCodesOf(events.flatMap(eventNumbers))],
@@ -406,10 +427,21 @@ export function renderGroupChat(kind: AlertGroupKind, items: readonly GroupedEve
 
 export function renderTestChat(ctx: RenderContext): ChatNotification {
   return notification(ctx, {
-    title: 'portout-watch TEST alert: no port-out happened',
-    description:
-      `A test alert, sent on request at ${formatUtcLong(ctx.now)}. If you can read it here, alerts reach this channel.\n` +
-      'No port-out request happened, and there is nothing to do.',
+    title: fitTitle([
+      ...accountTitlePart(ctx),
+      { variants: ['portout-watch TEST alert: no port-out happened'], priority: 0, required: true },
+    ]),
+    description: fitDescription([
+      {
+        variants: [
+          `A test alert, sent on request at ${formatUtcLong(ctx.now)}. If you can read it here, alerts reach this channel.\n` +
+            'No port-out request happened, and there is nothing to do.',
+        ],
+        priority: 0,
+        required: true,
+      },
+      ...accountLine(ctx),
+    ]),
     nextSteps: ['Nothing: this was a test. Real alerts look like this, with the numbers and what to do.'],
     keywords: ['portout-watch', 'test'],
     // One thread for every test, away from the port-outs' threads.

@@ -8,7 +8,10 @@ export interface RenderOptions {
   displayName?: string;
   /** Where the alert tells people to review port-outs. */
   portalUrl?: string;
-  /** The account the alert is about, when the deployment watches more than the lone default account. */
+  /**
+   * The Telnyx account the alert is about, named in every channel. Unset in a deployment that watches one account,
+   * whose alerts stay exactly as they always were.
+   */
   account?: AccountRef;
 }
 
@@ -17,10 +20,11 @@ export interface RenderContext {
   alertId: string;
   now: Date;
   portalUrl: string;
+  account?: AccountRef;
 }
 
 export function renderContext(alertId: string, now: Date, options: RenderOptions): RenderContext {
-  return { alertId, now, portalUrl: options.portalUrl ?? DEFAULT_PORTAL_URL };
+  return { alertId, now, portalUrl: options.portalUrl ?? DEFAULT_PORTAL_URL, account: options.account };
 }
 
 export type EventOf<T extends PortoutEvent['type']> = Extract<PortoutEvent, { type: T }>;

@@ -55,7 +55,13 @@ export type CommentDocumentV1 = {
   unreadableValues: Record<string, string>;
 };
 
-type AlertDocumentCommonV1 = {
+/**
+ * The Telnyx account the alert is about, by its stable name (the `account` message attribute's value): present only
+ * when the deployment watches more than its one default account.
+ */
+type AccountFieldV1 = { account?: string };
+
+type AlertDocumentCommonV1 = AccountFieldV1 & {
   schema: typeof ALERT_SCHEMA_VERSION;
   /** Stable across re-sends of the same alert: drop duplicates on it. */
   alertId: string;
@@ -98,7 +104,7 @@ export type AlertDocumentV1 = AlertDocumentCommonV1 &
   );
 
 /** The JSON document of a test alert: `test` is always true, and no port-out is named. */
-export type TestAlertDocumentV1 = {
+export type TestAlertDocumentV1 = AccountFieldV1 & {
   schema: typeof ALERT_SCHEMA_VERSION;
   alertId: string;
   type: typeof TEST_EVENT_TYPE;
@@ -108,7 +114,7 @@ export type TestAlertDocumentV1 = {
 };
 
 /** The JSON document of a summary or digest: each event it covers also goes out as its own AlertDocumentV1. */
-export type AlertGroupDocumentV1 = {
+export type AlertGroupDocumentV1 = AccountFieldV1 & {
   schema: typeof ALERT_SCHEMA_VERSION;
   alertId: string;
   type: AlertGroupKind;
@@ -118,6 +124,8 @@ export type AlertGroupDocumentV1 = {
   portoutIds: string[];
   countryCodes: string[];
 };
+
+const accountField = (ctx: RenderContext): AccountFieldV1 => (ctx.account ? { account: ctx.account.name } : {});
 
 function portoutDocument(portout: Portout): PortoutDocumentV1 {
   return {
@@ -172,6 +180,7 @@ function documentCommon(
   return {
     schema: ALERT_SCHEMA_VERSION,
     alertId: ctx.alertId,
+    ...accountField(ctx),
     occurredAt: ctx.now.toISOString(),
     status: portout.status,
     previousStatus,
@@ -187,6 +196,7 @@ function vanishedDocument(event: EventOf<'vanished'>, ctx: RenderContext): Alert
   return {
     schema: ALERT_SCHEMA_VERSION,
     alertId: ctx.alertId,
+    ...accountField(ctx),
     occurredAt: ctx.now.toISOString(),
     status: tracked.status,
     previousStatus: tracked.status,
@@ -255,6 +265,7 @@ export function groupDocument(
   return {
     schema: ALERT_SCHEMA_VERSION,
     alertId: ctx.alertId,
+    ...accountField(ctx),
     type: kind,
     occurredAt: ctx.now.toISOString(),
     alertIds: items.map((item) => item.alertId),
@@ -267,6 +278,7 @@ export function testDocument(ctx: RenderContext): TestAlertDocumentV1 {
   return {
     schema: ALERT_SCHEMA_VERSION,
     alertId: ctx.alertId,
+    ...accountField(ctx),
     type: 'test',
     occurredAt: ctx.now.toISOString(),
     test: true,

@@ -3,7 +3,17 @@ import { isKnownStatus, type KnownPortoutStatus, type Portout, type PortoutStatu
 import type { AlertGroupKind, EventOf, GroupedEvent, RenderContext } from './context.ts';
 import { AUTO_AUTHORIZE_AFTER_HOURS, autoAuthorizationWindow, rejectionRefused, tally, upper } from './facts.ts';
 import { fitParts, type TextPart } from './fit-parts.ts';
-import { carrierPart, headlinePart, keyPart, numbersPart, shorten, tallyPart } from './short-text.ts';
+import {
+  ACCOUNT_LABEL_CHARS,
+  accountLabel,
+  accountPart,
+  carrierPart,
+  headlinePart,
+  keyPart,
+  numbersPart,
+  shorten,
+  tallyPart,
+} from './short-text.ts';
 import { formatUtcLong, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
 import { singleLine, toAsciiLine } from './transliterate.ts';
 import { missingText, unreadableRaw, unreadableSection } from './unreadable.ts';
@@ -238,6 +248,14 @@ function actionSection(portout: Portout, ctx: RenderContext): string {
   }
 }
 
+/** The body's first line when several accounts are watched; the name too when the label is not it (managed accounts). */
+function accountSection(ctx: RenderContext): string[] {
+  const { account } = ctx;
+  if (!account) return [];
+  const label = accountLabel(account, singleLine, ACCOUNT_LABEL_CHARS.text);
+  return [`Telnyx account: ${label}${label === account.name ? '' : ` (${account.name})`}`];
+}
+
 function footer(alertId: string, now: Date): string {
   return `--\nportout-watch alert ${alertId}, detected ${formatUtcLong(now)}.`;
 }
@@ -421,6 +439,9 @@ function emailContent(event: PortoutEvent, ctx: RenderContext): EmailContent {
 }
 
 const fitSubject = (parts: readonly TextPart[]) => fitParts(parts, (text) => text.length <= SUBJECT_MAX_CHARS);
+/** A message's own subject: its parts behind the account's label, when there is one. */
+const subjectFor = (ctx: RenderContext, parts: readonly TextPart[]) =>
+  fitSubject([...accountPart(ctx.account, toAsciiLine, ACCOUNT_LABEL_CHARS.title), ...parts]);
 
 export interface RenderedEmail {
   subject: string;
@@ -430,8 +451,8 @@ export interface RenderedEmail {
 export function renderEmail(event: PortoutEvent, ctx: RenderContext): RenderedEmail {
   const content = emailContent(event, ctx);
   return {
-    subject: fitSubject(content.subject),
-    body: `${[...content.sections, footer(ctx.alertId, ctx.now)].join('\n\n')}\n`,
+    subject: subjectFor(ctx, content.subject),
+    body: `${[...accountSection(ctx), ...content.sections, footer(ctx.alertId, ctx.now)].join('\n\n')}\n`,
   };
 }
 
@@ -465,6 +486,7 @@ export function renderGroupEmail(
   });
   const omitted = contents.length - details.length;
   const body = [
+    ...accountSection(ctx),
     kind === 'watch-started'
       ? `portout-watch now watches ${count}. From now on, each change comes as its own alert.`
       : `${count} changed since the last check, so they come together in this one message.`,
@@ -474,7 +496,7 @@ export function renderGroupEmail(
     footer(ctx.alertId, ctx.now),
   ];
   return {
-    subject: fitSubject([
+    subject: subjectFor(ctx, [
       headlinePart(kind === 'watch-started' ? `portout-watch now watches ${count}` : `${count} changed`),
       ...tallyPart(events),
     ]),
@@ -486,8 +508,9 @@ export function renderGroupEmail(
 
 export function renderTestEmail(ctx: RenderContext): RenderedEmail {
   return {
-    subject: 'portout-watch TEST alert: no port-out happened',
+    subject: subjectFor(ctx, [headlinePart('portout-watch TEST alert: no port-out happened')]),
     body: `${[
+      ...accountSection(ctx),
       `This is a test alert from portout-watch, sent on request at ${formatUtcLong(ctx.now)} (npm run test-alert).\n` +
         'No port-out request happened, and there is nothing to do.',
       'If you are reading this, alert emails reach you. Check that it did not land in spam, and that the SMS, ' +

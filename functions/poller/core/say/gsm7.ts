@@ -12,6 +12,11 @@ const GSM7_EXTENSION = new Set('^{}\\[~]|€');
 export const GSM7_SEGMENT_SEPTETS = 160;
 export const UCS2_SEGMENT_UNITS = 70;
 
+/** A character of the basic table: one septet, so a text of these costs exactly its length. */
+export function isGsm7BasicChar(char: string): boolean {
+  return GSM7_BASIC.has(char);
+}
+
 export function isGsm7Char(char: string): boolean {
   return GSM7_BASIC.has(char) || GSM7_EXTENSION.has(char);
 }

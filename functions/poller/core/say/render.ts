@@ -8,6 +8,10 @@ import { renderGroupSms, renderSms, renderTestSms } from './sms.ts';
 
 // Each channel's wording lives in its own module (sms.ts, email.ts, chat.ts, document.ts); this puts one alert together.
 
+/** A String, so a filter policy routes by account; absent where one account is watched, as before. */
+const accountAttribute = (options: RenderOptions): Record<string, string> =>
+  options.account ? { [ALERT_ATTRIBUTES.account.name]: options.account.name } : {};
+
 export function renderAlert(
   event: PortoutEvent,
   alertId: string,
@@ -28,6 +32,7 @@ export function renderAlert(
       [ALERT_ATTRIBUTES.status.name]: document.status,
       [ALERT_ATTRIBUTES.previousStatus.name]: document.previousStatus ?? 'none',
       [ALERT_ATTRIBUTES.countryCodes.name]: document.countryCodes,
+      ...accountAttribute(options),
     },
   };
 }
@@ -59,6 +64,7 @@ export function renderGroup(
       [ALERT_ATTRIBUTES.status.name]: distinct(documents.map((item) => item.status)),
       [ALERT_ATTRIBUTES.previousStatus.name]: distinct(documents.map((item) => item.previousStatus ?? 'none')),
       [ALERT_ATTRIBUTES.countryCodes.name]: document.countryCodes,
+      ...accountAttribute(options),
     },
   };
 }
@@ -73,13 +79,14 @@ export function renderTestAlert(alertId: string, now: Date, options: RenderOptio
   const email = renderTestEmail(ctx);
   return {
     subject: email.subject,
-    sms: renderTestSms(options.displayName ?? ''),
+    sms: renderTestSms(ctx, options.displayName ?? ''),
     email: email.body,
     json: testDocument(ctx),
     chat: renderTestChat(ctx),
     attributes: {
       [ALERT_ATTRIBUTES.eventType.name]: TEST_EVENT_TYPE,
       [ALERT_ATTRIBUTES.audience.name]: [...ALERT_ATTRIBUTES.audience.values],
+      ...accountAttribute(options),
     },
   };
 }

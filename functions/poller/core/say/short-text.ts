@@ -1,3 +1,4 @@
+import type { AccountRef } from '../accounts.ts';
 import type { PortoutEvent } from '../model.ts';
 import { tally } from './facts.ts';
 import type { TextPart } from './fit-parts.ts';
@@ -7,15 +8,16 @@ import type { TextPart } from './fit-parts.ts';
 /** Lower is kept longer. Parts show in the order each builder lists them, whatever their priority. */
 export const PRIORITY = {
   headline: 0,
-  numbers: 1,
-  key: 2,
+  account: 1,
+  numbers: 2,
+  key: 3,
   /** What only this event type has to say: the new FOC date, the comment. */
-  news: 3,
-  deadline: 4,
-  foc: 5,
-  carrier: 6,
-  comment: 7,
-  action: 8,
+  news: 4,
+  deadline: 5,
+  foc: 6,
+  carrier: 7,
+  comment: 8,
+  action: 9,
 } as const;
 
 /** Each short channel cleans free text its own way: GSM-7 for SMS, ASCII for the subject. */
@@ -27,6 +29,32 @@ export function shorten(text: string, max: number): string {
   const cut = text.slice(0, max - 2);
   const words = cut.replace(/\s+\S*$/, '');
   return `${words.length >= max / 2 ? words : cut.trimEnd()}..`;
+}
+
+/**
+ * The most characters of an account's label each channel shows. In the SMS the tag ("label: ") then costs at most
+ * 14 of the 160 septets, taken from the least important parts; the subject and the chat title have more room.
+ */
+export const ACCOUNT_LABEL_CHARS = { sms: 12, title: 24, text: 100 } as const;
+
+/**
+ * The account's label, cleaned for one channel and cut to `max`. A managed account's label is its organization
+ * name, free text from Telnyx like any other; when nothing of it survives cleaning (emoji, another script), the
+ * account's name, which is plain ASCII, stands in.
+ */
+export function accountLabel(account: AccountRef, clean: Clean, max: number): string {
+  return shorten(clean(account.label) || account.name, max);
+}
+
+/**
+ * "Acme EU: " in front of the headline. Placed right after the headline, so the least important parts make room for
+ * it. Within a GSM-7 budget the full label always fits; the shorter one, or none, only happens where a display name
+ * outside GSM-7 has already spent most of a 70-unit segment (lib/config.ts forbids such names).
+ */
+export function accountPart(account: AccountRef | undefined, clean: Clean, max: number): TextPart[] {
+  if (!account) return [];
+  const variants = [max, max / 2].map((chars) => `${accountLabel(account, clean, chars)}: `);
+  return [{ variants: [...new Set(variants)], priority: PRIORITY.account }];
 }
 
 export const headlinePart = (text: string): TextPart => ({ variants: [text], priority: PRIORITY.headline, required: true });

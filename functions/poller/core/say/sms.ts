@@ -11,15 +11,29 @@ import {
   upper,
 } from './facts.ts';
 import { fitParts, type TextPart } from './fit-parts.ts';
-import { fitsOneSegment, toGsm7 } from './gsm7.ts';
-import { carrierPart, headlinePart, keyPart, numbersPart, PRIORITY, shorten, tallyPart, type Clean } from './short-text.ts';
+import { fitsOneSegment, isGsm7BasicChar, toGsm7 } from './gsm7.ts';
+import {
+  ACCOUNT_LABEL_CHARS,
+  accountPart,
+  carrierPart,
+  headlinePart,
+  keyPart,
+  numbersPart,
+  PRIORITY,
+  shorten,
+  tallyPart,
+  type Clean,
+} from './short-text.ts';
 import { formatUtcShort, leftOrAgo, parseTimestamp, timeLeft } from './time-left.ts';
-import { singleLine } from './transliterate.ts';
+import { singleLine, transliterate } from './transliterate.ts';
 import { unreadableRaw } from './unreadable.ts';
 
 // The SMS: one GSM-7 segment, display name included, the most important parts kept (see fitParts).
 
 const cleanSms: Clean = (text) => singleLine(toGsm7(singleLine(text)));
+/** The account's label keeps to GSM-7's basic table, so its length in characters is its cost in septets. */
+const cleanSmsLabel: Clean = (text) => singleLine(transliterate(singleLine(text), isGsm7BasicChar));
+const smsAccountPart = (ctx: RenderContext) => accountPart(ctx.account, cleanSmsLabel, ACCOUNT_LABEL_CHARS.sms);
 
 function smsFocPart(focDate: string | null, now: Date, priority: number, label = 'FOC'): TextPart[] {
   const foc = parseTimestamp(focDate);
@@ -49,8 +63,8 @@ function smsAutoAuthPart(portout: Portout, now: Date): TextPart[] {
   return [{ variants: [`${full} (${overdue})`, '. Auto-auth overdue'], priority }];
 }
 
-/** The newest comment, quoted as far as room allows. */
-function smsCommentPart(comments: readonly PortoutComment[], priority: number): TextPart[] {
+/** The newest comment, quoted as far as room allows: at most the first of `lengths` characters that fits. */
+function smsCommentPart(comments: readonly PortoutComment[], priority: number, lengths = [60, 30]): TextPart[] {
   const newest = comments.at(-1);
   const body = newest ? cleanSms(newest.body) : '';
   if (!newest) return [];
@@ -59,7 +73,7 @@ function smsCommentPart(comments: readonly PortoutComment[], priority: number): 
     const unreadable = unreadableRaw(newest, 'payload.comment') ?? unreadableRaw(newest, 'payload');
     return unreadable === undefined ? [] : [{ variants: [`. ${who}: (unreadable)`], priority }];
   }
-  return [{ variants: [60, 30].map((max) => `. ${who}: "${shorten(body, max)}"`), priority }];
+  return [{ variants: lengths.map((max) => `. ${who}: "${shorten(body, max)}"`), priority }];
 }
 
 const SMS_CALL_TO_ACTION: Partial<Record<KnownPortoutStatus, string>> = {
@@ -140,12 +154,18 @@ function smsFocDateChanged(event: EventOf<'foc-date-changed'>, now: Date): TextP
   });
 }
 
-function smsNewComment(event: EventOf<'new-comment'>, now: Date): TextPart[] {
+/**
+ * `besideAccount`: an account's label takes up to 14 septets. On a pending request the quote, placed before the time
+ * left, is then cut to 16 characters, so "18h left to reject" keeps its room even at the worst case: a 15-digit
+ * number and 999 more, a 9-digit key and a 10-character display name come to 159 septets.
+ */
+function smsNewComment(event: EventOf<'new-comment'>, now: Date, besideAccount: boolean): TextPart[] {
   const { portout, comments } = event;
   const byStaff = comments.some((comment) => comment.byTelnyxStaff);
+  const makeRoom = besideAccount && portout.status === 'pending';
   return portoutSms(portout, now, {
     headline: `Port-out ${byStaff ? 'COMMENT from Telnyx' : 'COMMENT'} (${portout.status})`,
-    news: smsCommentPart(comments, PRIORITY.news),
+    news: smsCommentPart(comments, PRIORITY.news, makeRoom ? [16] : [60, 30]),
   });
 }
 
@@ -177,7 +197,7 @@ function smsVanished(event: EventOf<'vanished'>): TextPart[] {
   ];
 }
 
-function smsParts(event: PortoutEvent, now: Date): TextPart[] {
+function smsParts(event: PortoutEvent, now: Date, besideAccount: boolean): TextPart[] {
   switch (event.type) {
     case 'new':
       return smsNew(event, now);
@@ -186,7 +206,7 @@ function smsParts(event: PortoutEvent, now: Date): TextPart[] {
     case 'foc-date-changed':
       return smsFocDateChanged(event, now);
     case 'new-comment':
-      return smsNewComment(event, now);
+      return smsNewComment(event, now, besideAccount);
     case 'foc-approaching':
       return smsFocApproaching(event, now);
     case 'possible-fraud':
@@ -200,7 +220,7 @@ const fitSms = (parts: readonly TextPart[], displayName: string) =>
   fitParts(parts, (text) => fitsOneSegment(text, displayName));
 
 export function renderSms(event: PortoutEvent, ctx: RenderContext, displayName: string): string {
-  return fitSms(smsParts(event, ctx.now), displayName);
+  return fitSms([...smsAccountPart(ctx), ...smsParts(event, ctx.now, ctx.account !== undefined)], displayName);
 }
 
 // ---- Several events in one SMS ------------------------------------------------------------------------------
@@ -234,6 +254,7 @@ export function renderGroupSms(
   // Short headlines: even a count in the thousands must fit beside a display name in a UCS-2 segment.
   return fitSms(
     [
+      ...smsAccountPart(ctx),
       headlinePart(kind === 'watch-started' ? `Watching ${items.length} port-outs` : `${items.length} port-out changes`),
       ...tallyPart(events),
       ...smsUrgentPart(events, ctx.now),
@@ -245,9 +266,10 @@ export function renderGroupSms(
 
 // ---- The test alert -----------------------------------------------------------------------------------------
 
-export function renderTestSms(displayName: string): string {
+export function renderTestSms(ctx: RenderContext, displayName: string): string {
   return fitSms(
     [
+      ...smsAccountPart(ctx),
       headlinePart('portout-watch TEST alert'),
       { variants: [': SMS alerts reach this phone'], priority: PRIORITY.numbers },
       { variants: ['. No port-out happened, nothing to do', '. No port-out happened'], priority: PRIORITY.key },

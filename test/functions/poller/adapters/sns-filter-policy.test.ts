@@ -20,6 +20,10 @@ describe('matchesFilterPolicy', () => {
     ['an attribute the message lacks', { previousStatus: ['none'] }, digest, false],
     ['anythingBut on an attribute the message lacks', { previousStatus: { anythingBut: ['pending'] } }, digest, false],
     ['an empty policy', {}, single, true],
+    ['the account listed', { account: ['brand-eu'] }, { ...single, account: 'brand-eu' }, true],
+    ['another account', { account: ['brand-eu'] }, { ...single, account: 'brand-us' }, false],
+    ['anythingBut another account', { account: { anythingBut: ['brand-us'] } }, { ...single, account: 'brand-eu' }, true],
+    ['an account filter, on a single-account deployment’s alert (no account attribute)', { account: ['default'] }, single, false],
   ])('%s', (_name, policy, attributes, expected) => {
     expect(matchesFilterPolicy(policy, attributes)).toBe(expected);
   });

@@ -129,6 +129,15 @@ describe('toBatchEntry', () => {
     expect(Object.keys(JSON.parse(entry.Message ?? '{}') as object)).toEqual(['default', 'email', 'sms']);
   });
 
+  it('carries the account as a String attribute, so a subscription can filter on it', () => {
+    const listed = portout({ id: 'po-1' });
+    const rendered = renderAlert({ type: 'new', portout: listed, comments: [] }, 'a1', NOW, { account: { name: 'brand-eu', label: 'brand-eu' } });
+
+    const entry = toBatchEntry({ alertId: 'a1', portoutId: listed.id, covers: ['a1'], rendered }, 0);
+
+    expect(entry.MessageAttributes?.account).toEqual({ DataType: 'String', StringValue: 'brand-eu' });
+  });
+
   it('publishes a rendered alert to the topic exactly as rendered', async () => {
     snsAnswering(() => 'accepted');
     const alert = outgoingAlert('alert-1');
@@ -349,9 +358,10 @@ describe('createSnsNotifier: chat topics', () => {
   const CHAT_FRAUD = 'arn:aws:sns:us-east-1:123456789012:portout-chat-fraud';
 
   /** An alert as planAlerts makes it: for people and machines, or for one of them on a grouped run. */
-  function planned(alertId: string, audience: string[], event: 'new' | 'possible-fraud' = 'new'): OutgoingAlert {
+  function planned(alertId: string, audience: string[], event: 'new' | 'possible-fraud' = 'new', account?: string): OutgoingAlert {
     const listed = portout({ id: `po-${alertId}`, status: event === 'new' ? 'pending' : 'rejected' });
-    const rendered = renderAlert({ type: event, portout: listed, comments: [] } as PortoutEvent, alertId, NOW);
+    const options = account === undefined ? {} : { account: { name: account, label: account } };
+    const rendered = renderAlert({ type: event, portout: listed, comments: [] } as PortoutEvent, alertId, NOW, options);
     return { alertId, portoutId: listed.id, covers: [alertId], rendered: { ...rendered, attributes: { ...rendered.attributes, audience } } };
   }
   const both = ['people', 'machines'];
@@ -449,6 +459,19 @@ describe('createSnsNotifier: chat topics', () => {
     expect(calls).toContainEqual({ topic: CHAT_ALL, alertIds: ['new-1', 'fraud-1'] });
     expect(calls).toContainEqual({ topic: CHAT_FRAUD, alertIds: ['fraud-1'] });
     expect(calls).toHaveLength(3);
+  });
+
+  it('routes a chat channel by account, as a filter policy on `account` would', async () => {
+    const chatEu = 'arn:aws:sns:us-east-1:123456789012:portout-chat-eu';
+    const calls = snsByTopic();
+    const sent = [planned('eu-1', both, 'new', 'brand-eu'), planned('us-1', both, 'new', 'brand-us')];
+
+    await chatNotifier([{ topicArn: chatEu, filterPolicy: { account: ['brand-eu'] } }]).publish(sent, FAR_DEADLINE);
+
+    expect(calls).toEqual([
+      { topic: TOPIC_ARN, alertIds: ['eu-1', 'us-1'] },
+      { topic: chatEu, alertIds: ['eu-1'] },
+    ]);
   });
 
   it('counts an alert delivered only when its chat topics accepted it too, so the next run sends it again', async () => {

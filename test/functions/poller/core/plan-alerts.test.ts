@@ -32,6 +32,14 @@ describe('planAlerts', () => {
     expect(other).not.toBe(first);
   });
 
+  it('names the first run’s summary per account, so two accounts’ summaries never share an id', () => {
+    const account = (name: string) => ({ account: { name, label: name } });
+    const eu = planAlerts(events(['a']), { firstRun: true, now: NOW }, policy, account('brand-eu')).alerts;
+    const us = planAlerts(events(['b']), { firstRun: true, now: NOW }, policy, account('brand-us')).alerts;
+    expect([eu[0]?.alertId, us[0]?.alertId]).toEqual(['watch-started.brand-eu', 'watch-started.brand-us']);
+    expect(eu.map((alert) => alert.rendered.attributes.account)).toEqual(['brand-eu', 'brand-eu']);
+  });
+
   it('summarises the first run even below the threshold, and only when asked to', () => {
     expect(planAlerts(events(['a']), { firstRun: true, now: NOW }, policy, {}).alerts[0]?.alertId).toBe('watch-started');
     const unsummarised = planAlerts(events(['a']), { firstRun: true, now: NOW }, { ...policy, firstRunSummary: false }, {});

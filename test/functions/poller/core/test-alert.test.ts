@@ -56,6 +56,19 @@ describe('renderTestAlert', () => {
     expect(alert.attributes).toEqual({ eventType: 'test', audience: ['people', 'machines'] });
   });
 
+  it('names the account, when given one, in every channel and as the account attribute', () => {
+    const named = renderTestAlert('test.req-1', NOW, { account: { name: 'managed-2a7f0c1e', label: 'Acme Telecom Europe GmbH' } });
+    expect(named.subject).toBe('Acme Telecom Europe GmbH: portout-watch TEST alert: no port-out happened');
+    expect(named.sms).toBe('Acme Telec..: portout-watch TEST alert: SMS alerts reach this phone. No port-out happened, nothing to do');
+    expect(named.email.startsWith('Telnyx account: Acme Telecom Europe GmbH (managed-2a7f0c1e)\n\nThis is a test alert')).toBe(true);
+    expect((named.chat as ChatNotification).content.title).toBe('Acme Telecom Europe GmbH: portout-watch TEST alert: no port-out happened');
+    expect((named.chat as ChatNotification).content.description).toMatch(
+      /\n\*Telnyx account:\* `Acme Telecom Europe GmbH` \(`managed-2a7f0c1e`\)$/,
+    );
+    expect(named.json).toMatchObject({ type: 'test', account: 'managed-2a7f0c1e' });
+    expect(named.attributes).toEqual({ eventType: 'test', audience: ['people', 'machines'], account: 'managed-2a7f0c1e' });
+  });
+
   it('fits the SMS in one GSM-7 segment and the subject in SNS’s limit, whatever the display name', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 10 }), (displayName) => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { AccountRef } from '../../../../../functions/poller/core/accounts.ts';
 import { newTrackedPortout } from '../../../../../functions/poller/core/diff.ts';
 import type { PortoutComment, PortoutEvent, TrackedPortout } from '../../../../../functions/poller/core/model.ts';
 import type { Portout } from '../../../../../functions/poller/core/portout.ts';
@@ -237,6 +238,49 @@ describe('renderAlert: the chat message (AWS Chatbot custom notification)', () =
   });
 });
 
+describe('renderAlert: the chat message names the account, when several are watched', () => {
+  const MANAGED: AccountRef = { name: 'managed-2a7f0c1e', label: 'Acme Telecom Europe GmbH' };
+  const chatFor = (event: PortoutEvent, account: AccountRef) => renderAlert(event, 'a', NOW, { account }).chat as ChatNotification;
+
+  it('before the title, and in a code span under the intro, with the name when the label is not it', () => {
+    const chat = chatFor({ type: 'new', portout: listed, comments: [] }, MANAGED);
+    expect(chat.content.title).toBe('Acme Telecom Europe GmbH: New port-out PENDING: +13035551212 +2 more to Gaining Wireless');
+    expect(chat.metadata.summary).toBe(chat.content.title);
+    expect(chat.content.description).toMatch(
+      /^Someone has asked .* reject it now\.\n\*Telnyx account:\* `Acme Telecom Europe GmbH` \(`managed-2a7f0c1e`\)\n\*Status:\* pending\n/,
+    );
+    expect(chatFor({ type: 'vanished', tracked }, { name: 'brand-eu', label: 'brand-eu' }).content.description).toContain(
+      'Last known:\n*Telnyx account:* `brand-eu`\n*Last status seen:* pending',
+    );
+  });
+
+  it("keeps an organization name from pinging a channel or breaking the markdown", () => {
+    const chat = chatFor({ type: 'new', portout: listed, comments: [] }, { name: 'managed-9b1d', label: '<!channel> *Evil* `Org`\nLtd' });
+    expect(chat.content.title).toBe('!channel Evil Org Ltd: New port-out PENDING: +13035551212 +2 more to Gaining Wireless');
+    expect(chat.content.description).toContain("\n*Telnyx account:* `<!channel> *Evil* 'Org' Ltd` (`managed-9b1d`)\n");
+  });
+
+  it('once in a summary, not again on each line it lists', () => {
+    const items: GroupedEvent[] = [
+      { event: { type: 'new', portout: listed, comments: [] }, alertId: 'po-1.new.pending.v1' },
+      { event: { type: 'vanished', tracked }, alertId: 'po-1.vanished' },
+    ];
+    const chat = renderGroup('watch-started', items, 'watch-started.brand-eu', NOW, { account: { name: 'brand-eu', label: 'brand-eu' } })
+      .chat as ChatNotification;
+    expect(chat.content.title).toBe('brand-eu: portout-watch now watches 2 port-out requests: 1 gone, 1 new pending');
+    expect(chat.content.description).toBe(
+      lines(
+        'Now watching 2 port-out requests. From now on, each change comes as its own message.',
+        '*Telnyx account:* `brand-eu`',
+        '*Overview:* 1 gone, 1 new pending',
+        '- New port-out PENDING: +13035551212 +2 more to Gaining Wireless',
+        '- Port-out no longer found (was pending): +13035551212 +2 more',
+      ),
+    );
+    expect(chat.metadata.threadId).toBe('watch-started.brand-eu');
+  });
+});
+
 describe('renderGroup: the chat message', () => {
   const items: GroupedEvent[] = [
     { event: { type: 'new', portout: listed, comments: [] }, alertId: 'po-1.new.pending.v1' },
@@ -317,6 +361,20 @@ describe('renderAlert: chat properties', () => {
         withinLimits(chat);
       }),
       { numRuns: 30 },
+    );
+  });
+
+  it('with any account label, any port-out event fits every limit and names the account', () => {
+    const anyAccount = fc.record({
+      name: fc.constantFrom('brand-eu', 'managed-2a7f0c1e-9d3b-4e51'),
+      label: fc.string({ unit: 'binary', maxLength: 64 }),
+    });
+    fc.assert(
+      fc.property(anyEvent, anyNow, anyAccount, (event, now, account) => {
+        const chat = renderAlert(event, 'alert-1', now, { account }).chat as ChatNotification;
+        withinLimits(chat);
+        expect(chat.content.description).toMatch(/\n\*Telnyx account:\* `[^`\n]+`( \(`[a-z0-9-]+`\))?\n/);
+      }),
     );
   });
 

@@ -1,17 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { AccountRef } from '../../../../../functions/poller/core/accounts.ts';
 import { newTrackedPortout } from '../../../../../functions/poller/core/diff.ts';
 import type { PortoutComment, PortoutEvent, TrackedPortout } from '../../../../../functions/poller/core/model.ts';
 import type { Portout } from '../../../../../functions/poller/core/portout.ts';
 import type { GroupedEvent } from '../../../../../functions/poller/core/say/context.ts';
 import { SUBJECT_MAX_CHARS } from '../../../../../functions/poller/core/say/email.ts';
-import { fitsOneSegment, isGsm7 } from '../../../../../functions/poller/core/say/gsm7.ts';
+import { fitsOneSegment, isGsm7, isGsm7BasicChar, septetLength, smsAsDelivered } from '../../../../../functions/poller/core/say/gsm7.ts';
 import { renderAlert, renderGroup } from '../../../../../functions/poller/core/say/render.ts';
-import { singleLine } from '../../../../../functions/poller/core/say/transliterate.ts';
+import { singleLine, transliterate } from '../../../../../functions/poller/core/say/transliterate.ts';
 import { anyEvent, anyNow } from '../../../../support/event-arbitraries.ts';
 import { portout, portoutComment } from '../../../../support/factories.ts';
 
 const NOW = new Date('2026-11-27T16:00:00.000Z');
+/** A configured account, whose label is its name, and a managed one, labelled with its organization's name. */
+const BRAND: AccountRef = { name: 'brand-eu', label: 'brand-eu' };
+const MANAGED: AccountRef = { name: 'managed-2a7f0c1e', label: 'Acme Telecom Europe GmbH' };
 /** What the poller recorded when it last alerted about `p`. */
 const trackedFrom = (p: Portout): TrackedPortout => newTrackedPortout(p, NOW, []);
 const listed = portout({ id: 'po-1', phoneNumbers: ['+13035551212', '+13035551213', '+14165550100'] });
@@ -119,6 +123,47 @@ portout-watch alert po-1.new.pending.v1, detected 2026-11-27 16:00 UTC.
       },
       comments: [],
     });
+  });
+
+  it('adds the account by its name to the document, and nothing else, when several accounts are watched', () => {
+    const withAccount = renderAlert(newEvent, 'po-1.new.pending.v1', NOW, { account: MANAGED });
+    expect(withAccount.json).toEqual({
+      schema: 'portout-watch.alert/v1',
+      alertId: 'po-1.new.pending.v1',
+      account: 'managed-2a7f0c1e',
+      type: 'new',
+      occurredAt: '2026-11-27T16:00:00.000Z',
+      status: 'pending',
+      previousStatus: null,
+      countryCodes: ['CA', 'US'],
+      autoAuthorization: { earliest: '2026-11-28T10:00:00.000Z', latest: '2026-11-29T10:00:00.000Z' },
+      portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
+      unreadableFields: [],
+      unreadableValues: {},
+      portout: {
+        id: 'po-1',
+        status: 'pending',
+        phoneNumbers: ['+13035551212', '+13035551213', '+14165550100'],
+        supportKey: 'PO_764725',
+        carrierName: 'Gaining Wireless',
+        spid: '9999',
+        pon: 'PON-1',
+        focDate: '2026-12-01T15:00:00.000Z',
+        requestedFocDate: '2026-12-01T15:00:00.000Z',
+        endUserName: 'Acme Corp',
+        authorizedName: 'Jane Doe',
+        serviceAddress: '100 Main St',
+        city: 'Denver',
+        state: 'CO',
+        zip: '80202',
+        reason: null,
+        rejectionCode: null,
+        createdAt: '2026-11-27T10:00:00.000Z',
+        updatedAt: '2026-11-27T10:00:00.000Z',
+      },
+      comments: [],
+    });
+    expect(alert.json).not.toHaveProperty('account');
   });
 });
 
@@ -417,6 +462,169 @@ describe('renderAlert: message attributes', () => {
   });
 });
 
+describe('renderAlert: the account, when several are watched', () => {
+  it('names it before the SMS headline and the subject, and first in the email body', () => {
+    const alert = renderAlert(newEvent, 'po-1.new.pending.v1', NOW, { account: BRAND, displayName: 'PortWatch' });
+    expect(alert.sms).toBe(
+      'brand-eu: New port-out PENDING: +13035551212 +2 more. Auto-auth ~24-48h after 27 Nov 10:00Z (18h left). FOC 01 Dec 15:00Z. Ref PO_764725',
+    );
+    expect(alert.subject).toBe('brand-eu: New port-out PENDING: +13035551212 +2 more to Gaining Wireless (PO_764725)');
+    expect(alert.email).toMatch(/^Telnyx account: brand-eu\n\nSomeone has asked to move 3 numbers/);
+    expect(alert.attributes).toEqual({
+      eventType: 'new',
+      status: 'pending',
+      previousStatus: 'none',
+      countryCodes: ['CA', 'US'],
+      account: 'brand-eu',
+    });
+  });
+
+  it("cuts a managed account's organization name to 12 characters in the SMS and 24 in the subject; the email has it whole, with the name", () => {
+    const alert = renderAlert(vanishedEvent, 'a', NOW, { account: MANAGED });
+    expect(alert.sms).toBe('Acme Telec..: Port-out GONE (was pending): +13035551212 +2 more. Telnyx answers 404. Ref PO_764725. Check the Telnyx portal');
+    expect(alert.subject).toBe('Acme Telecom Europe GmbH: Port-out no longer found (was pending): +13035551212 +2 more (PO_764725)');
+    expect(alert.email).toMatch(/^Telnyx account: Acme Telecom Europe GmbH \(managed-2a7f0c1e\)\n\nTelnyx no longer returns/);
+    expect(alert.attributes.account).toBe('managed-2a7f0c1e');
+  });
+
+  it('treats an organization name as Telnyx text: transliterated for the SMS and subject, on one line in the email', () => {
+    const account = { name: 'managed-9b1d', label: 'Zoë’s “Télco”\n<!channel> {€} 📞' };
+    const alert = renderAlert(newEvent, 'a', NOW, { account });
+    expect(alert.sms.startsWith('Zoe\'s "Tél..: New port-out PENDING: +13035551212')).toBe(true);
+    expect(alert.subject).toBe('Zoe\'s "Telco"..: New port-out PENDING: +13035551212 +2 more to Gaining Wireless (PO_764725)');
+    expect(alert.email).toMatch(/^Telnyx account: Zoë’s “Télco” <!channel> \{€\} 📞 \(managed-9b1d\)\n\n/);
+  });
+
+  it('names the account by its name where nothing of the label survives cleaning', () => {
+    const alert = renderAlert(newEvent, 'a', NOW, { account: { name: 'managed-77aa', label: '山田電話株式会社' } });
+    expect(alert.sms.startsWith('managed-77aa: New port-out')).toBe(true);
+    expect(alert.subject.startsWith('managed-77aa: New port-out')).toBe(true);
+    expect(alert.email.startsWith('Telnyx account: 山田電話株式会社 (managed-77aa)\n')).toBe(true);
+  });
+
+  it('names it in a summary or digest too, once, above the events it lists', () => {
+    const items: GroupedEvent[] = [
+      { event: newEvent, alertId: 'po-1.new.pending.v1' },
+      { event: vanishedEvent, alertId: 'po-1.vanished.gone.v2' },
+    ];
+    const alert = renderGroup('digest', items, 'digest.abc', NOW, { account: MANAGED });
+    expect(alert.sms).toBe('Acme Telec..: 2 port-out changes: 1 gone, 1 new pending. Most urgent: +13035551212 (auto-auth 18h left). Details by email');
+    expect(alert.subject).toBe('Acme Telecom Europe GmbH: 2 port-out requests changed: 1 gone, 1 new pending');
+    expect(alert.email).toMatch(
+      /^Telnyx account: Acme Telecom Europe GmbH \(managed-2a7f0c1e\)\n\n2 port-out requests changed since the last check.*\n\nOverview \(1 gone, 1 new pending\)\n  - New port-out PENDING: /,
+    );
+    expect(alert.email.match(/Telnyx account:/g)).toHaveLength(1);
+    expect(alert.attributes.account).toBe('managed-2a7f0c1e');
+    expect(alert.json).toEqual({
+      schema: 'portout-watch.alert/v1',
+      alertId: 'digest.abc',
+      account: 'managed-2a7f0c1e',
+      type: 'digest',
+      occurredAt: '2026-11-27T16:00:00.000Z',
+      alertIds: ['po-1.new.pending.v1', 'po-1.vanished.gone.v2'],
+      portoutIds: ['po-1', 'po-1'],
+      countryCodes: ['CA', 'US'],
+    });
+  });
+
+  it('with none given, adds no attribute, document field or line', () => {
+    const alert = renderAlert(newEvent, 'a', NOW);
+    expect(alert.attributes).not.toHaveProperty('account');
+    expect(alert.json).not.toHaveProperty('account');
+    expect(alert.email).not.toContain('Telnyx account:');
+  });
+
+  describe('the SMS budget: a 12-character label and a 10-character display name', () => {
+    // The longest values a real alert carries: a 15-digit number and 49 more, a 9-digit key, a long carrier name.
+    const crowded = (status: Portout['status'], overrides: Partial<Portout> = {}) =>
+      portout({
+        id: 'po-9',
+        status,
+        phoneNumbers: ['+441234567890123', ...Array.from({ length: 49 }, () => '+13035551212')],
+        supportKey: 'PO_123456789',
+        carrierName: 'Some Very Long Carrier Name Inc',
+        ...overrides,
+      });
+    const account = { name: 'acme-telecom', label: 'Acme Telecom' };
+    const displayName = 'PortWatch1';
+    const sms = (event: PortoutEvent) => renderAlert(event, 'a', NOW, { account, displayName }).sms;
+
+    it.each<[string, PortoutEvent, string]>([
+      ['a new pending request keeps its auto-authorization countdown', { type: 'new', portout: crowded('pending'), comments: [] }, '(18h left)'],
+      [
+        'an authorization keeps its FOC countdown',
+        {
+          type: 'status-changed',
+          portout: crowded('authorized'),
+          previousStatus: 'rejected-pending',
+          tracked: trackedFrom(crowded('rejected-pending')),
+          comments: [],
+        },
+        'FOC 01 Dec 15:00Z (3d23h left)',
+      ],
+      [
+        'a refused rejection keeps the time left to reject',
+        {
+          type: 'status-changed',
+          portout: crowded('pending'),
+          previousStatus: 'rejected-pending',
+          tracked: trackedFrom(crowded('rejected-pending')),
+          comments: [portoutComment({ body: 'The rejection reason given does not match our records.' })],
+        },
+        '18h left to reject',
+      ],
+      [
+        'a moved FOC date keeps the new date and its countdown',
+        {
+          type: 'foc-date-changed',
+          portout: crowded('rejected-pending'),
+          previousFocDate: '2026-11-30T15:00:00.000Z',
+          tracked: trackedFrom(crowded('rejected-pending')),
+          comments: [],
+        },
+        'FOC now 01 Dec 15:00Z (3d23h left)',
+      ],
+      [
+        'an approaching FOC date keeps its countdown',
+        {
+          type: 'foc-approaching',
+          portout: crowded('rejected-pending', { focDate: '2026-11-28T10:00:00.000Z' }),
+          tracked: trackedFrom(crowded('rejected-pending')),
+          reminderHours: 24,
+        },
+        'FOC 28 Nov 10:00Z (18h left)',
+      ],
+      ['a possible fraud keeps the number and key', { type: 'possible-fraud', portout: crowded('rejected') }, 'Ref PO_123456789'],
+      [
+        'a Telnyx comment on a pending request keeps the time left to reject, quoting 16 characters',
+        {
+          type: 'new-comment',
+          portout: crowded('pending', { phoneNumbers: ['+441234567890123', ...Array.from({ length: 999 }, () => '+13035551212')] }),
+          tracked: trackedFrom(crowded('pending')),
+          comments: [portoutComment({ body: 'Unsupported-rejection-reason-code-given', byTelnyxStaff: true })],
+        },
+        '. Telnyx: "Unsupported-re..". 18h left to reject',
+      ],
+    ])('%s, the status and the first number', (_name, event, deadline) => {
+      const text = sms(event);
+      expect(text.startsWith('Acme Telecom: ')).toBe(true);
+      expect(text).toMatch(/: \+441234567890123 \+(49|999) more/);
+      expect(text).toContain(deadline);
+      expect(septetLength(smsAsDelivered(text, displayName))).toBeLessThanOrEqual(160);
+    });
+
+    it('makes room from the least important parts: the FOC date as a detail, the carrier, the call to action', () => {
+      const before = renderAlert({ type: 'possible-fraud', portout: crowded('rejected') }, 'a', NOW, { displayName }).sms;
+      expect(before).toBe(
+        'FRAUD? Port-out REJECTED at once: +441234567890123 +49 more to Some Very Long Carrier Name Inc. Ref PO_123456789. Ask Telnyx who filed it',
+      );
+      expect(sms({ type: 'possible-fraud', portout: crowded('rejected') })).toBe(
+        'Acme Telecom: FRAUD? Port-out REJECTED at once: +441234567890123 +49 more to Some Very Long Carrier Name Inc. Ref PO_123456789',
+      );
+    });
+  });
+});
+
 describe('renderAlert: times that have happened', () => {
   it('reads a filing or update time a little ahead of our clock as just now, never as time left', () => {
     const ahead = portout({ id: 'po-3', updatedAt: '2026-11-27T16:00:00.400Z' });
@@ -629,6 +837,57 @@ describe('renderAlert: properties', () => {
           expect(alert.subject).toMatch(/^[A-Za-z0-9][\x20-\x7e]*$/);
         },
       ),
+    );
+  });
+
+  /** Any label an organization could have: any script, control characters, up to 64 characters. */
+  const anyAccount = fc.record({
+    name: fc.constantFrom('brand-eu', 'managed-2a7f0c1e-9d3b-4e51'),
+    label: fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 64 }),
+      fc.constantFrom('Zoë’s “Télco”', '{[~]}|^€\\ Ltd', '山田電話株式会社', 'Acme\n<!channel>', ' '.repeat(64)),
+    ),
+  });
+  /** Display names lib/config.ts accepts: at most 10 of A-Z a-z 0-9 space _ -. */
+  const configuredDisplayName = fc.stringMatching(/^[A-Za-z0-9 _-]{0,10}$/);
+  /** What the SMS can show of the label: its GSM-7 basic spelling on one line, or the name when that is empty. */
+  const smsLabel = (account: AccountRef) => singleLine(transliterate(singleLine(account.label), isGsm7BasicChar)) || account.name;
+
+  it('with an account, the SMS stays GSM-7 and one segment, and opens with the start of its label', () => {
+    fc.assert(
+      fc.property(anyEvent, anyNow, configuredDisplayName, anyAccount, (event, now, name, account) => {
+        const { sms } = renderAlert(event, 'a', now, { displayName: name, account });
+        expect(isGsm7(sms)).toBe(true);
+        expect(fitsOneSegment(sms, name)).toBe(true);
+        const label = smsLabel(account);
+        expect(sms.startsWith(label.slice(0, Math.min(label.length, 6)))).toBe(true);
+      }),
+    );
+  });
+
+  it('with an account and any display name at all, the SMS and subject keep to their limits', () => {
+    fc.assert(
+      fc.property(anyEvent, anyNow, displayName, anyAccount, (event, now, name, account) => {
+        const { sms, subject } = renderAlert(event, 'a', now, { displayName: name, account });
+        expect(isGsm7(sms)).toBe(true);
+        expect(fitsOneSegment(sms, name)).toBe(true);
+        expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX_CHARS);
+        expect(subject).toMatch(/^[\x20-\x7e]+$/);
+      }),
+    );
+  });
+
+  it('with an account, a group SMS names it within one segment too', () => {
+    fc.assert(
+      fc.property(fc.array(anyEvent, { maxLength: 12 }), anyNow, configuredDisplayName, anyAccount, (events, now, name, account) => {
+        const items = events.map((event, index) => ({ event, alertId: `a${index}` }));
+        const alert = renderGroup('digest', items, 'g', now, { displayName: name, account });
+        expect(isGsm7(alert.sms)).toBe(true);
+        expect(fitsOneSegment(alert.sms, name)).toBe(true);
+        const label = smsLabel(account);
+        expect(alert.sms.startsWith(label.slice(0, Math.min(label.length, 6)))).toBe(true);
+        expect(alert.subject.length).toBeLessThanOrEqual(SUBJECT_MAX_CHARS);
+      }),
     );
   });
 
