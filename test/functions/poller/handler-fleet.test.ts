@@ -54,7 +54,13 @@ describe('poller handler with two Telnyx accounts, one of which fails auth', () 
     brandB.upsert(portout('B1'));
     const report = await poll();
     expect(report.accounts.map((account) => [account.account.name, account.kind])).toEqual([['brand-a', 'polled'], ['brand-b', 'polled']]);
-    expect(lambda.published.map((alert) => alert.alertId).sort()).toEqual(['A1.new.pending.v1', 'B1.new.pending.v1', 'watch-started', 'watch-started']);
+    // Every message carries its account, for filter policies; each account's summary is its own alert.
+    expect(lambda.published.map((alert) => `${alert.account} ${alert.alertId}`).sort()).toEqual([
+      'brand-a A1.new.pending.v1',
+      'brand-a watch-started.brand-a',
+      'brand-b B1.new.pending.v1',
+      'brand-b watch-started.brand-b',
+    ]);
     expect(await tableKeys()).toEqual([
       'OPEN#brand-a #initialized',
       'OPEN#brand-a A1',
@@ -72,7 +78,7 @@ describe('poller handler with two Telnyx accounts, one of which fails auth', () 
 
     expect(result(report, 'brand-a')).toMatchObject({ kind: 'polled', report: { outcome: 'ok', published: 1, recorded: 1 } });
     expect(result(report, 'brand-b')).toMatchObject({ kind: 'threw', error: { name: 'TelnyxAuthError' } });
-    expect(lambda.published.slice(alertStart).map((alert) => alert.alertId)).toEqual(['A2.new.pending.v1']);
+    expect(lambda.published.slice(alertStart).map((alert) => `${alert.account} ${alert.alertId}`)).toEqual(['brand-a A2.new.pending.v1']);
     expect(await tableKeys()).toContain('OPEN#brand-a A2');
 
     const logs = lambda.logged.slice(logStart);
@@ -112,7 +118,7 @@ describe('poller handler with two Telnyx accounts, one of which fails auth', () 
     const alertStart = lambda.published.length;
     // The webhook doesn't say whose port-out it is: brand-b's new request is alerted by the fleet poll it causes.
     expect(await lambda.invoke(trigger('B2'))).toMatchObject({ outcome: 'answered', polls: 1, hintsSeen: 1, followUps: 0 });
-    expect(lambda.published.slice(alertStart).map((alert) => alert.alertId)).toEqual(['B2.new.pending.v1']);
+    expect(lambda.published.slice(alertStart).map((alert) => `${alert.account} ${alert.alertId}`)).toEqual(['brand-b B2.new.pending.v1']);
     // Already recorded as pending in brand-b's records: that poll saw it, so no follow-up polls.
     expect(await lambda.invoke(trigger('B2'))).toMatchObject({ outcome: 'answered', polls: 1, hintsSeen: 1, followUps: 0 });
   });

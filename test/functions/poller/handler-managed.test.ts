@@ -32,7 +32,7 @@ describe('poller handler with managed accounts', () => {
       polled: Object.fromEntries(report.accounts.map((account) => [account.account.name, account.kind === 'polled' ? account.report.outcome : account.kind])),
       logs,
       metrics: sumEmfMetrics(logs),
-      alerts: lambda.published.slice(alertStart).map((alert) => alert.alertId).sort(),
+      alerts: lambda.published.slice(alertStart).map((alert) => `${alert.account} ${alert.alertId}`).sort(),
       fleetLine: logLines(logs, 'fleet run finished')[0],
     };
   }
@@ -62,7 +62,13 @@ describe('poller handler with managed accounts', () => {
   it('run 1: the configured account and the discovered one are each polled; the heartbeat is 1', async () => {
     const run = await poll();
     expect(run.polled).toEqual({ 'brand-a': 'ok', 'managed-acct-1': 'ok' });
-    expect(run.alerts).toEqual(['M1.new.pending.v1', 'watch-started', 'watch-started']);
+    expect(run.alerts).toEqual([
+      'brand-a watch-started.brand-a',
+      'managed-acct-1 M1.new.pending.v1',
+      'managed-acct-1 watch-started.managed-acct-1',
+    ]);
+    // People read the organization's name (cut to keep the SMS one segment); filter policies match the stable name.
+    expect(lambda.published.find((alert) => alert.alertId === 'watch-started.managed-acct-1')?.sms).toMatch(/^Acme Resal/);
     expect(run.metrics.get('PollSucceeded')).toBe(1);
     expect(run.fleetLine).toMatchObject({ level: 'INFO', accounts: 2, down: [], disabled: [], discovery: 'ok' });
   });
@@ -73,7 +79,7 @@ describe('poller handler with managed accounts', () => {
     sim.setManagedStatus('acct-1', 'disabled');
     const run = await poll();
     expect(run.polled).toEqual({ 'brand-a': 'ok', 'managed-acct-2': 'ok' });
-    expect(run.alerts).toEqual(['M2.new.pending.v1', 'watch-started']);
+    expect(run.alerts).toEqual(['managed-acct-2 M2.new.pending.v1', 'managed-acct-2 watch-started.managed-acct-2']);
     expect(logLines(run.logs, 'managed accounts Telnyx lists as disabled')).toMatchObject([{ level: 'WARN', accounts: ['managed-acct-1'] }]);
     expect(run.metrics.get('ManagedAccountsDisabled')).toBe(1);
     // Telnyx says it is off: not a fault of the watch.
@@ -86,7 +92,7 @@ describe('poller handler with managed accounts', () => {
     second.upsert(portout('M3'));
     const run = await poll();
     expect(run.polled).toEqual({ 'brand-a': 'ok', 'managed-acct-2': 'ok' });
-    expect(run.alerts).toEqual(['M3.new.pending.v1']);
+    expect(run.alerts).toEqual(['managed-acct-2 M3.new.pending.v1']);
     expect(run.metrics.get('ManagedDiscoveryFailed')).toBe(1);
     expect(run.metrics.get('TelnyxAuthFailures')).toBe(1);
     expect(run.metrics.get('PollSucceeded')).toBe(0);

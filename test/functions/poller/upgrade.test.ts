@@ -94,7 +94,11 @@ describe('upgrading a single-account table', () => {
     expect(defaultAccount).toMatchObject({ account: { name: 'default' }, kind: 'polled', report: { outcome: 'ok', firstRun: false, tracked: 2, events: [] } });
     expect(b).toMatchObject({ account: { name: 'brand-b' }, kind: 'polled', report: { outcome: 'ok', firstRun: true } });
     // People get brand-b's one summary; machines get one document per port-out it covers.
-    expect(lambda.published.map((alert) => alert.alertId).sort()).toEqual(['X.new.pending.v1', 'Y.new.pending.v1', 'watch-started']);
+    expect(lambda.published.map((alert) => `${alert.account} ${alert.alertId}`).sort()).toEqual([
+      'brand-b X.new.pending.v1',
+      'brand-b Y.new.pending.v1',
+      'brand-b watch-started.brand-b',
+    ]);
     // The default account's items are exactly as they were; brand-b's are beside them under its own keys.
     const after = await items();
     expect(after.filter((item) => !String(item.pk).endsWith('#brand-b'))).toEqual(before);
@@ -115,6 +119,7 @@ describe('upgrading a single-account table', () => {
     const report = (await lambda.poll()) as PollReport;
     expect(report).toMatchObject({ outcome: 'ok', firstRun: false, tracked: 2, events: [] });
     expect(lambda.published).toEqual([]);
+    // A single-account deployment's alerts stay as they were: no account attribute (checked by the handler test).
     expect(await items()).toEqual(before);
   });
 });
