@@ -112,6 +112,9 @@ describe('npm start, each way the README documents', () => {
     expect(alertTypes(run.stdout).filter((types) => types === 'new,watch-started')).toHaveLength(3);
     for (const name of ['brand-a', 'brand-b', 'brand-c']) expect(run.stdout).toContain(`${name}: 2 alert(s)`);
     expect(run.stdout).toContain('brand-b: 0 alert(s)');
+    // Each alert names its account, in the SMS and the email subject.
+    expect(run.stdout).toContain('Subject: brand-c: portout-watch now watches 2 port-out requests');
+    expect(run.stdout).toContain('│ brand-c: Watching 2 port-outs');
   }, 60_000);
 
   it('npm start -- --accounts 10: refused with what is allowed', async () => {
