@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TelnyxAuthError } from '../../../functions/poller/adapters/telnyx-source.ts';
+import type { FleetReport } from '../../../functions/poller/core/poll-fleet.ts';
 import type { PollReport } from '../../../functions/poller/core/run-poll.ts';
 import { hasOddData, isHealthyRun, isListingAnomaly, observePoll, watchesDown } from '../../../functions/poller/observe.ts';
 import { METRICS } from '../../../functions/poller/telemetry.ts';
@@ -204,5 +205,57 @@ describe('observePoll', () => {
     const sent = sumEmfMetrics(lines);
     expect(sent.get('WatchDown{watch=status}')).toBe(1);
     expect(sent.get('TelnyxErrors{kind=timeout}')).toBe(1);
+  });
+
+  describe('over several accounts', () => {
+    const ref = (name: string) => ({ name, label: `${name} Org Ltd` });
+
+    it('one heartbeat for the fleet; accounts skipped at the deadline or unreachable are down, named and counted', async () => {
+      const { logger, metrics } = capture();
+      const fleet: FleetReport = {
+        accounts: [
+          { account: ref('brand-a'), managed: false, kind: 'polled', report: report({ published: 2, telnyxRequests: 3 }) },
+          { account: ref('brand-b'), managed: false, kind: 'polled', report: report({ published: 1, telnyxRequests: 3 }) },
+          { account: ref('late'), managed: false, kind: 'skipped' },
+          { account: ref('managed-x'), managed: true, kind: 'unreachable', failure: { kind: 'server-error', detail: 'HTTP 500 for KEY0183A9F2E1D_aBcDeF' } },
+        ],
+        disabled: [ref('managed-off')],
+        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2 },
+      };
+      expect(await observePoll(logger, metrics, async () => fleet)).toBe(fleet);
+      const sent = sumEmfMetrics(lines);
+      expect(sent.get('PollSucceeded')).toBe(0);
+      expect(sent.get('AlertsPublished')).toBe(3);
+      expect(sent.get('PollFailed')).toBe(2);
+      expect([...sent.keys()].filter((name) => name.startsWith('AccountDown')).sort()).toEqual(['AccountDown{account=late}', 'AccountDown{account=managed-x}']);
+      expect(sent.get('ManagedAccountsDown')).toBe(1);
+      expect(sent.get('ManagedAccountsDisabled')).toBe(1);
+      expect(sent.get('TelnyxErrors{kind=server-error}')).toBe(1);
+      expect(sent.has('ManagedDiscoveryFailed')).toBe(false);
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => typeof record.message === 'string');
+      expect(records.filter((record) => String(record.message).startsWith('poll finished')).map((record) => record.account)).toEqual(['brand-a', 'brand-b']);
+      expect(records.find((record) => record.message === 'fleet run finished: some accounts, or the discovery of managed ones, were down')).toMatchObject({
+        accounts: 4,
+        down: ['late', 'managed-x'],
+        disabled: ['managed-off'],
+        skipped: ['late'],
+        discovery: 'ok',
+        telnyxRequests: 8,
+        published: 3,
+      });
+      const output = lines.join('\n');
+      expect(output).not.toContain('Org Ltd');
+      expect(output).not.toContain('KEY0183A9F2E1D');
+    });
+
+    it('every account and the discovery healthy: the heartbeat is 1 and nothing but it is sent', async () => {
+      const { logger, metrics } = capture();
+      await observePoll(logger, metrics, async (): Promise<FleetReport> => ({
+        accounts: [{ account: ref('brand-a'), managed: false, kind: 'polled', report: report() }],
+        disabled: [],
+        discovery: null,
+      }));
+      expect([...sumEmfMetrics(lines)]).toEqual([['PollSucceeded', 1]]);
+    });
   });
 });
