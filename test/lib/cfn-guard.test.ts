@@ -91,7 +91,7 @@ describe.each([
     for (const finding of result.acknowledged) {
       expect(finding.reason?.length, finding.ruleName).toBeGreaterThan(40);
       expect(finding.acknowledgedId).toBe(`cdk-validator-cfnguard::${finding.ruleName}`);
-      for (const construct of finding.violatingConstructs) expect(construct.constructPath).toMatch(/^PortoutWatch\/(Poller|Webhook)\//);
+      for (const construct of finding.violatingConstructs) expect(construct.constructPath).toMatch(/^PortoutWatch\/Default\/(Poller|Webhook)\//);
     }
   });
 

@@ -1,0 +1,130 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
+import { AlertTopic } from './alert-topic.ts';
+import { ChatChannels } from './chat-channels.ts';
+import type { PortoutWatchConfig } from './config.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { Operations } from './operations.ts';
+import { PollerFunction } from './poller-function.ts';
+import { StateTable } from './state-table.ts';
+import { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
+import { WebhookReceiver } from './webhook-receiver.ts';
+
+export interface PortoutWatchProps {
+  readonly config: PortoutWatchConfig;
+}
+
+/**
+ * One portout-watch: the poller on a schedule, its state, the alert topic, and what watches them. Every
+ * cdk-nag and Control Tower acknowledgement sits on the resource it excuses, so it travels with the construct.
+ */
+export class PortoutWatch extends Construct {
+  readonly stateTable: StateTable;
+  readonly alertTopic: AlertTopic;
+  readonly apiKey: TelnyxApiKeySecret;
+  readonly poller: PollerFunction;
+  readonly operations: Operations;
+  /** Only when Slack or Teams is configured. */
+  readonly chat?: ChatChannels;
+  readonly key: Key;
+  /** Only when `webhook` is configured. */
+  readonly webhook?: WebhookReceiver;
+
+  constructor(scope: Construct, id: string, { config }: PortoutWatchProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    Tags.of(this).add('app', SERVICE_NAME);
+    const tableUsesKey = config.table.encryption === 'customer-managed';
+    const keyUses = ['the ops topic', ...(config.telnyxApiKeySecret.kind === 'create' ? ['the API key secret'] : []), ...(tableUsesKey ? ['the state table'] : [])];
+
+    this.key = new Key(this, 'Key', {
+      description: `${stack.stackName}: encrypts ${keyUses.join(', ')}`,
+      enableKeyRotation: true,
+      // A retained table stays readable only while its key exists.
+      removalPolicy: tableUsesKey ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(30),
+    });
+    this.key.addToResourcePolicy(denyGrantsExceptForAwsResources());
+    this.stateTable = new StateTable(this, 'State', tableUsesKey ? { encryptionKey: this.key } : {});
+    // One queue for everything undeliverable (failed runs, alerts, alarm emails), so one alarm watches it all.
+    const deadLetters = new DeadLetterQueue(this, 'DeadLetters', { label: 'failed runs, undelivered alerts and alarm emails' });
+    this.alertTopic = new AlertTopic(this, 'Alerts', { ...config.alerts, deadLetterQueue: deadLetters });
+    this.apiKey = new TelnyxApiKeySecret(this, 'TelnyxApiKey', { source: config.telnyxApiKeySecret, encryptionKey: this.key });
+    this.poller = new PollerFunction(this, 'Poller', {
+      table: this.stateTable.table,
+      alertTopic: this.alertTopic.topic,
+      apiKey: this.apiKey,
+      schedule: config.schedule,
+      scheduleName: `${stack.stackName}-poll`,
+      settings: config.function,
+      poller: config.poller,
+      smsDisplayName: config.alerts.displayName,
+      failedRuns: deadLetters,
+    });
+    this.operations = new Operations(this, 'Operations', {
+      poller: this.poller,
+      deadLetterQueue: deadLetters,
+      key: this.key,
+      alarmNamePrefix: stack.stackName,
+      dashboard: config.operations.dashboard,
+      ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
+    });
+    if (config.alerts.slack.length > 0 || config.alerts.teams.length > 0) {
+      this.chat = new ChatChannels(this, 'Chat', {
+        slack: config.alerts.slack,
+        teams: config.alerts.teams,
+        poller: this.poller,
+        alarmTopic: this.operations.topic,
+        alarmNamePrefix: stack.stackName,
+      });
+    }
+
+    if (config.webhook) {
+      this.webhook = new WebhookReceiver(this, 'Webhook', {
+        poller: this.poller,
+        publicKey: config.webhook.publicKey,
+        settings: config.function,
+        alarmTopic: this.operations.topic,
+        alarmNamePrefix: stack.stackName,
+      });
+      new CfnOutput(this, 'WebhookUrl', {
+        description: 'Give this URL to Telnyx as the webhook of a port-out notification setting (docs/deploying.md#webhooks)',
+        value: this.webhook.url.url,
+      });
+    }
+
+    new CfnOutput(this, 'TelnyxApiKeySecretId', {
+      description: 'The secret the poller reads the Telnyx API key from',
+      value: this.apiKey.secretId,
+    });
+    new CfnOutput(this, 'SetTelnyxApiKeyCommand', {
+      description: 'Run after `read -rs TELNYX_API_KEY` to put the key in the secret',
+      // Piped from a shell builtin: the key never appears in a process list, as an argument would.
+      value: `printf %s "$TELNYX_API_KEY" | aws secretsmanager put-secret-value --region ${stack.region} --secret-id ${this.apiKey.secretId} --secret-string file:///dev/stdin`,
+    });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topic.topicArn });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.operations.topic.topicArn });
+    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
+    new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
+    if (this.operations.dashboard) new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+  }
+}
+
+/**
+ * Only an AWS service may create a grant on the key (Control Tower's CT.KMS.PR.3): a grant is a second, quieter way
+ * to hand out the key besides its policy. DynamoDB's grants for a customer-managed table key are made for an AWS
+ * resource (kms:GrantIsForAWSResource is true), so they pass; a person or role creating one directly does not.
+ */
+function denyGrantsExceptForAwsResources(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsResources',
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  });
+}
