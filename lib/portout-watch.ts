@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { DEFAULT_ACCOUNT_NAME } from '../functions/poller/core/accounts.ts';
 import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { AlertTopic } from './alert-topic.ts';
 import { ChatChannels } from './chat-channels.ts';
@@ -10,7 +11,7 @@ import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
 import { StateTable } from './state-table.ts';
-import { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
+import { addTelnyxKeyOutputs, createTelnyxKeys, type TelnyxApiKeySecret, type TelnyxKeys } from './telnyx-api-key-secret.ts';
 import { WebhookReceiver } from './webhook-receiver.ts';
 
 export interface PortoutWatchProps {
@@ -24,7 +25,10 @@ export interface PortoutWatchProps {
 export class PortoutWatch extends Construct {
   readonly stateTable: StateTable;
   readonly alertTopic: AlertTopic;
-  readonly apiKey: TelnyxApiKeySecret;
+  /** Each watched account's key secret, and the manager's. */
+  readonly telnyxKeys: TelnyxKeys;
+  /** The `default` account's key: the single account's, or the one named `default` in telnyxAccounts; else unset. */
+  readonly apiKey?: TelnyxApiKeySecret;
   readonly poller: PollerFunction;
   readonly operations: Operations;
   /** Only when Slack or Teams is configured. */
@@ -38,7 +42,15 @@ export class PortoutWatch extends Construct {
     const stack = Stack.of(this);
     Tags.of(this).add('app', SERVICE_NAME);
     const tableUsesKey = config.table.encryption === 'customer-managed';
-    const keyUses = ['the ops topic', ...(config.telnyxApiKeySecret.kind === 'create' ? ['the API key secret'] : []), ...(tableUsesKey ? ['the state table'] : [])];
+    const createdSecrets = [
+      ...(config.telnyxAccounts ?? [{ apiKeySecret: config.telnyxApiKeySecret }]).map((account) => account.apiKeySecret),
+      ...(config.managedAccounts ? [config.managedAccounts.managerKeySecret] : []),
+    ].filter((source) => source.kind === 'create').length;
+    const keyUses = [
+      'the ops topic',
+      ...(createdSecrets === 0 ? [] : [createdSecrets === 1 ? 'the API key secret' : 'the API key secrets']),
+      ...(tableUsesKey ? ['the state table'] : []),
+    ];
 
     this.key = new Key(this, 'Key', {
       description: `${stack.stackName}: encrypts ${keyUses.join(', ')}`,
@@ -52,11 +64,14 @@ export class PortoutWatch extends Construct {
     // One queue for everything undeliverable (failed runs, alerts, alarm emails), so one alarm watches it all.
     const deadLetters = new DeadLetterQueue(this, 'DeadLetters', { label: 'failed runs, undelivered alerts and alarm emails' });
     this.alertTopic = new AlertTopic(this, 'Alerts', { ...config.alerts, deadLetterQueue: deadLetters });
-    this.apiKey = new TelnyxApiKeySecret(this, 'TelnyxApiKey', { source: config.telnyxApiKeySecret, encryptionKey: this.key });
+    this.telnyxKeys = createTelnyxKeys(this, config, this.key);
+    const defaultKey =
+      this.telnyxKeys.kind === 'single' ? this.telnyxKeys.apiKey : this.telnyxKeys.accounts.find((account) => account.name === DEFAULT_ACCOUNT_NAME)?.apiKey;
+    if (defaultKey) this.apiKey = defaultKey;
     this.poller = new PollerFunction(this, 'Poller', {
       table: this.stateTable.table,
       alertTopic: this.alertTopic.topic,
-      apiKey: this.apiKey,
+      keys: this.telnyxKeys,
       schedule: config.schedule,
       scheduleName: `${stack.stackName}-poll`,
       settings: config.function,
@@ -71,6 +86,9 @@ export class PortoutWatch extends Construct {
       alarmNamePrefix: stack.stackName,
       dashboard: config.operations.dashboard,
       ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
+      ...(config.telnyxAccounts
+        ? { accounts: { configured: config.telnyxAccounts.map((account) => account.name), managed: config.managedAccounts !== undefined } }
+        : {}),
     });
     if (config.alerts.slack.length > 0 || config.alerts.teams.length > 0) {
       this.chat = new ChatChannels(this, 'Chat', {
@@ -96,15 +114,7 @@ export class PortoutWatch extends Construct {
       });
     }
 
-    new CfnOutput(this, 'TelnyxApiKeySecretId', {
-      description: 'The secret the poller reads the Telnyx API key from',
-      value: this.apiKey.secretId,
-    });
-    new CfnOutput(this, 'SetTelnyxApiKeyCommand', {
-      description: 'Run after `read -rs TELNYX_API_KEY` to put the key in the secret',
-      // Piped from a shell builtin: the key never appears in a process list, as an argument would.
-      value: `printf %s "$TELNYX_API_KEY" | aws secretsmanager put-secret-value --region ${stack.region} --secret-id ${this.apiKey.secretId} --secret-string file:///dev/stdin`,
-    });
+    addTelnyxKeyOutputs(this, this.telnyxKeys);
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });

@@ -23,7 +23,7 @@ function ids(stack: PortoutWatchStack) {
     role: id(stack.watch.poller.role),
     logGroup: id(stack.watch.poller.logGroup),
     failedRuns: id(stack.watch.poller.failedRuns.queue),
-    secret: stack.watch.apiKey.createdSecret ? id(stack.watch.apiKey.createdSecret) : undefined,
+    secret: stack.watch.apiKey?.createdSecret ? id(stack.watch.apiKey.createdSecret) : undefined,
   };
 }
 
@@ -721,7 +721,8 @@ describe('the stack with other settings', () => {
       },
     ]);
     template.hasOutput('TelnyxApiKeySecretId', { Value: 'prod/telnyx-api-key' });
-    expect(stack.watch.apiKey.createdSecret).toBeUndefined();
+    expect(stack.watch.apiKey).toBeDefined();
+    expect(stack.watch.apiKey?.createdSecret).toBeUndefined();
   });
 
   it('caps Lambda’s event age at its six-hour limit on long intervals', () => {
