@@ -48,3 +48,16 @@ export const FULL_CONFIG = {
   },
   operations: { alarmEmail: 'oncall@example.com', dashboard: true },
 };
+
+/** The default account (its secret created, as in a single-account deployment), one existing and one created secret. */
+export const SEVERAL_ACCOUNTS_CONFIG = {
+  telnyxAccounts: [
+    { name: 'default' },
+    { name: 'brand-eu', apiKeySecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx/brand-eu-AbC123' },
+    { name: 'brand-us' },
+  ],
+  alerts: { email: ['noc@example.com'] },
+};
+
+/** Managed accounts alone: the manager's secret created, no configured account. */
+export const MANAGED_CONFIG = { managedAccounts: {}, alerts: { email: ['noc@example.com'] } };

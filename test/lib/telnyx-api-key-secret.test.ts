@@ -4,17 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/poller/config.ts';
 import type { PortoutWatchStack } from '../../lib/portout-watch-stack.ts';
 import { secretsOf, type TelnyxApiKeySecret } from '../../lib/telnyx-api-key-secret.ts';
-import { synthesize } from './synth.ts';
+import { MANAGED_CONFIG, SEVERAL_ACCOUNTS_CONFIG, synthesize } from './synth.ts';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
-const EU_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx/brand-eu-AbC123';
-/** The default account (its secret created, as in a single-account deployment), one existing and one created secret. */
-export const TWO_ACCOUNTS_CONFIG = {
-  telnyxAccounts: [{ name: 'default' }, { name: 'brand-eu', apiKeySecret: EU_ARN }, { name: 'brand-us' }],
-  alerts: { email: ['noc@example.com'] },
-};
-export const MANAGED_CONFIG = { managedAccounts: {}, alerts: { email: ['noc@example.com'] } };
+const EU_ARN = SEVERAL_ACCOUNTS_CONFIG.telnyxAccounts[1]?.apiKeySecret;
 
 function pollerVariables(template: Template): Record<string, unknown> {
   const [fn] = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
@@ -44,7 +38,7 @@ describe('a deployment of three Telnyx accounts', () => {
   let stack: PortoutWatchStack;
   let template: Template;
   beforeAll(() => {
-    ({ stack, template } = synthesize(TWO_ACCOUNTS_CONFIG));
+    ({ stack, template } = synthesize(SEVERAL_ACCOUNTS_CONFIG));
   });
 
   it('creates a secret per account without one, the default account\'s under the single-account logical id', () => {
