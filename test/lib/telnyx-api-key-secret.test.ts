@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/poller/config.ts';
 import type { PortoutWatchStack } from '../../lib/portout-watch-stack.ts';
+import { parseConfig } from '../../lib/config.ts';
 import { secretsOf, type TelnyxApiKeySecret } from '../../lib/telnyx-api-key-secret.ts';
 import { MANAGED_CONFIG, SEVERAL_ACCOUNTS_CONFIG, synthesize } from './synth.ts';
 
@@ -92,6 +93,40 @@ describe('a deployment of three Telnyx accounts', () => {
 
   it('says on the key that it encrypts the API key secrets', () => {
     template.hasResourceProperties('AWS::KMS::Key', { Description: 'PortoutWatch: encrypts the ops topic, the API key secrets' });
+  });
+});
+
+describe('the most accounts config accepts', () => {
+  /** Pseudo parameters at their longest (GovCloud); a created secret's ARN at its longest; any other reference 128 characters. */
+  function worstCase(value: unknown, resources: Resources): string {
+    if (typeof value === 'string') return value;
+    const { Ref, 'Fn::Join': join, 'Fn::GetAtt': getAtt } = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [string] };
+    if (join) return join[1].map((part) => worstCase(part, resources)).join(join[0]);
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
+    if (Ref && pseudo[Ref]) return pseudo[Ref];
+    const id = Ref ?? getAtt?.[0] ?? '';
+    if (resources[id]?.Type === 'AWS::SecretsManager::Secret') return `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${id}-abcdefghijkl-AbCdEf`;
+    return 'x'.repeat(128);
+  }
+
+  it('fit the 4 KB Lambda allows a function\'s environment, with every other variable set', () => {
+    const name = (i: number) => `brand-${String(i).padStart(14, '0')}`;
+    const accounts = (count: number) => Array.from({ length: count }, (_, i) => ({ name: name(i) }));
+    let count = 1;
+    while (count < 60 && (() => { try { return parseConfig({ telnyxAccounts: accounts(count + 1) }, 'test'); } catch { return undefined; } })()) count += 1;
+    expect(count).toBeGreaterThanOrEqual(15);
+    const { template } = synthesize({
+      telnyxAccounts: accounts(count),
+      managedAccounts: { managerKeySecret: `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${'m'.repeat(60)}-AbCdEf` },
+      poller: { listConcurrency: 2, telnyxConcurrency: 32, accountConcurrency: 16, telnyxTimeoutMs: 8000, secretCacheSeconds: 3600, closedRetentionDays: 365, deadlineMarginMs: 5000, firstRunSummary: false, digestThreshold: 20, focReminderHours: [24, 4], watchRejected: false, watchComments: false, lookbackHours: 96 },
+      alerts: {
+        displayName: 'Portouts12',
+        slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' }, { workspaceId: 'T07EA123LEP', channelId: 'C07FRAUD001', filterPolicy: { eventType: ['possible-fraud', 'new'] } }],
+      },
+    });
+    const resources = template.toJSON().Resources as Resources;
+    const bytes = Object.entries(pollerVariables(template)).reduce((sum, [key, value]) => sum + key.length + worstCase(value, resources).length, 0);
+    expect(bytes).toBeLessThanOrEqual(4_096);
   });
 });
 
