@@ -130,6 +130,18 @@ describe('the most accounts config accepts', () => {
   });
 });
 
+describe('fifty accounts with existing secrets', () => {
+  it('synthesize within IAM\'s policy size and CloudFormation\'s outputs, with one alarm each', () => {
+    const { template } = synthesize({ telnyxAccounts: Array.from({ length: 50 }, (_, i) => ({ name: `brand-${i}`, apiKeySecret: `telnyx/brand-${i}` })) });
+    const json = template.toJSON() as { Resources: Resources; Outputs: object };
+    const poller = Object.values(json.Resources).find((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource).includes('GetSecretValue'));
+    // A role's inline policies may hold 10,240 characters; the template's references make this an overestimate.
+    expect(JSON.stringify(poller?.Properties?.PolicyDocument).length).toBeLessThan(10_240);
+    expect(Object.keys(json.Outputs).length).toBeLessThanOrEqual(200);
+    expect(Object.values(json.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')).toHaveLength(6 + 50);
+  });
+});
+
 describe('a deployment of managed accounts alone', () => {
   let stack: PortoutWatchStack;
   let template: Template;
