@@ -6,8 +6,7 @@ import { ed25519PublicKeyProblem } from '../functions/webhook/public-key.ts';
 
 /**
  * One deployment's settings, declared once: `parseConfig` is the only way to get one, so every value here
- * has been checked. JSON (cdk.json context or config/<stage>.json) uses the same shape, with `schedule`
- * as a string and email subscriptions optionally as bare addresses.
+ * has been checked. What users write, in JSON or as the construct's props, is a `PortoutWatchSettings`.
  */
 export interface PortoutWatchConfig {
   /** Deploy only into this account; unset, the stack deploys wherever the CLI's credentials point. */
@@ -42,6 +41,44 @@ export interface TelnyxAccountSettings {
 export interface ManagedAccountsSettings {
   /** The manager account's key: it lists the managed accounts and retrieves each one's key at run time. */
   managerKeySecret: TelnyxApiKeySecretSource;
+}
+
+/**
+ * The settings as written: the JSON of cdk.json's context or config/<stage>.json, and the PortoutWatch
+ * construct's props. Every field is optional; `parseConfig` fills in the defaults and checks every value.
+ */
+export interface PortoutWatchSettings {
+  /** A 12-digit AWS account id; the stack's, so the construct rejects it. */
+  account?: string;
+  /** An AWS region such as us-east-1; the stack's, so the construct rejects it. */
+  region?: string;
+  /** An EventBridge Scheduler rate expression: `rate(5 minutes)` (the default), `rate(1 hour)`... */
+  schedule?: string;
+  function?: {
+    memoryMb?: number;
+    timeoutSeconds?: number;
+    reservedConcurrency?: number;
+    logLevel?: LogLevel;
+    /** One of the retentions CloudWatch Logs offers, in days; 365 by default. */
+    logRetentionDays?: number;
+  };
+  poller?: PollerSettings;
+  /** An existing secret's name or complete ARN; unset, the stack creates the secret. With telnyxAccounts, the `default` account's. */
+  telnyxApiKeySecret?: string;
+  /** Several Telnyx accounts: each with a unique name and an existing secret's name or ARN (unset: created). */
+  telnyxAccounts?: Array<{ name: string; apiKeySecret?: string }>;
+  /** Watch every managed account of a manager account; its key's secret, existing or (unset) created. */
+  managedAccounts?: { managerKeySecret?: string };
+  table?: { encryption?: TableEncryption };
+  alerts?: {
+    displayName?: string;
+    email?: Array<string | EmailSubscriptionSettings>;
+    sms?: Array<string | SmsSubscriptionSettings>;
+    slack?: SlackChannelSettings[];
+    teams?: TeamsChannelSettings[];
+  };
+  operations?: { alarmEmail?: string; dashboard?: boolean };
+  webhook?: WebhookSettings;
 }
 
 export interface OperationsSettings {
@@ -597,7 +634,7 @@ const TOP_LEVEL = [
   'alerts',
   'operations',
   'webhook',
-] as const;
+] as const satisfies readonly (keyof PortoutWatchSettings)[];
 
 /** The secret's id as the poller gets it, for telling two accounts with the same key apart. */
 const existingSecretId = (source: TelnyxApiKeySecretSource): string | undefined =>
@@ -731,7 +768,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
   if (!(TABLE_ENCRYPTIONS as readonly string[]).includes(encryption)) {
     problems.add('table.encryption', `${show(encryption)} must be one of ${oneOf(TABLE_ENCRYPTIONS)}`);
   } else if (encryption === 'customer-managed' && region === undefined) {
-    problems.add('table.encryption', '"customer-managed" needs the stack\'s region: set region (and account) in the same config');
+    problems.add('table.encryption', '"customer-managed" needs the stack\'s region: set region (and account) in the same config, or for the PortoutWatch construct in its stack\'s env');
   }
 
   const alerts = objectAt(fields.alerts, 'alerts', ['displayName', 'email', 'sms', 'slack', 'teams'], problems) ?? {};

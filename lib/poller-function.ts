@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -12,10 +11,10 @@ import { ENV } from '../functions/poller/config.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { pollerEnvValue, type FunctionSettings, type PollSchedule, type PollerSettings } from './config.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import { bundlingProject, handlerEntry } from './lambda-sources.ts';
 import { TelnyxApiKeySecret, secretsOf, type TelnyxKeys } from './telnyx-api-key-secret.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const POLLER_ENTRY = fileURLToPath(new URL('../functions/poller/handler.ts', import.meta.url));
+export const POLLER_ENTRY = handlerEntry('poller/handler.ts');
 
 /**
  * Everything the state store and the doorbell do, and nothing else: TransactWriteItems is authorized per item (Put,
@@ -145,8 +144,7 @@ export class PollerFunction extends Construct {
       description: 'portout-watch: lists Telnyx port-outs and publishes an alert for each change',
       entry: POLLER_ENTRY,
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      ...bundlingProject(),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: settings.memoryMb,

@@ -1,10 +1,11 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { PortoutWatchConfig } from './config.ts';
+import { parseConfig, type PortoutWatchSettings } from './config.ts';
 import { PortoutWatch } from './portout-watch.ts';
 
 export interface PortoutWatchStackProps extends Omit<StackProps, 'env'> {
-  readonly config: PortoutWatchConfig;
+  /** Every setting, `account` and `region` included: they become the stack's env. */
+  readonly settings: PortoutWatchSettings;
 }
 
 /**
@@ -18,13 +19,16 @@ const WATCH_ID = 'Default';
 export class PortoutWatchStack extends Stack {
   readonly watch: PortoutWatch;
 
-  constructor(scope: Construct, id: string, { config, ...stackProps }: PortoutWatchStackProps) {
+  constructor(scope: Construct, id: string, { settings, ...stackProps }: PortoutWatchStackProps) {
+    const { account, region, ...watchSettings } = settings;
+    // Checks account and region before they become the env; the construct checks the rest.
+    const env = parseConfig({ account, region }, `the settings of stack ${id}`);
     super(scope, id, {
       description: 'portout-watch: alerts by email and SMS when a Telnyx port-out request appears or changes',
       // Unset, the stack is environment-agnostic and deploys wherever the CLI's credentials point.
-      env: { account: config.account, region: config.region },
+      env: { account: env.account, region: env.region },
       ...stackProps,
     });
-    this.watch = new PortoutWatch(this, WATCH_ID, { config });
+    this.watch = new PortoutWatch(this, WATCH_ID, watchSettings);
   }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -6,7 +6,7 @@ import { DEFAULT_ACCOUNT_NAME } from '../functions/poller/core/accounts.ts';
 import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { AlertTopic } from './alert-topic.ts';
 import { ChatChannels } from './chat-channels.ts';
-import type { PortoutWatchConfig } from './config.ts';
+import { ConfigError, parseConfig, type PortoutWatchConfig, type PortoutWatchSettings } from './config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
@@ -14,8 +14,24 @@ import { StateTable } from './state-table.ts';
 import { addTelnyxKeyOutputs, createTelnyxKeys, type TelnyxApiKeySecret, type TelnyxKeys } from './telnyx-api-key-secret.ts';
 import { WebhookReceiver } from './webhook-receiver.ts';
 
-export interface PortoutWatchProps {
-  readonly config: PortoutWatchConfig;
+/**
+ * The same settings as the app's JSON config (docs/deploying.md#configuration), all optional, but for
+ * `account` and `region`: where it deploys is the stack's `env`.
+ */
+export type PortoutWatchProps = Omit<PortoutWatchSettings, 'account' | 'region'>;
+
+const STACK_SETTINGS = ['account', 'region'] as const;
+
+/** Validates the props as the app validates its JSON config: a bad value throws a ConfigError naming the setting and the fix. */
+function parseProps(props: PortoutWatchProps, stack: Stack, source: string): PortoutWatchConfig {
+  const misplaced = STACK_SETTINGS.filter((key) => key in props);
+  if (misplaced.length > 0) {
+    throw new ConfigError(
+      `invalid portout-watch configuration in ${source}:\n  - ${misplaced.map((key) => `${key}: is the stack's to set, not PortoutWatch's: remove it and give its stack env: { account, region }`).join('\n  - ')}`,
+    );
+  }
+  // A customer-managed table key needs a concrete region; the construct's comes from its stack.
+  return parseConfig({ ...props, ...(Token.isUnresolved(stack.region) ? {} : { region: stack.region }) }, source);
 }
 
 /**
@@ -36,10 +52,21 @@ export class PortoutWatch extends Construct {
   readonly key: Key;
   /** Only when `webhook` is configured. */
   readonly webhook?: WebhookReceiver;
+  /** The props, validated, with every default filled in. */
+  readonly config: PortoutWatchConfig;
 
-  constructor(scope: Construct, id: string, { config }: PortoutWatchProps) {
+  constructor(scope: Construct, id: string, props: PortoutWatchProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
+    const other = stack.node.findAll().find((construct) => construct !== this && construct instanceof PortoutWatch);
+    if (other) {
+      // Their schedule and alarm names derive from the stack name, and their alarms read the same metrics.
+      throw new Error(
+        `${this.node.path}: ${stack.stackName} already has a PortoutWatch (${other.node.path}): add one per stack, and let that one watch several Telnyx accounts (the telnyxAccounts setting)`,
+      );
+    }
+    const config = parseProps(props, stack, `the props of PortoutWatch ${this.node.path}`);
+    this.config = config;
     Tags.of(this).add('app', SERVICE_NAME);
     const tableUsesKey = config.table.encryption === 'customer-managed';
     const createdSecrets = [

@@ -41,7 +41,7 @@ export function synthesizeTemplates(options: { config?: unknown; stage?: string 
   };
   const app = new App({ context: { ...merged, 'aws:cdk:bundling-stacks': [] } });
   const stages = resolveStages({ tryGetContext: (key) => merged[key] }, CONFIG_DIR);
-  for (const { stackId, config } of stages) new PortoutWatchStack(app, stackId, { config });
+  for (const { stackId, settings } of stages) new PortoutWatchStack(app, stackId, { settings });
   const assembly = app.synth();
   return stages.map(({ stackId }) => ({ stackId, template: assembly.getStackByName(stackId).template as CfnTemplate }));
 }
