@@ -182,7 +182,7 @@ export class Operations extends Construct {
       },
     );
 
-    if (props.dashboard) this.dashboard = this.buildDashboard(props.poller);
+    if (props.dashboard) this.dashboard = this.buildDashboard(props.poller, props.accounts);
   }
 
   /**
@@ -244,7 +244,7 @@ export class Operations extends Construct {
   }
 
   /** Only free AWS metrics, the poller's usually-absent counts, and log queries over each run's summary line. */
-  private buildDashboard(pollerFunction: PollerFunction): Dashboard {
+  private buildDashboard(pollerFunction: PollerFunction, accounts: OperationsProps['accounts']): Dashboard {
     const { interval, function: fn, logGroup } = pollerFunction;
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: this.alarmNamePrefix, defaultInterval: Duration.days(1) });
     const poller = (name: string, label: string): IMetric => pollerMetric(name, interval).with({ label });
@@ -263,6 +263,22 @@ export class Operations extends Construct {
         width: 12,
       }),
     );
+    if (accounts) {
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Accounts down',
+          left: accounts.configured.map((account) => pollerMetric(METRIC.accountDown, interval, { account }).with({ label: account })),
+          right: accounts.managed
+            ? [
+                poller(METRIC.managedAccountsDown, 'Managed accounts down'),
+                poller(METRIC.managedAccountsDisabled, 'Managed accounts disabled'),
+                poller(METRIC.managedDiscoveryFailed, 'Discovery failed'),
+              ]
+            : [],
+          width: 24,
+        }),
+      );
+    }
     // Port-outs watched and Telnyx requests are in every run's summary line; reading them there costs no metric.
     dashboard.addWidgets(
       new LogQueryWidget({

@@ -62,6 +62,23 @@ describe('alarms of a deployment of several accounts', () => {
   });
 });
 
+describe('the dashboard of a deployment of several and managed accounts', () => {
+  it('graphs each configured account down and the managed-account counts', () => {
+    const { template } = synthesize({ ...SEVERAL_ACCOUNTS_CONFIG, managedAccounts: {}, operations: { dashboard: true } });
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('Accounts down');
+    for (const account of ['default', 'brand-eu', 'brand-us']) expect(body).toContain(`\\"account\\",\\"${account}\\"`);
+    for (const metric of [METRIC.managedAccountsDown, METRIC.managedAccountsDisabled, METRIC.managedDiscoveryFailed]) expect(body).toContain(metric);
+  });
+
+  it('has no accounts widget in a single-account deployment', () => {
+    const { template } = synthesize({ operations: { dashboard: true } });
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+    expect(JSON.stringify(dashboard?.Properties.DashboardBody)).not.toContain('Accounts down');
+  });
+});
+
 describe('alarms of a deployment of managed accounts', () => {
   let template: Template;
   beforeAll(() => {
