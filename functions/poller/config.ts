@@ -44,6 +44,9 @@ export const DEFAULTS = {
   secretCacheSeconds: 86_400,
   closedRetentionDays: 90,
   deadlineMarginMs: 5_000,
+  // Telnyx requests in flight for the whole run, all accounts together: a fleet can't flood the API.
+  telnyxConcurrency: 16,
+  accountConcurrency: 8,
 } as const;
 
 export type ApiKeySource = { kind: 'secret'; secretId: string } | { kind: 'env'; apiKey: string };
@@ -182,6 +185,8 @@ const EnvSchema = v.object({
     ),
   ),
   [ENV.listConcurrency]: integer(ENV.listConcurrency, 1, 16, DEFAULTS.listConcurrency),
+  [ENV.telnyxConcurrency]: integer(ENV.telnyxConcurrency, 1, 64, DEFAULTS.telnyxConcurrency),
+  [ENV.accountConcurrency]: integer(ENV.accountConcurrency, 1, 64, DEFAULTS.accountConcurrency),
   [ENV.telnyxTimeoutMs]: integer(ENV.telnyxTimeoutMs, 100, 120_000, DEFAULTS.telnyxTimeoutMs),
   [ENV.secretCacheSeconds]: integer(ENV.secretCacheSeconds, 0, 604_800, DEFAULTS.secretCacheSeconds),
   [ENV.closedRetentionDays]: integer(ENV.closedRetentionDays, 1, 3_650, DEFAULTS.closedRetentionDays),
