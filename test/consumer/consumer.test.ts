@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -80,6 +80,7 @@ describe('a platform team’s CDK app with portout-watch installed from its pack
     ));
     console.info(`consumer test: ${JSON.stringify(seconds)} seconds`);
   }, 180_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('ships the built entry points and the handlers’ sources, and nothing of the tests or tools', () => {
     expect(packedFiles).toEqual(expect.arrayContaining(['package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/validation-plugins.js', 'functions/poller/handler.ts', 'functions/webhook/handler.ts']));
