@@ -9,8 +9,8 @@ const CONFIG_DIR = fileURLToPath(new URL('../config/', import.meta.url));
 
 const app = new App();
 try {
-  for (const { stackId, config } of resolveStages(app.node, CONFIG_DIR)) {
-    new PortoutWatchStack(app, stackId, { config });
+  for (const { stackId, settings } of resolveStages(app.node, CONFIG_DIR)) {
+    new PortoutWatchStack(app, stackId, { settings });
   }
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -1,12 +1,12 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ALERT_ATTRIBUTES, isAccountAttributeValue, type AlertAttributeName } from '../functions/poller/core/alert-types.ts';
 import { DEFAULTS, ENV, parsePollerConfig } from '../functions/poller/config.ts';
+import { accountNameProblem, DEFAULT_ACCOUNT_NAME } from '../functions/poller/core/accounts.ts';
 import { ed25519PublicKeyProblem } from '../functions/webhook/public-key.ts';
 
 /**
  * One deployment's settings, declared once: `parseConfig` is the only way to get one, so every value here
- * has been checked. JSON (cdk.json context or config/<stage>.json) uses the same shape, with `schedule`
- * as a string and email subscriptions optionally as bare addresses.
+ * has been checked. What users write, in JSON or as the construct's props, is a `PortoutWatchSettings`.
  */
 export interface PortoutWatchConfig {
   /** Deploy only into this account; unset, the stack deploys wherever the CLI's credentials point. */
@@ -16,11 +16,68 @@ export interface PortoutWatchConfig {
   function: FunctionSettings;
   /** Overrides for the poller's own settings; unset ones keep the poller's defaults. */
   poller: PollerSettings;
+  /** The `default` account's key: the one account of a single-account deployment. */
   telnyxApiKeySecret: TelnyxApiKeySecretSource;
+  /**
+   * Set when the deployment watches more than the lone `default` account: every configured account with its key's
+   * secret (`default`'s is telnyxApiKeySecret), or none when only managed accounts are watched. Unset, the
+   * deployment is exactly a single-account one.
+   */
+  telnyxAccounts?: TelnyxAccountSettings[];
+  managedAccounts?: ManagedAccountsSettings;
   table: { encryption: TableEncryption };
   alerts: AlertSettings;
   operations: OperationsSettings;
   /** Telnyx's port-out webhooks ring for a poll now; off unless set. */
+  webhook?: WebhookSettings;
+}
+
+export interface TelnyxAccountSettings {
+  /** Stable and log-safe (`accountNameProblem`): the key of the account's records, its alarm, log field and alert attribute. */
+  name: string;
+  apiKeySecret: TelnyxApiKeySecretSource;
+}
+
+export interface ManagedAccountsSettings {
+  /** The manager account's key: it lists the managed accounts and retrieves each one's key at run time. */
+  managerKeySecret: TelnyxApiKeySecretSource;
+}
+
+/**
+ * The settings as written: the JSON of cdk.json's context or config/<stage>.json, and the PortoutWatch
+ * construct's props. Every field is optional; `parseConfig` fills in the defaults and checks every value.
+ */
+export interface PortoutWatchSettings {
+  /** A 12-digit AWS account id; the stack's, so the construct rejects it. */
+  account?: string;
+  /** An AWS region such as us-east-1; the stack's, so the construct rejects it. */
+  region?: string;
+  /** An EventBridge Scheduler rate expression: `rate(5 minutes)` (the default), `rate(1 hour)`... */
+  schedule?: string;
+  function?: {
+    memoryMb?: number;
+    timeoutSeconds?: number;
+    reservedConcurrency?: number;
+    logLevel?: LogLevel;
+    /** One of the retentions CloudWatch Logs offers, in days; 365 by default. */
+    logRetentionDays?: number;
+  };
+  poller?: PollerSettings;
+  /** An existing secret's name or complete ARN; unset, the stack creates the secret. With telnyxAccounts, the `default` account's. */
+  telnyxApiKeySecret?: string;
+  /** Several Telnyx accounts: each with a unique name and an existing secret's name or ARN (unset: created). */
+  telnyxAccounts?: Array<{ name: string; apiKeySecret?: string }>;
+  /** Watch every managed account of a manager account; its key's secret, existing or (unset) created. */
+  managedAccounts?: { managerKeySecret?: string };
+  table?: { encryption?: TableEncryption };
+  alerts?: {
+    displayName?: string;
+    email?: Array<string | EmailSubscriptionSettings>;
+    sms?: Array<string | SmsSubscriptionSettings>;
+    slack?: SlackChannelSettings[];
+    teams?: TeamsChannelSettings[];
+  };
+  operations?: { alarmEmail?: string; dashboard?: boolean };
   webhook?: WebhookSettings;
 }
 
@@ -56,6 +113,8 @@ export interface FunctionSettings {
 /** The poller settings a deployment may override, keyed as in the poller's `ENV` and `DEFAULTS`. */
 export const POLLER_SETTINGS = [
   'listConcurrency',
+  'telnyxConcurrency',
+  'accountConcurrency',
   'telnyxTimeoutMs',
   'secretCacheSeconds',
   'closedRetentionDays',
@@ -133,6 +192,10 @@ export const CONFIG_DEFAULTS = {
   schedule: 'rate(5 minutes)',
   memoryMb: 512,
   timeoutSeconds: 120,
+  // A fleet's bad run (every request running into the 10 s timeout, 16 in flight, about 3 a quiet account) takes
+  // about 2 s an account: 240 s serves about 120 accounts before the deadline leaves the rest to the next run, and
+  // still ends a minute before the next 5-minute run. A quick run is billed for what it uses, not the timeout.
+  severalAccountsTimeoutSeconds: 240,
   logLevel: 'INFO',
   // Fraud is sometimes investigated months later; a year of a quiet poller's logs costs cents (docs/deploying.md).
   logRetentionDays: RetentionDays.ONE_YEAR,
@@ -142,11 +205,30 @@ export const CONFIG_DEFAULTS = {
   schedule: string;
   memoryMb: number;
   timeoutSeconds: number;
+  severalAccountsTimeoutSeconds: number;
   logLevel: LogLevel;
   logRetentionDays: RetentionDays;
   tableEncryption: TableEncryption;
   displayName: string;
 };
+
+/**
+ * Each configured account has its own secret ($0.40 a month) and alarm; past a few dozen, managed accounts
+ * (one manager key, accounts found at run time) are cheaper and need no config change per account.
+ */
+export const MAX_CONFIGURED_ACCOUNTS = 50;
+
+/**
+ * Lambda holds a function's whole environment to 4 KB. The poller's other variables take under 1 KB even with
+ * chat channels and the manager's secret, so the accounts list (TELNYX_ACCOUNTS) may take at most this much.
+ */
+export const MAX_ACCOUNTS_ENV_BYTES = 3_000;
+/**
+ * A secret the stack creates is known by its ARN: arn:<partition>:secretsmanager:<region>:<account>:secret: (up to
+ * 64 characters), then its generated name, the logical id (under 50) and a dash and 12 characters, then Secrets
+ * Manager's dash and 6 characters.
+ */
+export const CREATED_SECRET_ID_BYTES = 135;
 
 /** Three missed intervals must fit the one day a CloudWatch alarm can look back over. */
 export const MAX_INTERVAL_MINUTES = 8 * 60;
@@ -426,8 +508,7 @@ const mustMatch = (pattern: RegExp, problem: string) => (id: string) => (pattern
 /** Accepts the id as the channel link shows it (URL-encoded) or decoded (19:...@thread.tacv2). */
 const teamsChannelId = (id: string) => (id.includes('%') ? id : encodeURIComponent(id));
 
-function parseSecretSource(value: unknown, problems: Problems): TelnyxApiKeySecretSource {
-  const path = 'telnyxApiKeySecret';
+function parseSecretSource(value: unknown, path: string, problems: Problems): TelnyxApiKeySecretSource {
   const id = stringAt(value, path, problems);
   if (!id) return { kind: 'create' };
   if (id.startsWith('arn:')) {
@@ -476,14 +557,30 @@ function parsePollerSettings(value: unknown, problems: Problems): PollerSettings
   return settings;
 }
 
-function parseFunctionSettings(value: unknown, schedule: PollSchedule | undefined, poller: PollerSettings, problems: Problems): FunctionSettings {
+/**
+ * The function timeout unless set: a deployment watching several accounts gets longer, though never past a minute
+ * before the next run (nor under the single-account default).
+ */
+export function defaultTimeoutSeconds(schedule: PollSchedule | undefined, severalAccounts: boolean): number {
+  if (!severalAccounts || !schedule) return CONFIG_DEFAULTS.timeoutSeconds;
+  const beforeNextRun = schedule.intervalMinutes * 60 - 60;
+  return Math.max(CONFIG_DEFAULTS.timeoutSeconds, Math.min(CONFIG_DEFAULTS.severalAccountsTimeoutSeconds, beforeNextRun));
+}
+
+function parseFunctionSettings(
+  value: unknown,
+  schedule: PollSchedule | undefined,
+  poller: PollerSettings,
+  severalAccounts: boolean,
+  problems: Problems,
+): FunctionSettings {
   const keys = ['memoryMb', 'timeoutSeconds', 'reservedConcurrency', 'logLevel', 'logRetentionDays'] as const;
   const fields = objectAt(value, 'function', keys, problems) ?? {};
   const memoryMb = integerAt(fields.memoryMb, 'function.memoryMb', { min: 128, max: 10_240, fallback: CONFIG_DEFAULTS.memoryMb }, problems);
   const timeoutSeconds = integerAt(
     fields.timeoutSeconds,
     'function.timeoutSeconds',
-    { min: 10, max: 900, fallback: CONFIG_DEFAULTS.timeoutSeconds },
+    { min: 10, max: 900, fallback: defaultTimeoutSeconds(schedule, severalAccounts) },
     problems,
   );
   const reservedConcurrency =
@@ -529,7 +626,111 @@ function parseFunctionSettings(value: unknown, schedule: PollSchedule | undefine
   };
 }
 
-const TOP_LEVEL = ['account', 'region', 'schedule', 'function', 'poller', 'telnyxApiKeySecret', 'table', 'alerts', 'operations', 'webhook'] as const;
+const TOP_LEVEL = [
+  'account',
+  'region',
+  'schedule',
+  'function',
+  'poller',
+  'telnyxApiKeySecret',
+  'telnyxAccounts',
+  'managedAccounts',
+  'table',
+  'alerts',
+  'operations',
+  'webhook',
+] as const satisfies readonly (keyof PortoutWatchSettings)[];
+
+/** The secret's id as the poller gets it, for telling two accounts with the same key apart. */
+const existingSecretId = (source: TelnyxApiKeySecretSource): string | undefined =>
+  source.kind === 'existing-arn' ? source.arn : source.kind === 'existing-name' ? source.name : undefined;
+
+/**
+ * Which Telnyx accounts the deployment watches. `accounts` is unset for the single-account case: no telnyxAccounts
+ * and no managedAccounts, or telnyxAccounts with the lone `default` account, which is the same deployment.
+ */
+function parseAccounts(
+  fields: Json,
+  defaultSecret: TelnyxApiKeySecretSource,
+  problems: Problems,
+): { accounts?: TelnyxAccountSettings[]; managed?: ManagedAccountsSettings } {
+  const managedFields = fields.managedAccounts === undefined ? undefined : objectAt(fields.managedAccounts, 'managedAccounts', ['managerKeySecret'], problems);
+  const managed = managedFields && {
+    managerKeySecret: parseSecretSource(managedFields.managerKeySecret, 'managedAccounts.managerKeySecret', problems),
+  };
+  const accounts = fields.telnyxAccounts === undefined ? undefined : parseTelnyxAccounts(fields.telnyxAccounts, defaultSecret, problems);
+  const watchesDefault = accounts === undefined ? fields.managedAccounts === undefined : accounts.some((a) => a.name === DEFAULT_ACCOUNT_NAME);
+  if (fields.telnyxApiKeySecret !== undefined && !watchesDefault) {
+    problems.add(
+      'telnyxApiKeySecret',
+      `is the key of the account named "${DEFAULT_ACCOUNT_NAME}", which telnyxAccounts does not list: add { "name": "${DEFAULT_ACCOUNT_NAME}" } to keep watching it (its records carry over), or give the secret to a named account as its apiKeySecret`,
+    );
+  }
+  if (!managed && accounts?.length === 1 && accounts[0]?.name === DEFAULT_ACCOUNT_NAME) return {};
+  return { ...(accounts || managed ? { accounts: accounts ?? [] } : {}), ...(managed ? { managed } : {}) };
+}
+
+function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSource, problems: Problems): TelnyxAccountSettings[] {
+  const example = `[{ "name": "${DEFAULT_ACCOUNT_NAME}" }, { "name": "brand-eu", "apiKeySecret": "telnyx/brand-eu" }]`;
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.add('telnyxAccounts', `must be a non-empty list of accounts such as ${example}; leave it out to watch the one account of telnyxApiKeySecret`);
+    return [];
+  }
+  if (value.length > MAX_CONFIGURED_ACCOUNTS) {
+    problems.add(
+      'telnyxAccounts',
+      `lists ${value.length} accounts, more than ${MAX_CONFIGURED_ACCOUNTS}: each has its own secret and alarm, so watch a larger fleet as managed accounts (managedAccounts: one manager key, accounts found at run time) or split it across deployments`,
+    );
+  }
+  const accounts: TelnyxAccountSettings[] = [];
+  const secretOwners = new Map<string, string>();
+  value.forEach((entry: unknown, index) => {
+    const path = `telnyxAccounts[${index}]`;
+    const raw = objectAt(entry, path, ['name', 'apiKeySecret'], problems);
+    if (!raw) return;
+    const nameProblem = accountNameProblem(raw.name);
+    if (nameProblem) {
+      problems.add(`${path}.name`, raw.name === undefined ? `is required: it ${nameProblem}` : `${show(raw.name)} ${nameProblem}`);
+      return;
+    }
+    const name = raw.name as string;
+    if (accounts.some((account) => account.name === name)) {
+      problems.add(`${path}.name`, `"${name}" is listed twice: give each account its own name`);
+      return;
+    }
+    let apiKeySecret = defaultSecret;
+    if (name === DEFAULT_ACCOUNT_NAME) {
+      if (raw.apiKeySecret !== undefined) {
+        problems.add(
+          `${path}.apiKeySecret`,
+          `the "${DEFAULT_ACCOUNT_NAME}" account's key is telnyxApiKeySecret, as in a single-account deployment: move the setting there, or leave both out for the secret the stack creates`,
+        );
+      }
+    } else {
+      apiKeySecret = parseSecretSource(raw.apiKeySecret, `${path}.apiKeySecret`, problems);
+    }
+    const secretId = existingSecretId(apiKeySecret);
+    const owner = secretId === undefined ? undefined : secretOwners.get(secretId);
+    if (owner !== undefined) {
+      problems.add(
+        name === DEFAULT_ACCOUNT_NAME ? 'telnyxApiKeySecret' : `${path}.apiKeySecret`,
+        `${show(secretId)} is also account "${owner}"'s secret: the same Telnyx account watched twice alerts twice, so give each account the secret of its own key`,
+      );
+    }
+    if (secretId !== undefined) secretOwners.set(secretId, name);
+    accounts.push({ name, apiKeySecret });
+  });
+  const envBytes = JSON.stringify(
+    accounts.map(({ name, apiKeySecret }) => ({ name, secretId: existingSecretId(apiKeySecret) ?? 'x'.repeat(CREATED_SECRET_ID_BYTES) })),
+  ).length;
+  if (envBytes > MAX_ACCOUNTS_ENV_BYTES) {
+    problems.add(
+      'telnyxAccounts',
+      `the accounts' secret ids would take about ${envBytes} bytes of the poller's environment, which Lambda holds to 4 KB in all (${MAX_ACCOUNTS_ENV_BYTES} for the accounts): a secret the stack creates is known by its ARN, about ${CREATED_SECRET_ID_BYTES} characters, so give some accounts an existing secret by a short name (apiKeySecret), or watch them as managed accounts`,
+    );
+  }
+  return accounts;
+}
 
 function parseWebhookSettings(value: unknown, problems: Problems): WebhookSettings | undefined {
   if (value === undefined) return undefined;
@@ -563,15 +764,16 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
   } else schedule = parsedSchedule;
 
   const poller = parsePollerSettings(fields.poller, problems);
-  const fn = parseFunctionSettings(fields.function, schedule, poller, problems);
-  const telnyxApiKeySecret = parseSecretSource(fields.telnyxApiKeySecret, problems);
+  const telnyxApiKeySecret = parseSecretSource(fields.telnyxApiKeySecret, 'telnyxApiKeySecret', problems);
+  const { accounts, managed } = parseAccounts(fields, telnyxApiKeySecret, problems);
+  const fn = parseFunctionSettings(fields.function, schedule, poller, accounts !== undefined, problems);
 
   const table = objectAt(fields.table, 'table', ['encryption'], problems) ?? {};
   const encryption = stringAt(table.encryption, 'table.encryption', problems) ?? CONFIG_DEFAULTS.tableEncryption;
   if (!(TABLE_ENCRYPTIONS as readonly string[]).includes(encryption)) {
     problems.add('table.encryption', `${show(encryption)} must be one of ${oneOf(TABLE_ENCRYPTIONS)}`);
   } else if (encryption === 'customer-managed' && region === undefined) {
-    problems.add('table.encryption', '"customer-managed" needs the stack\'s region: set region (and account) in the same config');
+    problems.add('table.encryption', '"customer-managed" needs the stack\'s region: set region (and account) in the same config, or for the PortoutWatch construct in its stack\'s env');
   }
 
   const alerts = objectAt(fields.alerts, 'alerts', ['displayName', 'email', 'sms', 'slack', 'teams'], problems) ?? {};
@@ -671,6 +873,8 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     function: fn,
     poller,
     telnyxApiKeySecret,
+    ...(accounts ? { telnyxAccounts: accounts } : {}),
+    ...(managed ? { managedAccounts: managed } : {}),
     table: { encryption: encryption as TableEncryption },
     alerts: { displayName, email, sms, slack, teams },
     operations: { ...(alarmEmail ? { alarmEmail } : {}), dashboard: dashboard === true },

@@ -38,6 +38,11 @@ export interface OperationsProps {
   readonly alarmNamePrefix: string;
   /** A CloudWatch dashboard costs $3 a month beyond an account's three free ones, so it is opt-in. */
   readonly dashboard: boolean;
+  /**
+   * Only when the deployment watches more than the lone `default` account: the configured accounts, each with an
+   * alarm of its own, and whether managed accounts are discovered.
+   */
+  readonly accounts?: { readonly configured: readonly string[]; readonly managed: boolean };
 }
 
 /** Missed runs tolerated before the heartbeat alarm fires. */
@@ -67,6 +72,9 @@ const WATCH_DOWN: Record<Watch, { constructId: string; title: string; descriptio
       'the Telnyx events feed that carries comments failed (an error or a 404), so new-comment alerts are not going out, including Telnyx refusing a rejection. They are sent late if the feed recovers within the look-back (poller.lookbackHours). Read the WARN lines with query "comments" in the poller\'s log group. If this Telnyx account really lacks the feed, set poller.watchComments: false and deploy.',
   },
 };
+
+/** A Logs Insights query over the poller's log group for the WARN and ERROR lines matching `filter`. */
+const logsQuery = (filter: string) => `fields @timestamp, account, message | filter level in ["WARN", "ERROR"] and ${filter} | sort @timestamp desc`;
 
 /** The poller's own metrics carry the `service` dimension Powertools adds to every metric. */
 export function pollerMetric(metricName: string, period: Duration, extraDimensions: Record<string, string> = {}): Metric {
@@ -162,6 +170,7 @@ export class Operations extends Construct {
         datapointsToAlarm: WATCH_DOWN_RUNS,
       });
     this.watchDown = { status: watchDown('status'), 'fraud-gap': watchDown('fraud-gap'), comments: watchDown('comments') };
+    if (props.accounts) this.accountAlarms(props.accounts, interval);
     // On arrivals, not on messages waiting: one queue serves every failure, and a backlog nobody purged (the failed
     // runs before the API key was set, say) would otherwise hold the alarm in ALARM and hide every later arrival.
     this.alarm(
@@ -173,7 +182,34 @@ export class Operations extends Construct {
       },
     );
 
-    if (props.dashboard) this.dashboard = this.buildDashboard(props.poller);
+    if (props.dashboard) this.dashboard = this.buildDashboard(props.poller, props.accounts);
+  }
+
+  /**
+   * Per configured account, and for the managed accounts as a whole, 3 failing runs within 4 intervals, as the
+   * watch-down alarms (a managed account has no alarm of its own: there may be hundreds, and they come and go).
+   */
+  private accountAlarms(accounts: NonNullable<OperationsProps['accounts']>, interval: Duration): void {
+    const runs = { evaluationPeriods: WATCH_DOWN_RUNS + 1, datapointsToAlarm: WATCH_DOWN_RUNS };
+    const within = `in ${WATCH_DOWN_RUNS} runs of ${WATCH_DOWN_RUNS + 1} intervals`;
+    for (const name of accounts.configured) {
+      this.alarm(`AccountDown-${name}`, pollerMetric(METRIC.accountDown, interval, { account: name }), {
+        name: `account-${name}-down`,
+        description: `portout-watch: Telnyx account "${name}" down: ${within} its poll was not healthy (Telnyx refused its API key, a query failed, or its listing looked wrong), so its alerts may be going unsent; the other accounts are still watched. Its log lines carry account: "${name}"; in Logs Insights on the poller's log group: ${logsQuery(`account = "${name}"`)}. A refused key: put a valid key in the account's secret (the stack's SetTelnyxApiKeyCommand output for it).`,
+        ...runs,
+      });
+    }
+    if (!accounts.managed) return;
+    this.alarm('ManagedAccountsDown', pollerMetric(METRIC.managedAccountsDown, interval), {
+      name: 'managed-accounts-down',
+      description: `portout-watch: managed accounts down: ${within} the poll of at least one managed Telnyx account was not healthy, so its alerts may be going unsent; the other accounts are still watched. The poller names them in a WARN line each run; in Logs Insights on the poller's log group: ${logsQuery('(account like /^managed-/ or message like /managed/)')}.`,
+      ...runs,
+    });
+    this.alarm('ManagedAccountDiscovery', pollerMetric(METRIC.managedDiscoveryFailed, interval), {
+      name: 'managed-account-discovery',
+      description: `portout-watch: managed-account discovery failing: ${within} listing the manager account's managed accounts failed or its key was refused, so new managed accounts are not picked up (those already known are still watched). In Logs Insights on the poller's log group: ${logsQuery('message like /managed/')}. A refused key: put the manager account's key in its secret (the stack's SetManagerKeyCommand output).`,
+      ...runs,
+    });
   }
 
   private alarm(
@@ -208,7 +244,7 @@ export class Operations extends Construct {
   }
 
   /** Only free AWS metrics, the poller's usually-absent counts, and log queries over each run's summary line. */
-  private buildDashboard(pollerFunction: PollerFunction): Dashboard {
+  private buildDashboard(pollerFunction: PollerFunction, accounts: OperationsProps['accounts']): Dashboard {
     const { interval, function: fn, logGroup } = pollerFunction;
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: this.alarmNamePrefix, defaultInterval: Duration.days(1) });
     const poller = (name: string, label: string): IMetric => pollerMetric(name, interval).with({ label });
@@ -227,6 +263,22 @@ export class Operations extends Construct {
         width: 12,
       }),
     );
+    if (accounts) {
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Accounts down',
+          left: accounts.configured.map((account) => pollerMetric(METRIC.accountDown, interval, { account }).with({ label: account })),
+          right: accounts.managed
+            ? [
+                poller(METRIC.managedAccountsDown, 'Managed accounts down'),
+                poller(METRIC.managedAccountsDisabled, 'Managed accounts disabled'),
+                poller(METRIC.managedDiscoveryFailed, 'Discovery failed'),
+              ]
+            : [],
+          width: 24,
+        }),
+      );
+    }
     // Port-outs watched and Telnyx requests are in every run's summary line; reading them there costs no metric.
     dashboard.addWidgets(
       new LogQueryWidget({

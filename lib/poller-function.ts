@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -12,10 +11,10 @@ import { ENV } from '../functions/poller/config.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { pollerEnvValue, type FunctionSettings, type PollSchedule, type PollerSettings } from './config.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
-import type { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
+import { bundlingProject, handlerEntry } from './lambda-sources.ts';
+import { TelnyxApiKeySecret, secretsOf, type TelnyxKeys } from './telnyx-api-key-secret.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const POLLER_ENTRY = fileURLToPath(new URL('../functions/poller/handler.ts', import.meta.url));
+export const POLLER_ENTRY = handlerEntry('poller/handler.ts');
 
 /**
  * Everything the state store and the doorbell do, and nothing else: TransactWriteItems is authorized per item (Put,
@@ -76,7 +75,7 @@ const MAX_ASYNC_EVENT_AGE_MINUTES = 6 * 60;
 export interface PollerFunctionProps {
   readonly table: ITableV2;
   readonly alertTopic: ITopic;
-  readonly apiKey: TelnyxApiKeySecret;
+  readonly keys: TelnyxKeys;
   readonly schedule: PollSchedule;
   /** Unique within the account and region's default schedule group. */
   readonly scheduleName: string;
@@ -116,7 +115,7 @@ export class PollerFunction extends Construct {
 
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'portout-watch poller: its own log group, state table, alert topic and API key secret only',
+      description: `portout-watch poller: its own log group, state table, alert topic and API key secret${props.keys.kind === 'single' ? '' : 's'} only`,
     });
     const role = this.role;
     this.logGroup.grantWrite(role);
@@ -132,7 +131,7 @@ export class PollerFunction extends Construct {
       );
     }
     role.addToPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
-    props.apiKey.grantRead(role);
+    TelnyxApiKeySecret.grantRead(role, secretsOf(props.keys));
     // Lambda needs only SendMessage to file a failed run; the stock SqsDestination also grants GetQueueAttributes and GetQueueUrl.
     role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.failedRuns.queue.queueArn] }));
     const onFailure: IDestination = { bind: () => ({ destination: this.failedRuns.queue.queueArn }) };
@@ -145,8 +144,7 @@ export class PollerFunction extends Construct {
       description: 'portout-watch: lists Telnyx port-outs and publishes an alert for each change',
       entry: POLLER_ENTRY,
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      ...bundlingProject(),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: settings.memoryMb,
@@ -160,7 +158,7 @@ export class PollerFunction extends Construct {
       environment: {
         [ENV.tableName]: props.table.tableName,
         [ENV.topicArn]: props.alertTopic.topicArn,
-        [ENV.apiKeySecretArn]: props.apiKey.secretId,
+        ...telnyxKeysEnvironment(props.keys, stack),
         ...pollerOverrides,
         ...(props.smsDisplayName ? { [ENV.smsDisplayName]: props.smsDisplayName } : {}),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -216,6 +214,19 @@ export class PollerFunction extends Construct {
       target,
     });
   }
+}
+
+/**
+ * Where the poller finds its keys: today's one variable for a single account; otherwise every configured account
+ * by name and secret (`[]` when only managed accounts are watched) and the manager's secret.
+ */
+function telnyxKeysEnvironment(keys: TelnyxKeys, stack: Stack): Record<string, string> {
+  if (keys.kind === 'single') return { [ENV.apiKeySecretArn]: keys.apiKey.secretId };
+  return {
+    // Created secrets' ARNs are tokens until deploy: toJsonString writes them into the JSON as Fn::Join parts.
+    [ENV.telnyxAccounts]: stack.toJsonString(keys.accounts.map(({ name, apiKey }) => ({ name, secretId: apiKey.secretId }))),
+    ...(keys.managerKey ? { [ENV.managerKeySecretArn]: keys.managerKey.secretId } : {}),
+  };
 }
 
 /** A function's own log group: why it has no customer-managed key, and why its retention is short if config made it so. */

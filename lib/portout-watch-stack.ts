@@ -1,131 +1,34 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { SERVICE_NAME } from '../functions/poller/telemetry.ts';
-import { AlertTopic } from './alert-topic.ts';
-import { ChatChannels } from './chat-channels.ts';
-import type { PortoutWatchConfig } from './config.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
-import { Operations } from './operations.ts';
-import { PollerFunction } from './poller-function.ts';
-import { StateTable } from './state-table.ts';
-import { TelnyxApiKeySecret } from './telnyx-api-key-secret.ts';
-import { WebhookReceiver } from './webhook-receiver.ts';
+import { parseConfig, type PortoutWatchSettings } from './config.ts';
+import { PortoutWatch } from './portout-watch.ts';
 
 export interface PortoutWatchStackProps extends Omit<StackProps, 'env'> {
-  readonly config: PortoutWatchConfig;
-}
-
-/** One account's portout-watch: the poller on a schedule, its state, the alert topic, and what watches them. */
-export class PortoutWatchStack extends Stack {
-  readonly stateTable: StateTable;
-  readonly alertTopic: AlertTopic;
-  readonly apiKey: TelnyxApiKeySecret;
-  readonly poller: PollerFunction;
-  readonly operations: Operations;
-  /** Only when Slack or Teams is configured. */
-  readonly chat?: ChatChannels;
-  readonly key: Key;
-  /** Only when `webhook` is configured. */
-  readonly webhook?: WebhookReceiver;
-
-  constructor(scope: Construct, id: string, { config, ...stackProps }: PortoutWatchStackProps) {
-    super(scope, id, {
-      description: 'portout-watch: alerts by email and SMS when a Telnyx port-out request appears or changes',
-      // Unset, the stack is environment-agnostic and deploys wherever the CLI's credentials point.
-      env: { account: config.account, region: config.region },
-      ...stackProps,
-    });
-    Tags.of(this).add('app', SERVICE_NAME);
-    const tableUsesKey = config.table.encryption === 'customer-managed';
-    const keyUses = ['the ops topic', ...(config.telnyxApiKeySecret.kind === 'create' ? ['the API key secret'] : []), ...(tableUsesKey ? ['the state table'] : [])];
-
-    this.key = new Key(this, 'Key', {
-      description: `${this.stackName}: encrypts ${keyUses.join(', ')}`,
-      enableKeyRotation: true,
-      // A retained table stays readable only while its key exists.
-      removalPolicy: tableUsesKey ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(30),
-    });
-    this.key.addToResourcePolicy(denyGrantsExceptForAwsResources());
-    this.stateTable = new StateTable(this, 'State', tableUsesKey ? { encryptionKey: this.key } : {});
-    // One queue for everything undeliverable (failed runs, alerts, alarm emails), so one alarm watches it all.
-    const deadLetters = new DeadLetterQueue(this, 'DeadLetters', { label: 'failed runs, undelivered alerts and alarm emails' });
-    this.alertTopic = new AlertTopic(this, 'Alerts', { ...config.alerts, deadLetterQueue: deadLetters });
-    this.apiKey = new TelnyxApiKeySecret(this, 'TelnyxApiKey', { source: config.telnyxApiKeySecret, encryptionKey: this.key });
-    this.poller = new PollerFunction(this, 'Poller', {
-      table: this.stateTable.table,
-      alertTopic: this.alertTopic.topic,
-      apiKey: this.apiKey,
-      schedule: config.schedule,
-      scheduleName: `${this.stackName}-poll`,
-      settings: config.function,
-      poller: config.poller,
-      smsDisplayName: config.alerts.displayName,
-      failedRuns: deadLetters,
-    });
-    this.operations = new Operations(this, 'Operations', {
-      poller: this.poller,
-      deadLetterQueue: deadLetters,
-      key: this.key,
-      alarmNamePrefix: this.stackName,
-      dashboard: config.operations.dashboard,
-      ...(config.operations.alarmEmail ? { alarmEmail: config.operations.alarmEmail } : {}),
-    });
-    if (config.alerts.slack.length > 0 || config.alerts.teams.length > 0) {
-      this.chat = new ChatChannels(this, 'Chat', {
-        slack: config.alerts.slack,
-        teams: config.alerts.teams,
-        poller: this.poller,
-        alarmTopic: this.operations.topic,
-        alarmNamePrefix: this.stackName,
-      });
-    }
-
-    if (config.webhook) {
-      this.webhook = new WebhookReceiver(this, 'Webhook', {
-        poller: this.poller,
-        publicKey: config.webhook.publicKey,
-        settings: config.function,
-        alarmTopic: this.operations.topic,
-        alarmNamePrefix: this.stackName,
-      });
-      new CfnOutput(this, 'WebhookUrl', {
-        description: 'Give this URL to Telnyx as the webhook of a port-out notification setting (docs/deploying.md#webhooks)',
-        value: this.webhook.url.url,
-      });
-    }
-
-    new CfnOutput(this, 'TelnyxApiKeySecretId', {
-      description: 'The secret the poller reads the Telnyx API key from',
-      value: this.apiKey.secretId,
-    });
-    new CfnOutput(this, 'SetTelnyxApiKeyCommand', {
-      description: 'Run after `read -rs TELNYX_API_KEY` to put the key in the secret',
-      // Piped from a shell builtin: the key never appears in a process list, as an argument would.
-      value: `printf %s "$TELNYX_API_KEY" | aws secretsmanager put-secret-value --region ${this.region} --secret-id ${this.apiKey.secretId} --secret-string file:///dev/stdin`,
-    });
-    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topic.topicArn });
-    new CfnOutput(this, 'OpsTopicArn', { value: this.operations.topic.topicArn });
-    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
-    new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
-    if (this.operations.dashboard) new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
-  }
+  /** Every setting, `account` and `region` included: they become the stack's env. */
+  readonly settings: PortoutWatchSettings;
 }
 
 /**
- * Only an AWS service may create a grant on the key (Control Tower's CT.KMS.PR.3): a grant is a second, quieter way
- * to hand out the key besides its policy. DynamoDB's grants for a customer-managed table key are made for an AWS
- * resource (kms:GrantIsForAWSResource is true), so they pass; a person or role creating one directly does not.
+ * Id of the stack's one PortoutWatch. CDK leaves a construct named `Default` out of logical ids, so every
+ * resource keeps the logical id it had when the stack built them itself: no deployed table, key or secret
+ * is replaced.
  */
-export function denyGrantsExceptForAwsResources(): PolicyStatement {
-  return new PolicyStatement({
-    sid: 'DenyGrantsExceptForAwsResources',
-    effect: Effect.DENY,
-    principals: [new AnyPrincipal()],
-    actions: ['kms:CreateGrant'],
-    resources: ['*'],
-    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-  });
+const WATCH_ID = 'Default';
+
+/** Our app's stack: one account's PortoutWatch and nothing else. */
+export class PortoutWatchStack extends Stack {
+  readonly watch: PortoutWatch;
+
+  constructor(scope: Construct, id: string, { settings, ...stackProps }: PortoutWatchStackProps) {
+    const { account, region, ...watchSettings } = settings;
+    // Checks account and region before they become the env; the construct checks the rest.
+    const env = parseConfig({ account, region }, `the settings of stack ${id}`);
+    super(scope, id, {
+      description: 'portout-watch: alerts by email and SMS when a Telnyx port-out request appears or changes',
+      // Unset, the stack is environment-agnostic and deploys wherever the CLI's credentials point.
+      env: { account: env.account, region: env.region },
+      ...stackProps,
+    });
+    this.watch = new PortoutWatch(this, WATCH_ID, watchSettings);
+  }
 }

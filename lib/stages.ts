@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseConfig, type PortoutWatchConfig } from './config.ts';
+import { ConfigError, parseConfig, type PortoutWatchConfig, type PortoutWatchSettings } from './config.ts';
 
 /** cdk.json context key holding the settings every deployment shares (or the only deployment's settings). */
 export const CONFIG_CONTEXT_KEY = 'portoutWatch';
@@ -13,7 +13,15 @@ const STAGE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 export interface StageDefinition {
   /** Also the CloudFormation stack name. */
   stackId: string;
+  /** As written, what PortoutWatchStack takes. */
+  settings: PortoutWatchSettings;
+  /** The same settings, validated, with the defaults filled in. */
   config: PortoutWatchConfig;
+}
+
+/** parseConfig rejects anything that is not a PortoutWatchSettings, so settings it accepted are one. */
+function validated(raw: unknown, source: string): Pick<StageDefinition, 'settings' | 'config'> {
+  return { config: parseConfig(raw, source), settings: (raw ?? {}) as PortoutWatchSettings };
 }
 
 export interface ContextReader {
@@ -58,7 +66,7 @@ export function resolveStages(context: ContextReader, configDir: string): StageD
   const shared = jsonContext(context, CONFIG_CONTEXT_KEY) ?? {};
   const stages = stageNames(context);
   if (stages.length === 0) {
-    return [{ stackId: DEFAULT_STACK_ID, config: parseConfig(shared, `cdk.json context "${CONFIG_CONTEXT_KEY}"`) }];
+    return [{ stackId: DEFAULT_STACK_ID, ...validated(shared, `cdk.json context "${CONFIG_CONTEXT_KEY}"`) }];
   }
   return stages.map((stage) => {
     if (!STAGE_NAME.test(stage)) {
@@ -76,6 +84,6 @@ export function resolveStages(context: ContextReader, configDir: string): StageD
     } catch (error) {
       throw new ConfigError(`stage ${stage}: ${file} is not valid JSON: ${(error as Error).message}`);
     }
-    return { stackId: `${DEFAULT_STACK_ID}-${stage}`, config: parseConfig(merge(shared, own), file) };
+    return { stackId: `${DEFAULT_STACK_ID}-${stage}`, ...validated(merge(shared, own), file) };
   });
 }

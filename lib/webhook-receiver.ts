@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -12,10 +11,10 @@ import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts
 import { WEBHOOK_ENV } from '../functions/webhook/config.ts';
 import { WEBHOOK_METRIC } from '../functions/webhook/telemetry.ts';
 import type { FunctionSettings } from './config.ts';
+import { bundlingProject, handlerEntry } from './lambda-sources.ts';
 import { acknowledgeLogGroupFindings, CONTROL_TOWER, LAMBDA_BUNDLING, type PollerFunction } from './poller-function.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
+export const WEBHOOK_ENTRY = handlerEntry('webhook/handler.ts');
 /** ESM bundles that contain CommonJS dependencies need a `require`; Node's ESM scope has none (as for the poller). */
 /** Receiver invocations at once: each takes milliseconds, and the doorbell coalesces whatever gets through. */
 export const RECEIVER_CONCURRENCY = 5;
@@ -59,8 +58,7 @@ export class WebhookReceiver extends Construct {
       description: 'portout-watch: verifies Telnyx port-out webhooks and triggers a poll',
       entry: WEBHOOK_ENTRY,
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      ...bundlingProject(),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       // Telnyx retries an answer slower than about 2 s: memory buys the CPU that keeps a cold start well inside it.

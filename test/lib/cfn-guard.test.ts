@@ -5,7 +5,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ControlTowerChecks } from '../../lib/validation-plugins.ts';
 import { createWebhookSigner } from '../../local/webhook-signer.ts';
-import { FULL_CONFIG, build } from './synth.ts';
+import { FULL_CONFIG, SEVERAL_ACCOUNTS_CONFIG, build } from './synth.ts';
 
 interface Finding {
   ruleName: string;
@@ -74,6 +74,7 @@ describe.each([
   ],
   ['every setting', FULL_CONFIG, ['cloudwatch_log_group_encrypted_check', 'cloudwatch_log_group_retention_period_check', 'lambda_inside_vpc_check']],
   ['an existing secret by name', { telnyxApiKeySecret: 'prod/telnyx-api-key', alerts: { sms: ['+14155550100'] } }, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
+  ['several accounts and managed ones', { ...SEVERAL_ACCOUNTS_CONFIG, managedAccounts: {} }, ['cloudwatch_log_group_encrypted_check', 'lambda_inside_vpc_check']],
 ])("Control Tower's proactive controls on the stack with %s", (_name, config, expectedAcknowledged) => {
   let result: ReturnType<typeof controlTowerReport>;
   beforeAll(() => {
@@ -91,7 +92,7 @@ describe.each([
     for (const finding of result.acknowledged) {
       expect(finding.reason?.length, finding.ruleName).toBeGreaterThan(40);
       expect(finding.acknowledgedId).toBe(`cdk-validator-cfnguard::${finding.ruleName}`);
-      for (const construct of finding.violatingConstructs) expect(construct.constructPath).toMatch(/^PortoutWatch\/(Poller|Webhook)\//);
+      for (const construct of finding.violatingConstructs) expect(construct.constructPath).toMatch(/^PortoutWatch\/Default\/(Poller|Webhook)\//);
     }
   });
 

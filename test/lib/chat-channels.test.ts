@@ -21,7 +21,7 @@ const CHAT_CONFIG = {
 };
 
 function environmentOfPoller(template: Template, stack: PortoutWatchStack): Record<string, unknown> {
-  const fnId = stack.getLogicalId(stack.poller.function.node.defaultChild as CfnElement);
+  const fnId = stack.getLogicalId(stack.watch.poller.function.node.defaultChild as CfnElement);
   const fn = (template.findResources('AWS::Lambda::Function') as Resources)[fnId];
   return (fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
 }
@@ -34,7 +34,7 @@ describe('the stack with Slack and Teams channels', () => {
   let role: string;
   beforeAll(() => {
     ({ stack, template } = synthesize(CHAT_CONFIG));
-    const chat = stack.chat;
+    const chat = stack.watch.chat;
     if (!chat) throw new Error('no chat channels built');
     chatTopics = chat.topics.map((topic) => stack.getLogicalId(topic.node.defaultChild as CfnElement));
     guardrail = stack.getLogicalId(chat.guardrail.node.defaultChild as CfnElement);
@@ -97,7 +97,7 @@ describe('the stack with Slack and Teams channels', () => {
     expect(joined).toContain(`{"Ref":"${chatTopics[0]}"}`);
     expect(joined).toContain(`{"Ref":"${chatTopics[1]}"}`);
     expect(joined).toContain('\\"filterPolicy\\":{\\"eventType\\":[\\"possible-fraud\\",\\"digest\\"]}');
-    const pollerRole = stack.getLogicalId(stack.poller.role.node.defaultChild as CfnElement);
+    const pollerRole = stack.getLogicalId(stack.watch.poller.role.node.defaultChild as CfnElement);
     const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: pollerRole }] } }) as Resources);
     const statements = (policy?.Properties?.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement;
     const publish = statements.filter((statement) => statement.Action === 'sns:Publish').flatMap((statement) => [statement.Resource].flat());
@@ -105,7 +105,7 @@ describe('the stack with Slack and Teams channels', () => {
   });
 
   it('alarms to the ops topic when SNS cannot deliver to Chatbot', () => {
-    const ops = stack.getLogicalId(stack.operations.topic.node.defaultChild as CfnElement);
+    const ops = stack.getLogicalId(stack.watch.operations.topic.node.defaultChild as CfnElement);
     for (const id of chatTopics) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'NumberOfNotificationsFailed',
@@ -121,7 +121,7 @@ describe('the stack with Slack and Teams channels', () => {
 describe('the stack with no chat channel', () => {
   it('builds no chat topic, no Chatbot configuration, and gives the poller no CHAT_TOPICS', () => {
     const { stack, template } = synthesize({ alerts: { email: ['noc@example.com'] } });
-    expect(stack.chat).toBeUndefined();
+    expect(stack.watch.chat).toBeUndefined();
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     template.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
     template.resourceCountIs('AWS::SNS::Topic', 2);

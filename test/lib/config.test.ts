@@ -5,7 +5,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { ALERT_ATTRIBUTES, EVENT_TYPES } from '../../functions/poller/core/alert-types.ts';
 import { PORTOUT_STATUSES } from '../../functions/poller/core/portout.ts';
-import { ConfigError, parseConfig, parseSchedule } from '../../lib/config.ts';
+import { ConfigError, MAX_CONFIGURED_ACCOUNTS, parseConfig, parseSchedule } from '../../lib/config.ts';
 import { resolveStages, type ContextReader } from '../../lib/stages.ts';
 import { FULL_CONFIG } from './synth.ts';
 
@@ -281,6 +281,115 @@ describe('parseConfig', () => {
     const message = problemsOf({ account: 'x', schedule: 'hourly', alerts: { sms: [{ phoneNumber: '555' }] } });
     expect(message).toMatch(/^invalid portout-watch configuration in config\/test\.json:\n/);
     expect(message.split('\n  - ')).toHaveLength(4);
+  });
+});
+
+describe('parseConfig: several Telnyx accounts', () => {
+  const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx/brand-eu-AbC123';
+  /** `count` accounts named a1, a2, ..., each with an existing secret of that name. */
+  const namedAccounts = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `a${i + 1}`, apiKeySecret: `a${i + 1}` }));
+
+  it('gives each account its secret, created or existing, and the default account telnyxApiKeySecret', () => {
+    const config = parseConfig(
+      { telnyxApiKeySecret: 'prod/telnyx', telnyxAccounts: [{ name: 'default' }, { name: 'brand-eu', apiKeySecret: ARN }, { name: 'brand-us' }] },
+      'test',
+    );
+    expect(config.telnyxAccounts).toEqual([
+      { name: 'default', apiKeySecret: { kind: 'existing-name', name: 'prod/telnyx' } },
+      { name: 'brand-eu', apiKeySecret: { kind: 'existing-arn', arn: ARN } },
+      { name: 'brand-us', apiKeySecret: { kind: 'create' } },
+    ]);
+    expect(config.managedAccounts).toBeUndefined();
+  });
+
+  it('reads the lone default account as the single-account deployment it is', () => {
+    expect(parseConfig({ telnyxAccounts: [{ name: 'default' }] }, 'test')).toEqual(parseConfig({}, 'test'));
+  });
+
+  it('watches no configured account with managed accounts alone, and creates the manager secret unless one is named', () => {
+    expect(parseConfig({ managedAccounts: {} }, 'test')).toMatchObject({ telnyxAccounts: [], managedAccounts: { managerKeySecret: { kind: 'create' } } });
+    const config = parseConfig({ telnyxAccounts: [{ name: 'default' }], managedAccounts: { managerKeySecret: 'telnyx/manager' } }, 'test');
+    expect(config.telnyxAccounts).toEqual([{ name: 'default', apiKeySecret: { kind: 'create' } }]);
+    expect(config.managedAccounts).toEqual({ managerKeySecret: { kind: 'existing-name', name: 'telnyx/manager' } });
+  });
+
+  it('allows the manager key to be a watched account\'s key too: the manager account is watched only when listed', () => {
+    const config = parseConfig({ telnyxAccounts: [{ name: 'manager', apiKeySecret: 'telnyx/manager' }], managedAccounts: { managerKeySecret: 'telnyx/manager' } }, 'test');
+    expect(config.telnyxAccounts?.map((account) => account.name)).toEqual(['manager']);
+  });
+
+  it(`takes up to ${MAX_CONFIGURED_ACCOUNTS} accounts with short secret names`, () => {
+    expect(parseConfig({ telnyxAccounts: namedAccounts(MAX_CONFIGURED_ACCOUNTS) }, 'test').telnyxAccounts).toHaveLength(MAX_CONFIGURED_ACCOUNTS);
+  });
+
+  it('gives a deployment of several accounts a longer timeout by default, ending a minute before the next run', () => {
+    const timeout = (raw: object) => parseConfig(raw, 'test').function.timeoutSeconds;
+    expect(timeout({})).toBe(120);
+    expect(timeout({ telnyxAccounts: [{ name: 'default' }] })).toBe(120);
+    expect(timeout({ telnyxAccounts: [{ name: 'a' }, { name: 'b' }] })).toBe(240);
+    expect(timeout({ managedAccounts: {} })).toBe(240);
+    expect(timeout({ managedAccounts: {}, schedule: 'rate(4 minutes)' })).toBe(180);
+    expect(timeout({ managedAccounts: {}, schedule: 'rate(3 minutes)' })).toBe(120);
+    expect(timeout({ managedAccounts: {}, function: { timeoutSeconds: 60 } })).toBe(60);
+  });
+
+  it('reads the fleet concurrency settings through the poller\'s own limits', () => {
+    expect(parseConfig({ poller: { telnyxConcurrency: 32, accountConcurrency: 4 } }, 'test').poller).toEqual({ telnyxConcurrency: 32, accountConcurrency: 4 });
+    expect(problemsOf({ poller: { telnyxConcurrency: 65 } })).toContain('poller.telnyxConcurrency: TELNYX_CONCURRENCY must be a whole number from 1 to 64');
+    expect(problemsOf({ poller: { accountConcurrency: 0 } })).toContain('poller.accountConcurrency: ACCOUNT_CONCURRENCY must be a whole number from 1 to 64');
+  });
+
+  it.each([
+    ['an empty list', { telnyxAccounts: [] }, 'telnyxAccounts: must be a non-empty list of accounts such as [{ "name": "default" }'],
+    ['an account without a name', { telnyxAccounts: [{ apiKeySecret: 'x' }] }, 'telnyxAccounts[0].name: is required: it must be 1-20 characters of a-z, 0-9 and inner hyphens'],
+    ['a name with capitals', { telnyxAccounts: [{ name: 'Brand_EU' }] }, 'telnyxAccounts[0].name: "Brand_EU" must be 1-20 characters of a-z, 0-9 and inner hyphens, e.g. "brand-eu"'],
+    ['a name of more than 20 characters', { telnyxAccounts: [{ name: 'a'.repeat(21) }] }, `telnyxAccounts[0].name: "${'a'.repeat(21)}" must be 1-20 characters`],
+    [
+      'a name under the managed prefix',
+      { telnyxAccounts: [{ name: 'managed-eu' }] },
+      'telnyxAccounts[0].name: "managed-eu" must not start with "managed-": that prefix names discovered managed accounts',
+    ],
+    ['the same name twice', { telnyxAccounts: [{ name: 'eu' }, { name: 'eu' }] }, 'telnyxAccounts[1].name: "eu" is listed twice: give each account its own name'],
+    ['an unknown account setting', { telnyxAccounts: [{ name: 'eu', secret: 'x' }] }, 'telnyxAccounts[0].secret: is not a setting: use one of name, apiKeySecret'],
+    [
+      'a partial secret ARN for an account',
+      { telnyxAccounts: [{ name: 'eu', apiKeySecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx' }] },
+      'telnyxAccounts[0].apiKeySecret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx" looks like a partial ARN',
+    ],
+    [
+      'two accounts with the same secret',
+      { telnyxAccounts: [{ name: 'eu', apiKeySecret: 'telnyx/eu' }, { name: 'us', apiKeySecret: 'telnyx/eu' }] },
+      'telnyxAccounts[1].apiKeySecret: "telnyx/eu" is also account "eu"\'s secret: the same Telnyx account watched twice alerts twice',
+    ],
+    [
+      'the default account\'s secret given on the account',
+      { telnyxAccounts: [{ name: 'default', apiKeySecret: 'telnyx/main' }, { name: 'eu' }] },
+      'telnyxAccounts[0].apiKeySecret: the "default" account\'s key is telnyxApiKeySecret, as in a single-account deployment: move the setting there',
+    ],
+    [
+      'telnyxApiKeySecret when telnyxAccounts has no default account',
+      { telnyxApiKeySecret: 'telnyx/main', telnyxAccounts: [{ name: 'eu' }] },
+      'telnyxApiKeySecret: is the key of the account named "default", which telnyxAccounts does not list: add { "name": "default" } to keep watching it',
+    ],
+    [
+      'telnyxApiKeySecret with managed accounts alone',
+      { telnyxApiKeySecret: 'telnyx/main', managedAccounts: { managerKeySecret: 'telnyx/manager' } },
+      'telnyxApiKeySecret: is the key of the account named "default", which telnyxAccounts does not list',
+    ],
+    ['managedAccounts as a switch', { managedAccounts: true }, 'managedAccounts: must be an object with any of: managerKeySecret'],
+    ['a manager secret name with spaces', { managedAccounts: { managerKeySecret: 'my manager' } }, 'managedAccounts.managerKeySecret: "my manager" is not a Secrets Manager secret name'],
+    [
+      `more than ${MAX_CONFIGURED_ACCOUNTS} accounts`,
+      { telnyxAccounts: namedAccounts(MAX_CONFIGURED_ACCOUNTS + 1) },
+      `telnyxAccounts: lists ${MAX_CONFIGURED_ACCOUNTS + 1} accounts, more than ${MAX_CONFIGURED_ACCOUNTS}: each has its own secret and alarm, so watch a larger fleet as managed accounts`,
+    ],
+    [
+      'more created secrets than the 4 KB of a function\'s environment holds',
+      { telnyxAccounts: Array.from({ length: 20 }, (_, i) => ({ name: `brand-${i}` })) },
+      'of the poller\'s environment, which Lambda holds to 4 KB in all (3000 for the accounts): a secret the stack creates is known by its ARN',
+    ],
+  ])('rejects %s, naming the setting and the fix', (_name, raw, expected) => {
+    expect(problemsOf(raw)).toContain(expected);
   });
 });
 

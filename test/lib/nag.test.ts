@@ -2,7 +2,7 @@ import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_TOWER } from '../../lib/poller-function.ts';
-import { FULL_CONFIG, build } from './synth.ts';
+import { FULL_CONFIG, SEVERAL_ACCOUNTS_CONFIG, build } from './synth.ts';
 
 function findings(pack: NagPack, app: App): string[] {
   return pack.validateScope(app).violations.flatMap((violation) =>
@@ -29,6 +29,7 @@ describe.each([
   ['no configuration', {}],
   ['every setting', FULL_CONFIG],
   ['an existing secret by name', { telnyxApiKeySecret: 'prod/telnyx-api-key', alerts: { sms: ['+14155550100'] } }],
+  ['several accounts and managed ones', { ...SEVERAL_ACCOUNTS_CONFIG, managedAccounts: {} }],
   [
     'Slack and Teams channels',
     {

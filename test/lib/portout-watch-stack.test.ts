@@ -15,15 +15,15 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 function ids(stack: PortoutWatchStack) {
   const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
   return {
-    table: id(stack.stateTable.table),
-    alertTopic: id(stack.alertTopic.topic),
-    opsTopic: id(stack.operations.topic),
-    key: id(stack.key),
-    fn: id(stack.poller.function),
-    role: id(stack.poller.role),
-    logGroup: id(stack.poller.logGroup),
-    failedRuns: id(stack.poller.failedRuns.queue),
-    secret: stack.apiKey.createdSecret ? id(stack.apiKey.createdSecret) : undefined,
+    table: id(stack.watch.stateTable.table),
+    alertTopic: id(stack.watch.alertTopic.topic),
+    opsTopic: id(stack.watch.operations.topic),
+    key: id(stack.watch.key),
+    fn: id(stack.watch.poller.function),
+    role: id(stack.watch.poller.role),
+    logGroup: id(stack.watch.poller.logGroup),
+    failedRuns: id(stack.watch.poller.failedRuns.queue),
+    secret: stack.watch.apiKey?.createdSecret ? id(stack.watch.apiKey.createdSecret) : undefined,
   };
 }
 
@@ -108,8 +108,32 @@ describe('the stack with no configuration', () => {
     });
   });
 
+  // Pinned literally: a changed logical id makes CloudFormation replace the resource, and a replaced table,
+  // key or secret loses the state, the encrypted data or the API key of every deployed stack.
+  it('keeps the logical ids deployed stacks already have, outputs included', () => {
+    expect(id).toEqual({
+      table: 'StateTable962DE04C',
+      alertTopic: 'AlertsTopicCF7C81C9',
+      opsTopic: 'OperationsTopic6D6844EA',
+      key: 'Key961B73FD',
+      fn: 'PollerFunctionD1C91003',
+      role: 'PollerRoleEBEB422E',
+      logGroup: 'PollerLogs034015E3',
+      failedRuns: 'DeadLettersQueue631681B1',
+      secret: 'TelnyxApiKeySecret4E560A29',
+    });
+    expect(Object.keys(template.toJSON().Outputs as object).sort()).toEqual([
+      'AlertTopicArn',
+      'OpsTopicArn',
+      'PollerFunctionName',
+      'SetTelnyxApiKeyCommand',
+      'StateTableName',
+      'TelnyxApiKeySecretId',
+    ]);
+  });
+
   it('has no dashboard unless asked for: it costs $3 a month', () => {
-    expect(stack.operations.dashboard).toBeUndefined();
+    expect(stack.watch.operations.dashboard).toBeUndefined();
     expect(Object.keys(template.findOutputs('DashboardName'))).toEqual([]);
   });
 
@@ -697,7 +721,8 @@ describe('the stack with other settings', () => {
       },
     ]);
     template.hasOutput('TelnyxApiKeySecretId', { Value: 'prod/telnyx-api-key' });
-    expect(stack.apiKey.createdSecret).toBeUndefined();
+    expect(stack.watch.apiKey).toBeDefined();
+    expect(stack.watch.apiKey?.createdSecret).toBeUndefined();
   });
 
   it('caps Lambda’s event age at its six-hour limit on long intervals', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { parseConfig } from '../../lib/config.ts';
+import type { PortoutWatchSettings } from '../../lib/config.ts';
 import { PortoutWatchStack } from '../../lib/portout-watch-stack.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
@@ -17,7 +17,7 @@ export interface Built {
  */
 export function build(rawConfig: unknown, stackId = 'PortoutWatch'): Built {
   const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new PortoutWatchStack(app, stackId, { config: parseConfig(rawConfig, 'test') });
+  const stack = new PortoutWatchStack(app, stackId, { settings: rawConfig as PortoutWatchSettings });
   return { app, stack };
 }
 
@@ -48,3 +48,16 @@ export const FULL_CONFIG = {
   },
   operations: { alarmEmail: 'oncall@example.com', dashboard: true },
 };
+
+/** The default account (its secret created, as in a single-account deployment), one existing and one created secret. */
+export const SEVERAL_ACCOUNTS_CONFIG = {
+  telnyxAccounts: [
+    { name: 'default' },
+    { name: 'brand-eu', apiKeySecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:telnyx/brand-eu-AbC123' },
+    { name: 'brand-us' },
+  ],
+  alerts: { email: ['noc@example.com'] },
+};
+
+/** Managed accounts alone: the manager's secret created, no configured account. */
+export const MANAGED_CONFIG = { managedAccounts: {}, alerts: { email: ['noc@example.com'] } };

@@ -1,4 +1,5 @@
 import { parseSchedule } from '../../lib/config.ts';
+import { ENV } from '../../functions/poller/config.ts';
 import { METRICS, type MetricDeclaration } from '../../functions/poller/telemetry.ts';
 import { PRICES, type PriceName } from './prices.ts';
 
@@ -103,6 +104,42 @@ function isHighResolution(alarm: Resource): boolean {
   return typeof period === 'number' && period < 60;
 }
 
+/** What the poller's environment says it watches: several configured accounts (how many), managed accounts. */
+export interface Fleet {
+  /** Unset for a single-account deployment (no TELNYX_ACCOUNTS). */
+  configuredAccounts?: number;
+  managed: boolean;
+}
+
+/** The accounts in TELNYX_ACCOUNTS: JSON, with each created secret's ARN a reference inside an Fn::Join. */
+function countAccounts(value: unknown): number {
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  const text = join ? join[1].map((part) => (typeof part === 'string' ? part : 'ref')).join(join[0]) : String(value);
+  const accounts: unknown = JSON.parse(text);
+  if (!Array.isArray(accounts)) throw new Error(`cannot price ${ENV.telnyxAccounts}: it is not a JSON list`);
+  return accounts.length;
+}
+
+export function fleetOf(template: CfnTemplate): Fleet {
+  const fleet: Fleet = { managed: false };
+  for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+    const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    if (ENV.telnyxAccounts in variables) fleet.configuredAccounts = countAccounts(variables[ENV.telnyxAccounts]);
+    if (ENV.managerKeySecretArn in variables) fleet.managed = true;
+  }
+  return fleet;
+}
+
+/**
+ * Series a metric is priced for: one, or none when the deployment can't send it; per configured account for one
+ * with an `account` dimension, as each account fails on its own.
+ */
+export function pricedSeries(declaration: MetricDeclaration, fleet: Fleet): number {
+  if (declaration.onlyWith === 'managed-accounts' && !fleet.managed) return 0;
+  if (declaration.onlyWith === 'several-accounts' && fleet.configuredAccounts === undefined) return 0;
+  return declaration.dimension?.name === 'account' ? (fleet.configuredAccounts ?? 0) : 1;
+}
+
 /** Hours a month a metric is sent in, over all its series: each occurrence sends one series. */
 export function metricHours(declaration: MetricDeclaration, usage: UsageAssumptions): number {
   const hours = { 'every-run': HOURS_PER_MONTH, 'alert-runs': usage.alertRunsPerMonth, 'fault-runs': usage.faultHoursPerMonth }[declaration.emitted];
@@ -127,12 +164,22 @@ export function estimateMonthlyCost(template: CfnTemplate, usage: UsageAssumptio
     add('CloudWatch', `alarm ${name} (${count} metric${count === 1 ? '' : 's'})`, isHighResolution(alarm) ? 'highResolutionAlarmMetric' : 'alarmMetric', count);
   }
   for (const [id] of resourcesOf(template, 'AWS::CloudWatch::Dashboard')) add('CloudWatch', `dashboard ${id}`, 'dashboard', 1);
+  const fleet = fleetOf(template);
   for (const [name, declaration] of Object.entries(METRICS)) {
-    // TODO(#13 stack helper): price these when the template's poller watches several or managed accounts.
-    if (declaration.onlyWith) continue;
+    const series = pricedSeries(declaration, fleet);
+    if (series === 0) continue;
     const hours = metricHours(declaration, usage);
     const dimension = declaration.dimension ? `{${declaration.dimension.name}}` : '';
-    add('CloudWatch', `metric ${name}${dimension}, sent ${declaration.emitted} (${Math.round(hours)} h)`, 'customMetric', hours / HOURS_PER_MONTH);
+    const perAccount = declaration.dimension?.name === 'account' ? ` × ${series} configured account${series === 1 ? '' : 's'}` : '';
+    add('CloudWatch', `metric ${name}${dimension}, sent ${declaration.emitted} (${Math.round(hours)} h)${perAccount}`, 'customMetric', (series * hours) / HOURS_PER_MONTH);
+  }
+  if (fleet.configuredAccounts !== undefined) {
+    notes.push('A run polls every account, so its billed duration grows with the fleet: measure it with npm run bench and price it with --billed-ms.');
+  }
+  if (fleet.managed) {
+    notes.push(
+      'Managed accounts add no secret, alarm or metric each: their keys come from Telnyx, and one alarm watches them all. ManagedAccountsDisabled is priced for the fault hours; while Telnyx lists an account as disabled it is sent every run, $0.30 a month.',
+    );
   }
 
   // The scheduled function: runs, duration, logs.

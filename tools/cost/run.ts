@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/config.ts';
 import { DEFAULT_ASSUMPTIONS, estimateMonthlyCost, type Estimate, type UsageAssumptions } from './estimate.ts';
 import { PRICES, PRICES_AS_OF, PRICES_REGION } from './prices.ts';
-import { DEFAULT_DEPLOYMENT, synthesizeTemplates } from './synth.ts';
+import { DEFAULT_DEPLOYMENT, fleetDeployment, synthesizeTemplates } from './synth.ts';
 
 const USAGE = `Usage: npm run cost [-- options]
 
@@ -51,6 +51,9 @@ function main(): void {
     options: {
       stage: { type: 'string' },
       'cdk-json': { type: 'boolean', default: false },
+      accounts: { type: 'string' },
+      managed: { type: 'boolean', default: false },
+      'billed-ms': { type: 'string' },
       alerts: { type: 'string' },
       'alert-runs': { type: 'string' },
       'fault-hours': { type: 'string' },
@@ -71,14 +74,25 @@ function main(): void {
     alertsPerMonth: count(values.alerts, 'alerts', DEFAULT_ASSUMPTIONS.alertsPerMonth),
     alertRunsPerMonth: count(values['alert-runs'], 'alert-runs', DEFAULT_ASSUMPTIONS.alertRunsPerMonth),
     faultHoursPerMonth: count(values['fault-hours'], 'fault-hours', DEFAULT_ASSUMPTIONS.faultHoursPerMonth),
+    billedMsPerRun: count(values['billed-ms'], 'billed-ms', DEFAULT_ASSUMPTIONS.billedMsPerRun),
   };
+  const accounts = values.accounts === undefined ? undefined : count(values.accounts, 'accounts', 2);
+  if (accounts === 0) throw new ConfigError('--accounts must be at least 1 (the default account)');
+  const fleet = accounts !== undefined || values.managed;
   const stacks =
     values.stage !== undefined
       ? synthesizeTemplates({ stage: values.stage })
       : values['cdk-json']
         ? synthesizeTemplates({})
-        : synthesizeTemplates({ config: DEFAULT_DEPLOYMENT });
-  const label = values.stage !== undefined ? `stage ${values.stage}` : values['cdk-json'] ? 'cdk.json' : 'the default deployment (one email, one SMS, an alarm email)';
+        : synthesizeTemplates({ config: fleet ? fleetDeployment(accounts ?? 1, values.managed) : DEFAULT_DEPLOYMENT });
+  const configured = accounts ?? 1;
+  const watching = fleet ? [`${configured} configured Telnyx account${configured === 1 ? '' : 's'}`, ...(values.managed ? ['managed accounts'] : [])] : [];
+  const label =
+    values.stage !== undefined
+      ? `stage ${values.stage}`
+      : values['cdk-json']
+        ? 'cdk.json'
+        : `the default deployment (one email, one SMS, an alarm email${watching.length > 0 ? `; ${watching.join(' and ')}` : ''})`;
   for (const { stackId, template } of stacks) {
     console.log(renderEstimate(`${stackId}: ${label}`, estimateMonthlyCost(template, usage), usage));
   }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { PortoutWatchStack } from '../../lib/portout-watch-stack.ts';
 import { resolveStages } from '../../lib/stages.ts';
+import { DEFAULT_ACCOUNT_NAME } from '../../functions/poller/core/accounts.ts';
 import type { CfnTemplate } from './estimate.ts';
 
 const CDK_JSON = fileURLToPath(new URL('../../cdk.json', import.meta.url));
@@ -18,6 +19,15 @@ export const DEFAULT_DEPLOYMENT = {
 };
 
 /**
+ * The default deployment watching `accounts` configured Telnyx accounts (`default` and `account-2`... each with a
+ * secret the stack creates) and, if asked, a manager account's managed accounts.
+ */
+export function fleetDeployment(accounts: number, managed: boolean): Record<string, unknown> {
+  const names = Array.from({ length: accounts }, (_, i) => (i === 0 ? DEFAULT_ACCOUNT_NAME : `account-${i + 1}`));
+  return { ...DEFAULT_DEPLOYMENT, telnyxAccounts: names.map((name) => ({ name })), ...(managed ? { managedAccounts: {} } : {}) };
+}
+
+/**
  * The template(s) `cdk synth` would build, offline and without credentials: cdk.json's context with `portoutWatch`
  * replaced by `config` (or, with `stage`, config/<stage>.json merged over cdk.json's). Bundling is skipped; the
  * template is the same without the asset's contents.
@@ -31,7 +41,7 @@ export function synthesizeTemplates(options: { config?: unknown; stage?: string 
   };
   const app = new App({ context: { ...merged, 'aws:cdk:bundling-stacks': [] } });
   const stages = resolveStages({ tryGetContext: (key) => merged[key] }, CONFIG_DIR);
-  for (const { stackId, config } of stages) new PortoutWatchStack(app, stackId, { config });
+  for (const { stackId, settings } of stages) new PortoutWatchStack(app, stackId, { settings });
   const assembly = app.synth();
   return stages.map(({ stackId }) => ({ stackId, template: assembly.getStackByName(stackId).template as CfnTemplate }));
 }

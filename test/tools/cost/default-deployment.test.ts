@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { estimateMonthlyCost, type Estimate } from '../../../tools/cost/estimate.ts';
-import { DEFAULT_DEPLOYMENT, synthesizeTemplates } from '../../../tools/cost/synth.ts';
+import { DEFAULT_DEPLOYMENT, fleetDeployment, synthesizeTemplates } from '../../../tools/cost/synth.ts';
 
 const TARGET_USD = 2.5;
 
@@ -36,3 +36,38 @@ describe('the default deployment, synthesized as cdk synth builds it', () => {
     }
   });
 });
+
+describe('the default deployment watching several Telnyx accounts', () => {
+  const total = (config: unknown) => estimateMonthlyCost(synthesizeTemplates({ config })[0]!.template).total;
+  let single: number;
+  let two: number;
+  let three: number;
+  let managed: number;
+  beforeAll(() => {
+    single = total(DEFAULT_DEPLOYMENT);
+    two = total(fleetDeployment(2, false));
+    three = total(fleetDeployment(3, false));
+    managed = total(fleetDeployment(1, true));
+  });
+
+  it('costs for each added account its secret ($0.40), its alarm ($0.10), and cents of metric and reads', () => {
+    const perAccount = three - two;
+    expect(perAccount).toBeGreaterThan(0.5);
+    expect(perAccount).toBeLessThan(0.52);
+    // The first added account also gives the default account its alarm.
+    expect(two - single - perAccount).toBeCloseTo(0.1, 2);
+  });
+
+  it('costs for managed accounts the manager\'s secret and three alarms, whatever their number', () => {
+    expect(managed - single).toBeGreaterThan(0.7);
+    expect(managed - single).toBeLessThan(0.73);
+  });
+
+  it('is the figure the deploy guide quotes', () => {
+    const text = readFileSync(new URL('../../../docs/deploying.md', import.meta.url), 'utf8');
+    for (const figure of [three - two, managed - single, two, managed].map((usd) => `$${usd.toFixed(2)}`)) {
+      expect(text.includes(figure), `docs/deploying.md quotes ${figure} (run npm run cost -- --accounts 3, --managed)`).toBe(true);
+    }
+  });
+});
+

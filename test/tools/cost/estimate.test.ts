@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../../functions/poller/telemetry.ts';
-import { alarmMetricCount, DEFAULT_ASSUMPTIONS, estimateMonthlyCost, type CfnTemplate } from '../../../tools/cost/estimate.ts';
+import { ENV } from '../../../functions/poller/config.ts';
+import { alarmMetricCount, DEFAULT_ASSUMPTIONS, estimateMonthlyCost, fleetOf, type CfnTemplate } from '../../../tools/cost/estimate.ts';
 
 /** The smallest template the estimator prices: a function on a 5-minute schedule with a log group. */
 function template(extra: CfnTemplate['Resources'] = {}): CfnTemplate {
@@ -106,5 +107,39 @@ describe('the estimate counts from the template', () => {
     const emails = DEFAULT_ASSUMPTIONS.alertsPerMonth + DEFAULT_ASSUMPTIONS.alarmNotificationsPerMonth;
     expect(estimate.lines.find((line) => line.price === 'snsEmail')?.item).toBe(`${emails} email notifications`);
     expect(estimate.notes.join(' ')).toContain(`${DEFAULT_ASSUMPTIONS.alertsPerMonth} SMS a month are not priced here`);
+  });
+
+  describe('metrics sent only with several accounts', () => {
+    /** The template's function with these environment variables. */
+    const withEnvironment = (variables: Record<string, unknown>): CfnTemplate => {
+      const base = template();
+      return { Resources: { ...base.Resources, Fn: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 512, Environment: { Variables: variables } } } } };
+    };
+    const metricNames = (t: CfnTemplate) =>
+      estimateMonthlyCost(t).lines.filter((line) => line.price === 'customMetric').map((line) => /^metric (\w+)/.exec(line.item)?.[1]);
+    const onlyWith = (kind: string) => Object.entries(METRICS).filter(([, declared]) => declared.onlyWith === kind).map(([name]) => name);
+    const accountsJoin = { 'Fn::Join': ['', ['[{"name":"default","secretId":"', { Ref: 'S1' }, '"},{"name":"eu","secretId":"telnyx/eu"}]']] };
+
+    it('are not priced for a single-account deployment', () => {
+      const names = metricNames(withEnvironment({ [ENV.apiKeySecretArn]: 'x' }));
+      for (const name of [...onlyWith('several-accounts'), ...onlyWith('managed-accounts')]) expect(names).not.toContain(name);
+    });
+
+    it('read the fleet from the poller\'s environment, created secrets\' ARNs included', () => {
+      expect(fleetOf(withEnvironment({ [ENV.telnyxAccounts]: accountsJoin }))).toEqual({ configuredAccounts: 2, managed: false });
+      expect(fleetOf(withEnvironment({ [ENV.telnyxAccounts]: '[]', [ENV.managerKeySecretArn]: 'm' }))).toEqual({ configuredAccounts: 0, managed: true });
+      expect(fleetOf(template())).toEqual({ managed: false });
+    });
+
+    it('price AccountDown once per configured account, and the managed-account metrics only with a manager key', () => {
+      const several = withEnvironment({ [ENV.telnyxAccounts]: accountsJoin });
+      const accountDown = estimateMonthlyCost(several).lines.find((line) => line.item.startsWith('metric AccountDown'));
+      expect(accountDown?.item).toContain('× 2 configured accounts');
+      expect(accountDown?.quantity).toBeCloseTo((2 * DEFAULT_ASSUMPTIONS.faultHoursPerMonth) / 730, 10);
+      for (const name of onlyWith('managed-accounts')) expect(metricNames(several)).not.toContain(name);
+      const managed = metricNames(withEnvironment({ [ENV.telnyxAccounts]: '[]', [ENV.managerKeySecretArn]: 'm' }));
+      for (const name of onlyWith('managed-accounts')) expect(managed).toContain(name);
+      expect(managed).not.toContain('AccountDown');
+    });
   });
 });
