@@ -83,11 +83,11 @@ export async function buildPollerBundle(variant: BundleVariant): Promise<BuiltBu
  * The measured-run child, bundled like the handler (SDK inside) so it starts and runs as the Lambda bundle does,
  * without tsx in the process.
  */
-export async function buildPollChild(): Promise<string> {
-  const outfile = `${TMP_DIR}poll-child.mjs`;
+export async function buildPollChild(child: 'poll-child' | 'fleet-child' = 'poll-child'): Promise<string> {
+  const outfile = `${TMP_DIR}${child}.mjs`;
   await build({
     ...STACK_BUNDLING,
-    entryPoints: [fileURLToPath(new URL('./poll-child.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL(`./${child}.ts`, import.meta.url))],
     minify: false,
     sourcemap: false,
     outfile,

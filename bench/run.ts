@@ -2,7 +2,6 @@
  * `npm run bench`: the poller against the Telnyx simulator (with latency) and DynamoDB Local, beside the least work
  * possible and beside what a user could write instead; then the bundle's size and cold start. See bench/README.md.
  */
-import { fork } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,6 +14,8 @@ import { CONFIG_DEFAULTS } from '../lib/config.ts';
 import { ensureStateTable, LOCAL_AWS, startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../local/telnyx-simulator.ts';
 import { itemBytes, lowerBounds } from './bounds.ts';
+import { runChild } from './child.ts';
+import { measureFleet, renderFleetMarkdown } from './fleet.ts';
 import { BUNDLE_VARIANTS, buildPollChild, buildPollerBundle, TMP_DIR, type BuiltBundle, type BundleVariant } from './bundle.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { measureDetectionLatency, type LatencyResults } from './latency.ts';
@@ -32,6 +33,10 @@ const USAGE = `Usage: npm run bench [-- options]
   --per-item-max N         largest size for alternative (b), one GetItem per port-out (default 1000)
   --cold-runs N            fresh processes per cold-start figure (default 10)
   --latency-requests N     requests filed per webhook latency row (default 20; 0 skips the latency table)
+  --fleet-accounts N       Telnyx accounts in the fleet run (default 200; 0 skips it)
+  --fleet-max-size N       port-outs of the fleet's largest account; the others spread evenly from 1 (default 1000)
+  --fleet-sweep LIST       TELNYX_CONCURRENCY values for extra quiet fleet runs (default 64; empty to skip)
+  --fleet-only             only the fleet run (writes bench/fleet-results.md and .json, nothing else)
   -h, --help               show this help
 `;
 
@@ -58,6 +63,10 @@ function options() {
       'per-item-max': { type: 'string', default: '1000' },
       'cold-runs': { type: 'string', default: '10' },
       'latency-requests': { type: 'string', default: '20' },
+      'fleet-accounts': { type: 'string', default: '200' },
+      'fleet-max-size': { type: 'string', default: '1000' },
+      'fleet-sweep': { type: 'string', default: '64' },
+      'fleet-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,7 +78,13 @@ function options() {
   const [perItemMax = 1_000] = numberList(values['per-item-max'], '--per-item-max');
   const [coldRuns = 10] = numberList(values['cold-runs'], '--cold-runs');
   const [latencyRequests = 20] = numberList(values['latency-requests'], '--latency-requests');
+  const [fleetAccounts = 200] = numberList(values['fleet-accounts'], '--fleet-accounts');
+  const [fleetMaxSize = 1_000] = numberList(values['fleet-max-size'], '--fleet-max-size');
   return {
+    fleetAccounts,
+    fleetMaxSize: Math.max(1, fleetMaxSize),
+    fleetSweep: numberList(values['fleet-sweep'], '--fleet-sweep').filter((c) => c !== DEFAULTS.telnyxConcurrency),
+    fleetOnly: values['fleet-only'],
     latencyMs,
     sizes: numberList(values.sizes, '--sizes'),
     sweep: numberList(values['concurrency-sweep'], '--concurrency-sweep').filter((c) => c !== DEFAULTS.listConcurrency),
@@ -81,22 +96,6 @@ function options() {
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
-}
-
-function runChild(childPath: string, env: Record<string, string>): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    // execArgv [] keeps tsx's loader out of the child: it runs the plain bundle, as Lambda would.
-    const child = fork(childPath, [], { execArgv: [], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    let stderr = '';
-    let reply: { ok: true; result: ChildResult } | { ok: false; error: string } | undefined;
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('message', (message) => (reply = message as typeof reply));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (reply?.ok) resolve(reply.result);
-      else reject(new Error(`measured run failed (exit ${code}): ${reply ? reply.error : stderr}`));
-    });
-  });
 }
 
 async function openSet(client: DynamoDBClient, tableName: string): Promise<{ items: number; bytes: number; maxItemBytes: number }> {
@@ -126,12 +125,63 @@ async function openSet(client: DynamoDBClient, tableName: string): Promise<{ ite
   return { items, bytes, maxItemBytes };
 }
 
+type Options = ReturnType<typeof options>;
+
+/** The fleet run, written to its own files: it takes minutes of its own, and `--fleet-only` runs just it. */
+async function fleetBench(opts: Options, dynamoEndpoint: string): Promise<void> {
+  const loadAtStart = loadavg().map((load) => Math.round(load * 100) / 100);
+  const startedAt = Date.now();
+  const fleet = await measureFleet({
+    dynamoEndpoint,
+    latencyMs: opts.latencyMs,
+    accounts: opts.fleetAccounts,
+    maxSize: opts.fleetMaxSize,
+    telnyxConcurrencySweep: opts.fleetSweep,
+    log,
+  });
+  const loadAtEnd = loadavg().map((load) => Math.round(load * 100) / 100);
+  const environment = {
+    date: new Date(startedAt).toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadAtEnd,
+    durationS: Math.round((Date.now() - startedAt) / 1000),
+  };
+  const outDir = new URL('./', import.meta.url);
+  writeFileSync(new URL('fleet-results.json', outDir), `${JSON.stringify({ environment, fleet }, null, 2)}\n`);
+  const markdown = [
+    '# Fleet benchmark results',
+    '',
+    `${environment.date}, Node ${environment.node} on ${environment.platform}, ${environment.cpus} × ${environment.cpuModel}. ` +
+      `DynamoDB Local; SNS faked. Load average ${loadAtStart.join('/')} at the start, ${loadAtEnd.join('/')} at the end. ` +
+      `Whole run: ${environment.durationS} s. How to read this: bench/README.md.`,
+    '',
+    renderFleetMarkdown(fleet),
+  ].join('\n');
+  writeFileSync(new URL('fleet-results.md', outDir), markdown);
+  log(`\n${markdown}`);
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const startedAt = Date.now();
   // Other work on the machine slows every figure here: the load averages go into the results.
   const loadAtStart = loadavg().map((load) => Math.round(load * 100) / 100);
   mkdirSync(TMP_DIR, { recursive: true });
+  if (opts.fleetOnly) {
+    log('Starting DynamoDB Local…');
+    const dynamo = await startDynamoDbLocal();
+    process.once('SIGINT', () => void dynamo.stop().then(() => process.exit(130)));
+    try {
+      await fleetBench(opts, dynamo.endpoint);
+    } finally {
+      await dynamo.stop();
+    }
+    return;
+  }
 
   // Cold starts are measured on the Node that Lambda runs; without it the benchmark stops here, saying how to get it.
   const node24 = lambdaNode();
@@ -171,7 +221,7 @@ async function main(): Promise<void> {
           const open = await openSet(admin, tableName);
           sim.resetRequests();
           const parentCpu = process.cpuUsage();
-          const result = await runChild(childPath, {
+          const result = await runChild<ChildResult>(childPath, {
             PATH: process.env.PATH ?? '',
             [ENV.tableName]: tableName,
             [ENV.topicArn]: TOPIC_ARN,
@@ -242,6 +292,10 @@ async function main(): Promise<void> {
     if (opts.latencyRequests > 0) {
       log('Detection latency: schedule only, and through the webhook path…');
       latency = await measureDetectionLatency({ dynamoEndpoint: dynamo.endpoint, latencyMs: opts.latencyMs, requests: opts.latencyRequests, log });
+    }
+    if (opts.fleetAccounts > 0) {
+      log(`A fleet of ${opts.fleetAccounts} accounts…`);
+      await fleetBench(opts, dynamo.endpoint);
     }
   } finally {
     admin.destroy();
