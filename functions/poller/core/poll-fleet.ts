@@ -28,8 +28,13 @@ export interface FleetReport {
   accounts: AccountResult[];
   /** Managed accounts Telnyx lists as disabled, blocked or cancelled: not polled. */
   disabled: AccountRef[];
-  /** How the managed-account listing went; null when no manager key is configured. */
+  /** How the managed-account listing went; null when no manager key is configured, or the run polled `only`. */
   discovery: { complete: boolean; failures: SourceFailure[]; managerKeyRefused: boolean; requests: number } | null;
+  /**
+   * Set when the run polled only these configured accounts (a webhook's): it says nothing about the others, so it
+   * never counts toward the fleet's heartbeat.
+   */
+  only?: string[];
 }
 
 export interface FleetOptions {
