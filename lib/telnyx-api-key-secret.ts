@@ -138,6 +138,12 @@ export function createTelnyxKeys(
 }
 
 /**
+ * What an account's outputs carry after their name: nothing for the single (or default) account, whose outputs keep
+ * their logical ids; another account's name, with `-` written `X` (names are lowercase, so no two share an id).
+ */
+export const accountOutputSuffix = (name: string): string => (name === DEFAULT_ACCOUNT_NAME ? '' : name.replace(/-/g, 'X'));
+
+/**
  * Per secret, its id and the command that puts a key in it. The single (or default) account's outputs keep their
  * logical ids; another account's carry its name, with `-` written `X` (names are lowercase, so no two share an id).
  */
@@ -155,7 +161,7 @@ export function addTelnyxKeyOutputs(scope: Construct, keys: TelnyxKeys): void {
     });
   };
   const accountIds = (name: string) => {
-    const suffix = name === DEFAULT_ACCOUNT_NAME ? '' : name.replace(/-/g, 'X');
+    const suffix = accountOutputSuffix(name);
     return { secretId: `TelnyxApiKeySecretId${suffix}`, command: `SetTelnyxApiKeyCommand${suffix}` };
   };
   if (keys.kind === 'single') {
