@@ -5,8 +5,8 @@ import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from '
 import { redactText } from '../poller/core/redact.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../poller/telemetry.ts';
 import { createLambdaPollerTrigger } from './adapters/lambda-poller-trigger.ts';
-import { createTelnyxSignatureVerifier } from './adapters/telnyx-signature.ts';
-import { parseWebhookConfig, type WebhookKeys } from './config.ts';
+import { createAccountVerifiers } from './adapters/telnyx-signature.ts';
+import { parseWebhookConfig } from './config.ts';
 import { answerWebhook, SIGNATURE_FAILURES, type WebhookAnswer, type WebhookPorts } from './core/answer-webhook.ts';
 import { WEBHOOK_METRIC } from './telemetry.ts';
 
@@ -15,24 +15,10 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_
 
 let ports: WebhookPorts | undefined;
 
-/** One verifier per key; `accounts` is set in a deployment watching several, whose URLs name the account. */
-export function verifiersFor(keys: WebhookKeys): Pick<WebhookPorts, 'verify' | 'accounts'> {
-  if (keys.kind === 'single') {
-    const verifier = createTelnyxSignatureVerifier(keys.publicKey);
-    return { verify: (body, headers) => verifier.verify(body, headers) };
-  }
-  const verifiers = new Map([...keys.accounts].flatMap(([name, key]) => (key === null ? [] : [[name, createTelnyxSignatureVerifier(key)] as const])));
-  return {
-    accounts: new Map([...keys.accounts].map(([name]) => [name, verifiers.has(name)])),
-    // The core asks only for an account it was told has a key; anything else fails verification, never passes it.
-    verify: async (body, headers, account) => verifiers.get(account ?? '')?.verify(body, headers) ?? { ok: false, reason: 'bad-signature' },
-  };
-}
-
 const wirePorts = (): WebhookPorts => {
   const config = parseWebhookConfig(process.env);
   const trigger = createLambdaPollerTrigger({ client: new LambdaClient({}), functionName: config.pollerFunctionName });
-  return { ...verifiersFor(config.keys), triggerPoll: (event) => trigger.triggerPoll(event) };
+  return { ...createAccountVerifiers(config.keys), triggerPoll: (event) => trigger.triggerPoll(event) };
 };
 
 function count(metric: string): void {
