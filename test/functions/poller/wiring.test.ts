@@ -55,6 +55,21 @@ describe('wiring a fleet', () => {
     expect(await mostInFlight({ TELNYX_CONCURRENCY: '64', ACCOUNT_CONCURRENCY: '6' })).toBeGreaterThan(2);
   });
 
+  it('polls only the accounts a webhook names, without listing the managed accounts, and says it polled a part', async () => {
+    sim.addManagedAccount({ id: 'ma-1', managerKey: keys[0] });
+    const parsed = config({ MANAGER_API_KEY: keys[0]! });
+    const fleet = wireFleet(parsed, { dynamoClient: table.client, notifier: new RecordingNotifier() });
+    const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'run' };
+    sim.resetRequests();
+    const part = await fleetInvocation(parsed, fleet, context, Date.now, ['brand-2', 'brand-4']);
+    expect(part.accounts.map((account) => `${account.account.name} ${account.kind}`)).toEqual(['brand-2 polled', 'brand-4 polled']);
+    expect(part).toMatchObject({ only: ['brand-2', 'brand-4'], discovery: null });
+    expect(sim.requests.filter((request) => request.path.startsWith('/v2/managed_accounts'))).toEqual([]);
+    const whole = await fleetInvocation(parsed, fleet, context);
+    expect(whole.accounts.map((account) => account.account.name)).toEqual([...keys.map((_, i) => `brand-${i}`), 'managed-ma-1']);
+    expect(whole).not.toHaveProperty('only');
+  });
+
   it('wireAdapters refuses a fleet: a single-account caller must not poll one account of several unlabelled', () => {
     expect(() => wireAdapters(config({}))).toThrow(/wireFleet/);
   });
