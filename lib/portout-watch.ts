@@ -136,7 +136,10 @@ export class PortoutWatch extends Construct {
         alarmTopic: this.operations.topic,
         alarmNamePrefix: stack.stackName,
       });
-      const served = publicKeys.kind === 'single' ? [{ name: DEFAULT_ACCOUNT_NAME, whose: '' }] : publicKeys.accounts.filter((a) => a.publicKey).map(({ name }) => ({ name, whose: ` of account "${name}"` }));
+      const served =
+        publicKeys.kind === 'single'
+          ? [{ name: DEFAULT_ACCOUNT_NAME, whose: '' }]
+          : publicKeys.accounts.filter((account) => account.publicKey).map(({ name }) => ({ name, whose: ` of account "${name}"` }));
       for (const { name, whose } of served) {
         new CfnOutput(this, `WebhookUrl${accountOutputSuffix(name)}`, {
           description: `Give this URL to Telnyx as the webhook of a port-out notification setting${whose} (docs/deploying.md#webhooks)`,

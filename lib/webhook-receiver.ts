@@ -27,7 +27,9 @@ export const SIGNATURE_FAILURE_BURST = 20;
  * Whose webhooks the receiver verifies (keys validated by the config): a single-account deployment's one key, at the
  * bare URL; or every configured account, each at the URL naming it, with its key where one is configured.
  */
-export type WebhookPublicKeys = { kind: 'single'; publicKey: string } | { kind: 'several'; accounts: ReadonlyArray<{ name: string; publicKey?: string }> };
+export type WebhookPublicKeys =
+  | { kind: 'single'; publicKey: string }
+  | { kind: 'several'; accounts: ReadonlyArray<{ name: string; publicKey?: string }> };
 
 export interface WebhookReceiverProps {
   readonly poller: PollerFunction;
@@ -89,7 +91,9 @@ export class WebhookReceiver extends Construct {
           ? { [WEBHOOK_ENV.publicKey]: props.publicKeys.publicKey }
           : {
               // Every configured account, null where it has no key: a webhook to its URL is refused as such, not as unknown.
-              [WEBHOOK_ENV.accounts]: JSON.stringify(Object.fromEntries(props.publicKeys.accounts.map(({ name, publicKey }) => [name, publicKey ?? null]))),
+              [WEBHOOK_ENV.accounts]: JSON.stringify(
+                Object.fromEntries(props.publicKeys.accounts.map(({ name, publicKey }) => [name, publicKey ?? null])),
+              ),
             }),
         [WEBHOOK_ENV.pollerFunctionName]: props.poller.function.functionName,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
