@@ -16,7 +16,8 @@ import { benchPortout, flippedStatus, portoutId } from './fixtures.ts';
 import type { FleetChildResult, FleetJob, FleetPoll } from './fleet-jobs.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:portout-watch-alerts';
-const TIMEOUT_MS = CONFIG_DEFAULTS.timeoutSeconds * 1_000;
+// A deployment watching several accounts gets the longer default timeout (lib/config.ts).
+const TIMEOUT_MS = CONFIG_DEFAULTS.severalAccountsTimeoutSeconds * 1_000;
 /** The first run records every port-out of every account: it is given as long as it needs, and timed. */
 const SEED_REMAINING_MS = 30 * 60_000;
 
