@@ -16,7 +16,8 @@ import { benchPortout, flippedStatus, portoutId } from './fixtures.ts';
 import type { FleetChildResult, FleetJob, FleetPoll } from './fleet-jobs.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:portout-watch-alerts';
-const TIMEOUT_MS = CONFIG_DEFAULTS.timeoutSeconds * 1_000;
+// A deployment watching several accounts gets the longer default timeout (lib/config.ts).
+const TIMEOUT_MS = CONFIG_DEFAULTS.severalAccountsTimeoutSeconds * 1_000;
 /** The first run records every port-out of every account: it is given as long as it needs, and timed. */
 const SEED_REMAINING_MS = 30 * 60_000;
 
@@ -160,8 +161,10 @@ export function renderFleetMarkdown(results: FleetResults): string {
       'Lower bound per quiet account: every listing page (ceil(N/250)), one born-rejected page, one comment page, one Query, no writes.',
     '',
   );
-  out.push('| run | TELNYX_CONCURRENCY | wall (first / warm) | CPU | Telnyx requests | at the bound | peak in flight | DynamoDB reads / writes | SNS calls | outcomes | largest fleet in one run |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push(
+    '| run | TELNYX_CONCURRENCY | wall (first / warm) | floor | CPU | peak RSS | Telnyx requests | accounts at the bound | peak in flight | DynamoDB reads / writes | SNS calls | outcomes | largest fleet in one run |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const run of results.runs) {
     const [first, warm] = run.polls;
     if (!first) continue;
@@ -182,7 +185,9 @@ export function renderFleetMarkdown(results: FleetResults): string {
         run.kind === 'busy' ? `busy (${measured.accounts.reduce((sum, account) => sum + account.events, 0)} events)` : run.kind,
         String(run.telnyxConcurrency),
         `${seconds(first.wallMs)} / ${seconds(warm?.wallMs)}`,
+        seconds(floorMs(results, requests, run.telnyxConcurrency)),
         seconds(measured.cpuMs),
+        `${Math.round(run.peakRssMb)} MB`,
         run.kind === 'quiet' ? `${requests} / ${bound}` : String(requests),
         atBound,
         String(measured.peakInFlight),
@@ -198,11 +203,16 @@ export function renderFleetMarkdown(results: FleetResults): string {
   }
   out.push(
     '',
+    'Floor: the run\'s Telnyx requests × latency ÷ TELNYX_CONCURRENCY, the least time they can take with that many in flight.',
     `"Largest fleet" scales the measured wall time to the ${seconds(results.timeoutMs)} timeout less the ${seconds(results.deadlineMarginMs)} margin, ` +
       'accounts of the same mix; the seed run (every account\'s first run, recording everything) is given as long as it needs.',
     '',
   );
   return out.join('\n');
+}
+
+function floorMs(results: FleetResults, requests: number, inFlight: number): number {
+  return (requests * results.latencyMs) / inFlight;
 }
 
 function sizeOf(results: FleetResults, name: string): number {

@@ -20,7 +20,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { EVENT_TYPES } from '../functions/poller/core/alert-types.ts';
 import { WATCHES, type Watch } from '../functions/poller/core/watch-health.ts';
-import { METRIC, METRIC_NAMESPACE, POLL_FINISHED, SERVICE_NAME } from '../functions/poller/telemetry.ts';
+import { FLEET_FINISHED, METRIC, METRIC_NAMESPACE, POLL_FINISHED, SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { PollerFunction } from './poller-function.ts';
 
@@ -279,12 +279,16 @@ export class Operations extends Construct {
         }),
       );
     }
-    // Port-outs watched and Telnyx requests are in every run's summary line; reading them there costs no metric.
+    // Port-outs watched and Telnyx requests are in every run's summary line; reading them there costs no metric. A
+    // fleet run also writes one `poll finished` line per account (with `account`): its totals are in the fleet line.
     dashboard.addWidgets(
       new LogQueryWidget({
         title: 'Port-outs watched and Telnyx requests per run',
         logGroupNames: [logGroup.logGroupName],
-        queryLines: [`filter message like /^${POLL_FINISHED}/`, `stats max(watched) as watched, max(telnyxRequests) as requests by bin(${bin})`],
+        queryLines: [
+          `filter (message like /^${POLL_FINISHED}/ and not ispresent(account)) or message like /^${FLEET_FINISHED}/`,
+          `stats max(watched) as watched, max(telnyxRequests) as requests by bin(${bin})`,
+        ],
         view: LogQueryVisualizationType.LINE,
         width: 12,
       }),

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/poller/telemetry.ts';
+import { FLEET_FINISHED, METRIC, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/poller/telemetry.ts';
 import { MANAGED_CONFIG, SEVERAL_ACCOUNTS_CONFIG, synthesize } from './synth.ts';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
@@ -70,6 +70,13 @@ describe('the dashboard of a deployment of several and managed accounts', () => 
     expect(body).toContain('Accounts down');
     for (const account of ['default', 'brand-eu', 'brand-us']) expect(body).toContain(`\\"account\\",\\"${account}\\"`);
     for (const metric of [METRIC.managedAccountsDown, METRIC.managedAccountsDisabled, METRIC.managedDiscoveryFailed]) expect(body).toContain(metric);
+  });
+
+  it("reads a fleet's totals from its fleet line, not the largest account's poll line", () => {
+    const { template } = synthesize({ ...SEVERAL_ACCOUNTS_CONFIG, operations: { dashboard: true } });
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain(`not ispresent(account)) or message like /^${FLEET_FINISHED}/`);
   });
 
   it('has no accounts widget in a single-account deployment', () => {

@@ -641,7 +641,7 @@ describe('the stack with every setting', () => {
     for (const eventType of EVENT_TYPES) expect(body).toContain(`\\"eventType\\",\\"${eventType}\\"`);
     expect(body).toContain(`SEARCH('{${METRIC_NAMESPACE},kind,service} MetricName=\\\\\\"${METRIC.telnyxErrors}\\\\\\"`);
     // Gauges come from each run's summary line, not from metrics billed every hour.
-    expect(body).toMatch(/filter message like \/\^poll finished\/.*stats max\(watched\)/);
+    expect(body).toMatch(/filter \(message like \/\^poll finished\/ and not ispresent\(account\)\) or message like \/\^fleet run finished\/.*stats max\(watched\)/);
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
     expect(Object.keys(template.findOutputs('DashboardName'))).toHaveLength(1);
   });

@@ -51,6 +51,7 @@ export interface FleetOptions {
 /** An account needs a listing round trip and the publish reserve; with less left, starting it only adds noise. */
 export const ACCOUNT_START_RESERVE_MS = 2 * PUBLISH_RESERVE_MS;
 
+
 /**
  * Polls each account with `runPoll`, a few at once. Each has its own records and lease, and whatever one account
  * ends in (a refused key, an outage, a throw) is its own result: it never stops the others. Accounts whose turn
@@ -58,7 +59,14 @@ export const ACCOUNT_START_RESERVE_MS = 2 * PUBLISH_RESERVE_MS;
  */
 export async function pollFleet(accounts: readonly FleetAccount[], options: FleetOptions, ctx: PollContext): Promise<AccountResult[]> {
   const clock = options.clock ?? Date.now;
-  return mapConcurrent(accounts, options.concurrency, async ({ ref, managed, source, store }): Promise<AccountResult> => {
+  // Each run starts at an account picked from its minute: a fleet too big for one run leaves a different tail each
+  // time (reported skipped), so no account goes unwatched run after run. The minute is scrambled (Knuth's
+  // multiplicative hash) because a plain minute would step by the schedule's interval and could cycle through a few
+  // starts only. Results come back in the accounts' own order.
+  const minute = Math.floor(ctx.now.getTime() / 60_000);
+  const first = accounts.length === 0 ? 0 : (Math.imul(minute, 2_654_435_761) >>> 0) % accounts.length;
+  const rotated = [...accounts.slice(first), ...accounts.slice(0, first)];
+  const results = await mapConcurrent(rotated, options.concurrency, async ({ ref, managed, source, store }): Promise<AccountResult> => {
     const startedAt = clock();
     if (ctx.deadline - startedAt < ACCOUNT_START_RESERVE_MS) return { account: ref, managed, kind: 'skipped' };
     const policy = options.nameAccounts ? { ...options.policy, render: { ...options.policy.render, account: ref } } : options.policy;
@@ -73,4 +81,5 @@ export async function pollFleet(accounts: readonly FleetAccount[], options: Flee
       return { account: ref, managed, kind: 'threw', error: error instanceof Error ? error : new Error(String(error)) };
     }
   });
+  return [...results.slice(accounts.length - first), ...results.slice(0, accounts.length - first)];
 }

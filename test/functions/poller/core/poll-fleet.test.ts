@@ -69,6 +69,27 @@ describe('pollFleet', () => {
     expect(later.source.requestCount()).toBe(0);
   });
 
+  it('starts each run somewhere else, so a fleet too big for a run leaves no account unwatched for long', async () => {
+    const fleet = [account('a'), account('b'), account('c'), account('d'), account('e')];
+    const polled = new Set<string>();
+    // Runs every 5 minutes, and only the first account of each run fits before the deadline.
+    for (let run = 0; run < 12; run++) {
+      const start = NOW + run * 5 * 60_000;
+      let now = start;
+      for (const member of fleet) {
+        member.source.listWatchedPortouts = async () => {
+          now = start + 60_000;
+          return listing([]);
+        };
+      }
+      const results = await pollFleet(fleet, options({ concurrency: 1, clock: () => now }), { now: new Date(start), deadline: start + 60_000 });
+      expect(results.map((result) => result.account.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(results.filter((result) => result.kind === 'polled')).toHaveLength(1);
+      for (const result of results) if (result.kind === 'polled') polled.add(result.account.name);
+    }
+    expect([...polled].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('measures each account from its own start: a late account looks back from when it ran', async () => {
     let now = NOW;
     const first = account('first');
