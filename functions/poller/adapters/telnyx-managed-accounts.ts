@@ -1,5 +1,6 @@
 import Telnyx from 'telnyx';
 import { MANAGED_ACCOUNT_PREFIX, managedAccountName, type AccountRef } from '../core/accounts.ts';
+import { mapConcurrent } from '../core/concurrency.ts';
 import type { SourceFailure } from '../core/ports.ts';
 import { parseListPage, parseRetrieveBody } from './telnyx-portout-schema.ts';
 import { BACKOFF_BASE_MS, classify, MAX_ATTEMPTS, PAGE_SIZE, readJsonCapped, retryAfterMs } from './telnyx-source.ts';
@@ -18,8 +19,9 @@ export interface ManagedDiscovery {
   disabled: AccountRef[];
   /** Enabled accounts whose key could not be retrieved this run: each is reported down. */
   unreachable: Array<{ ref: AccountRef; failure: SourceFailure }>;
-  /** Every listing page came back. When not, `accounts` still holds those known from earlier runs of this
-   *  container, so a listing blip never stops watching them. */
+  /** Every listing page came back, and no account watched before is missing from both listings. When not,
+   *  `accounts` still holds those known from earlier runs of this container, so a listing blip (a failed page, or a
+   *  whole reply that lost accounts) never stops watching them. */
   complete: boolean;
   failures: SourceFailure[];
   /** The manager key was refused (401/403) even after re-reading it. */
@@ -93,7 +95,10 @@ function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestF
  * new account named disabled, or a newly disabled one still watched); the next run reads it right.
  *
  * `complete` means both listings came back whole; items with unusable ids are skipped and counted in `failures`
- * without making the listing incomplete, since they could never be watched anyway.
+ * without making the listing incomplete, since they could never be watched anyway. An account watched before that
+ * neither listing shows is kept too, and makes the discovery incomplete: a reply that lost accounts (`200` with no
+ * data) must not stop watching them silently. One really deleted is not dropped either: its own key is refused, so it
+ * is reported down, and once its key can't be re-retrieved, unreachable, for as long as the container lives.
  */
 export function createManagedAccountsDirectory(options: ManagedAccountsDirectoryOptions): ManagedAccountsDirectory {
   const clock = options.clock ?? Date.now;
@@ -265,14 +270,20 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
     }
   }
 
-  /** getApiKey(true): re-retrieves the account's key once however many ask at the same time. */
+  /**
+   * getApiKey(true): re-retrieves the account's key once however many ask at the same time. The cached key was
+   * refused, so a failed retrieve drops it: the next discovery retrieves again, or reports the account unreachable.
+   */
   function refreshKey(account: ListedAccount): Promise<string> {
     const name = account.ref.name;
     let pending = refreshing.get(name);
     if (pending === undefined) {
       pending = retrieveKey(account, runDeadline)
         .then((outcome) => {
-          if ('failure' in outcome) throw new Error(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
+          if ('failure' in outcome) {
+            keys.delete(name);
+            throw new Error(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
+          }
           keys.set(name, outcome.key);
           return outcome.key;
         })
@@ -289,7 +300,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
       runDeadline = deadline;
       const [enabledListing, allListing] = await Promise.all([listAll('enabled', deadline), listAll('all', deadline)]);
       const failures = [...enabledListing.failures, ...allListing.failures];
-      const complete = enabledListing.complete && allListing.complete;
+      let complete = enabledListing.complete && allListing.complete;
       let managerKeyRefused = enabledListing.refused || allListing.refused;
 
       const problems = new Map<string, number>();
@@ -328,8 +339,13 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
         if (verdict === 'enabled') watched.set(name, account);
         else disabled.push(account.ref);
       }
-      if (!complete) {
-        for (const [name, account] of known) if (!verdicts.has(name)) watched.set(name, account);
+      // Known accounts the listings give no verdict on stay watched; when both came back whole, they lost them.
+      const kept = [...known].filter(([name]) => !verdicts.has(name));
+      for (const [name, account] of kept) watched.set(name, account);
+      if (complete && kept.length > 0) {
+        complete = false;
+        const accounts = kept.length === 1 ? '1 managed account' : `${kept.length} managed accounts`;
+        failures.push({ kind: 'malformed-response', detail: `both listings came back whole without ${accounts} watched before; still watching them` });
       }
       known.clear();
       for (const [name, account] of watched) known.set(name, account);
@@ -340,7 +356,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
       if (managerKeyRefused) {
         for (const { ref } of keyless) unreachable.push({ ref, failure: { kind: 'client-error', detail: 'the manager key was refused; key not retrieved' } });
       } else {
-        await forEachLimited(keyless, RETRIEVE_CONCURRENCY, async (account) => {
+        await mapConcurrent(keyless, RETRIEVE_CONCURRENCY, async (account) => {
           const outcome = await retrieveKey(account, deadline);
           if ('key' in outcome) keys.set(account.ref.name, outcome.key);
           else {
@@ -388,12 +404,4 @@ export function accountLabel(organizationName: unknown, name: string): string {
     if (cut !== '') return cut;
   }
   return name.slice(0, MANAGED_ACCOUNT_PREFIX.length + 8);
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
