@@ -88,8 +88,6 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   // Every Telnyx request of the run, retries and discovery included, takes a slot: the fleet's total stays bounded.
   const limit = createLimiter(config.telnyxConcurrency);
-  const baseFetch = overrides.telnyxFetch ?? globalThis.fetch;
-  const telnyxFetch: typeof fetch = (input, init) => limit(() => baseFetch(input, init));
   const keyReader = (source: ApiKeySource, secretName: string) => (refresh: boolean) =>
     source.kind === 'env' ? Promise.resolve(source.apiKey) : readApiKeyFromSecret(source.secretId, config.secretCacheSeconds, refresh, secretName);
 
@@ -110,7 +108,8 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
           baseURL: config.telnyxBaseUrl,
           timeoutMs: config.telnyxTimeoutMs,
           getManagerKey: keyReader(config.manager, `the secret named by ${ENV.managerKeySecretArn}`),
-          fetch: telnyxFetch,
+          fetch: overrides.telnyxFetch,
+          limit,
           clock,
           sleep,
         })
@@ -136,7 +135,8 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
             concurrency: config.listConcurrency,
             clock,
             sleep,
-            fetch: telnyxFetch,
+            fetch: overrides.telnyxFetch,
+            limit,
             getApiKey: (refresh) => keyGetters.get(name)!(refresh),
             ...(several
               ? {

@@ -3,7 +3,16 @@ import { MANAGED_ACCOUNT_PREFIX, managedAccountName, type AccountRef } from '../
 import { mapConcurrent } from '../core/concurrency.ts';
 import type { SourceFailure } from '../core/ports.ts';
 import { parseListPage, parseRetrieveBody } from './telnyx-portout-schema.ts';
-import { BACKOFF_BASE_MS, classify, MAX_ATTEMPTS, PAGE_SIZE, readJsonCapped, retryAfterMs } from './telnyx-source.ts';
+import {
+  BACKOFF_BASE_MS,
+  classify,
+  MAX_ATTEMPTS,
+  NO_REQUEST_LIMIT,
+  PAGE_SIZE,
+  readJsonCapped,
+  retryAfterMs,
+  type RequestLimit,
+} from './telnyx-source.ts';
 
 export interface ManagedAccountsDirectory {
   /** Lists every page of the manager's managed accounts and returns each enabled one with its key (retrieved
@@ -34,6 +43,8 @@ export interface ManagedAccountsDirectoryOptions {
   /** Returns the manager account's key; `refresh` asks for a fresh read after a 401 (it may have been rotated). */
   getManagerKey: (refresh: boolean) => Promise<string>;
   fetch?: typeof fetch;
+  /** Runs each Telnyx request once a slot of the run's shared request limit is free. */
+  limit?: RequestLimit;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -103,6 +114,7 @@ function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestF
 export function createManagedAccountsDirectory(options: ManagedAccountsDirectoryOptions): ManagedAccountsDirectory {
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const limit = options.limit ?? NO_REQUEST_LIMIT;
   // One client promise shared by concurrent requests, so the manager key is read once however many start together.
   let client: Promise<Telnyx> | null = null;
   let requests = 0;
@@ -151,16 +163,19 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
   async function send(call: (telnyx: Telnyx, timeout: number) => Promise<Response>, deadline: number, pageNumber?: number): Promise<Response> {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - clock();
-      if (remaining <= 0) throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
       const clientInUse = currentClient();
       const telnyx = await clientInUse.catch((error: unknown) => {
         throw keyReadFailed(error, pageNumber);
       });
-      requests += 1;
       try {
-        return await call(telnyx, Math.min(options.timeoutMs, remaining));
+        return await limit(() => {
+          const remaining = deadline - clock();
+          if (remaining <= 0) throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
+          requests += 1;
+          return call(telnyx, Math.min(options.timeoutMs, remaining));
+        });
       } catch (error) {
+        if (error instanceof RequestFailed) throw error;
         if (error instanceof Telnyx.AuthenticationError) {
           if (refreshed) throw new ManagerKeyRefused();
           refreshed = true;

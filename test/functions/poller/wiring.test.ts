@@ -30,8 +30,8 @@ describe('wiring a fleet', () => {
       ...env,
     });
 
-  /** The most Telnyx requests in flight at once during one fleet run. */
-  async function mostInFlight(env: Record<string, string>): Promise<number> {
+  /** A fetch for the Telnyx SDK that tracks the most requests it had in flight at once. */
+  function countingFetch() {
     let inFlight = 0;
     let most = 0;
     const telnyxFetch: typeof fetch = async (input, init) => {
@@ -42,17 +42,44 @@ describe('wiring a fleet', () => {
         inFlight -= 1;
       }
     };
+    return { telnyxFetch, most: () => most };
+  }
+
+  /** The most Telnyx requests in flight at once during one fleet run. */
+  async function mostInFlight(env: Record<string, string>): Promise<number> {
+    const { telnyxFetch, most } = countingFetch();
     const parsed = config(env);
     const fleet = wireFleet(parsed, { dynamoClient: table.client, notifier: new RecordingNotifier(), telnyxFetch });
     const report = await fleetInvocation(parsed, fleet, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'run' });
     expect(report.accounts.map((account) => account.kind)).toEqual(Array(6).fill('polled'));
-    return most;
+    return most();
   }
 
   it('keeps the whole run within TELNYX_CONCURRENCY requests in flight, all accounts together', async () => {
     expect(await mostInFlight({ TELNYX_CONCURRENCY: '2', ACCOUNT_CONCURRENCY: '6' })).toBe(2);
     // Without that limit, six accounts' three queries each go out together.
     expect(await mostInFlight({ TELNYX_CONCURRENCY: '64', ACCOUNT_CONCURRENCY: '6' })).toBeGreaterThan(2);
+  });
+
+  it('a request waiting for a TELNYX_CONCURRENCY slot does not spend its own timeout waiting', async () => {
+    // Six accounts' listings through one slot, Telnyx taking 150 ms each: the last waits 750 ms for the slot, well
+    // past the 400 ms timeout that each request, once sent, has plenty of.
+    sim.setLatency(150);
+    try {
+      const { telnyxFetch, most } = countingFetch();
+      const waits: number[] = [];
+      const sleep = async (ms: number) => {
+        waits.push(ms);
+      };
+      const fleet = wireFleet(config({ TELNYX_CONCURRENCY: '1', TELNYX_TIMEOUT_MS: '400' }), { dynamoClient: table.client, notifier: new RecordingNotifier(), telnyxFetch, sleep });
+      const deadline = Date.now() + 30_000;
+      const listings = await Promise.all(fleet.configured.map((account) => fleet.accountAdapters(account).source.listWatchedPortouts(deadline)));
+      expect(listings.flatMap(({ failures }) => failures)).toEqual([]);
+      expect(waits).toEqual([]);
+      expect(most()).toBe(1);
+    } finally {
+      sim.setLatency(20);
+    }
   });
 
   it('wireAdapters refuses a fleet: a single-account caller must not poll one account of several unlabelled', () => {

@@ -5,7 +5,9 @@ import {
   type ManagedAccountsDirectoryOptions,
   type ManagedDiscovery,
 } from '../../../../functions/poller/adapters/telnyx-managed-accounts.ts';
+import type { RequestLimit } from '../../../../functions/poller/adapters/telnyx-source.ts';
 import { managedAccountName } from '../../../../functions/poller/core/accounts.ts';
+import { createLimiter } from '../../../../functions/poller/core/concurrency.ts';
 import { startTelnyxSimulator, type ManagedAccountSpec, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';
 
 const running: TelnyxSimulator[] = [];
@@ -470,6 +472,24 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       expect(await Promise.all([account.getApiKey(true), account.getApiKey(true)])).toEqual(['KEY_MANAGED_ROTATED', 'KEY_MANAGED_ROTATED']);
       expect(await account.getApiKey(false)).toBe('KEY_MANAGED_ROTATED');
       expect(takeRequests()).toEqual(['retrieve ma-0001']);
+    });
+
+    it('every listing page and retrieve takes a slot of `limit`, its timeout starting once it has one', async () => {
+      const { sim, directory, waits, mostInFlight } = await fleet(enabled(5));
+      sim.setLatency(100);
+      const oneSlot = createLimiter(1);
+      let slotsTaken = 0;
+      const limit: RequestLimit = (task) => {
+        slotsTaken += 1;
+        return oneSlot(task);
+      };
+      // Two listings, then five retrieves, through one slot: the last retrieve waits ~400 ms, past its 250 ms timeout.
+      const discovery = await directory({ limit, timeoutMs: 250 }).discover(deadline());
+      expect(discovery).toMatchObject({ complete: true, failures: [], unreachable: [] });
+      expect(discovery.accounts).toHaveLength(5);
+      expect(waits).toEqual([]);
+      expect(slotsTaken).toBe(7);
+      expect(mostInFlight()).toBe(1);
     });
 
     it('retrieves new accounts at most 8 at a time', async () => {
