@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parsePollerConfig } from '../../../functions/poller/config.ts';
 import { fleetInvocation } from '../../../functions/poller/handler.ts';
 import { wireAdapters, wireFleet } from '../../../functions/poller/wiring.ts';
@@ -84,5 +87,50 @@ describe('wiring a fleet', () => {
 
   it('wireAdapters refuses a fleet: a single-account caller must not poll one account of several unlabelled', () => {
     expect(() => wireAdapters(config({}))).toThrow(/wireFleet/);
+  });
+});
+
+describe('an empty key secret', () => {
+  const secretsManager = mockClient(SecretsManagerClient);
+  afterEach(() => {
+    secretsManager.reset();
+    clearCaches();
+  });
+
+  /** The error reading a key from a secret that holds nothing yet, for a deployment configured by `env`; `read` may also resolve to it. */
+  async function emptySecretError(env: Record<string, string>, read: (fleet: ReturnType<typeof wireFleet>) => Promise<unknown>): Promise<string> {
+    clearCaches();
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '  ' });
+    const config = parsePollerConfig({ TABLE_NAME: 'portout-watch', TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:portout-alerts', ...env });
+    const outcome = await read(wireFleet(config, { notifier: new RecordingNotifier() })).catch((error: unknown) => error);
+    return outcome instanceof Error ? outcome.message : String(outcome);
+  }
+
+  const keyPiped = (variable: string) =>
+    `read -rs ${variable}, then printf %s "$${variable}" | aws secretsmanager put-secret-value --secret-id <its ARN> --secret-string file:///dev/stdin`;
+
+  it('the single account: names the setting and the stack output whose command pipes the key in, never a key argument', async () => {
+    const message = await emptySecretError({ TELNYX_API_KEY_SECRET_ARN: 'portout-watch/telnyx-api-key' }, (fleet) => fleet.configured[0]!.getApiKey(false));
+    expect(message).toContain('the secret named by TELNYX_API_KEY_SECRET_ARN holds no API key yet');
+    expect(message).toContain("the stack's SetTelnyxApiKeyCommand output");
+    expect(message).toContain(keyPiped('TELNYX_API_KEY'));
+    expect(message).not.toMatch(/--secret-string </);
+  });
+
+  it('a named account: points to that account\'s own SetTelnyxApiKeyCommand output', async () => {
+    const accounts = JSON.stringify([{ name: 'brand-eu', secretId: 'portout-watch/brand-eu' }]);
+    const message = await emptySecretError({ TELNYX_ACCOUNTS: accounts }, (fleet) => fleet.configured[0]!.getApiKey(false));
+    expect(message).toContain('the secret of account "brand-eu" in TELNYX_ACCOUNTS holds no API key yet');
+    expect(message).toContain("the stack's SetTelnyxApiKeyCommandbrandXeu output");
+  });
+
+  it('the manager: points to the SetManagerKeyCommand output', async () => {
+    const message = await emptySecretError(
+      { TELNYX_ACCOUNTS: '[]', MANAGER_KEY_SECRET_ARN: 'portout-watch/manager' },
+      async (fleet) => (await fleet.directory!.discover(Date.now() + 30_000)).failures[0]?.detail,
+    );
+    expect(message).toContain('the secret named by MANAGER_KEY_SECRET_ARN holds no API key yet');
+    expect(message).toContain("the stack's SetManagerKeyCommand output");
+    expect(message).toContain(keyPiped('TELNYX_MANAGER_API_KEY'));
   });
 });
