@@ -11,7 +11,8 @@ import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
 import { StateTable } from './state-table.ts';
-import { accountOutputSuffix, addTelnyxKeyOutputs, createTelnyxKeys, type TelnyxApiKeySecret, type TelnyxKeys } from './telnyx-api-key-secret.ts';
+import { accountOutputSuffix } from '../functions/poller/core/accounts.ts';
+import { addTelnyxKeyOutputs, createTelnyxKeys, type TelnyxApiKeySecret, type TelnyxKeys } from './telnyx-api-key-secret.ts';
 import { WebhookReceiver, type WebhookPublicKeys } from './webhook-receiver.ts';
 
 /**
