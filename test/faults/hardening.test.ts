@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_RESPONSE_BYTES } from '../../functions/poller/adapters/telnyx-source.ts';
+import { MAX_RESPONSE_BYTES } from '../../functions/poller/adapters/telnyx-requests.ts';
 import { ConfigError, parsePollerConfig } from '../../functions/poller/config.ts';
 import { PORTOUT_ID_PATTERN } from '../../functions/poller/core/portout.ts';
 import { PUBLISH_RESERVE_MS } from '../../functions/poller/core/run-poll.ts';

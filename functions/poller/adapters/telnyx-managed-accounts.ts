@@ -3,16 +3,8 @@ import { MANAGED_ACCOUNT_PREFIX, managedAccountName, type AccountRef } from '../
 import { mapConcurrent } from '../core/concurrency.ts';
 import type { SourceFailure } from '../core/ports.ts';
 import { parseListPage, parseRetrieveBody } from './telnyx-portout-schema.ts';
-import {
-  BACKOFF_BASE_MS,
-  classify,
-  MAX_ATTEMPTS,
-  NO_REQUEST_LIMIT,
-  PAGE_SIZE,
-  readJsonCapped,
-  retryAfterMs,
-  type RequestLimit,
-} from './telnyx-source.ts';
+import { PAGE_SIZE } from './telnyx-source.ts';
+import { createTelnyxRequester, readJsonCapped, RequestFailed, type RequestLimit } from './telnyx-requests.ts';
 
 export interface ManagedAccountsDirectory {
   /** Lists every page of the manager's managed accounts and returns each enabled one with its key (retrieved
@@ -76,12 +68,6 @@ interface ListingResult {
 }
 type KeyOutcome = { key: string } | { failure: SourceFailure; refused: boolean };
 
-class RequestFailed extends Error {
-  constructor(readonly failure: SourceFailure) {
-    super(failure.detail);
-  }
-}
-
 /** 401 with a freshly read manager key: only a person can fix that. */
 class ManagerKeyRefused extends Error {}
 
@@ -113,11 +99,14 @@ function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestF
  */
 export function createManagedAccountsDirectory(options: ManagedAccountsDirectoryOptions): ManagedAccountsDirectory {
   const clock = options.clock ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const limit = options.limit ?? NO_REQUEST_LIMIT;
-  // One client promise shared by concurrent requests, so the manager key is read once however many start together.
-  let client: Promise<Telnyx> | null = null;
-  let requests = 0;
+  const { send, requestCount } = createTelnyxRequester({
+    ...options,
+    getApiKey: options.getManagerKey,
+    refused: () => new ManagerKeyRefused(),
+    keyReadFailed,
+    // A 403 is read by the caller: refused for a listing, one account's problem for a retrieve.
+    passesOn: (error) => error instanceof Telnyx.PermissionDeniedError,
+  });
   /** The latest run's deadline, for key refreshes asked for during that run. */
   let runDeadline = 0;
   /** Accounts watched by the latest run, by name: kept watching when a later listing is incomplete. */
@@ -125,78 +114,6 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
   /** Managed accounts' keys, by account name; memory only. */
   const keys = new Map<string, string>();
   const refreshing = new Map<string, Promise<string>>();
-
-  function build(refresh: boolean): Promise<Telnyx> {
-    const built = options.getManagerKey(refresh).then(
-      (apiKey) =>
-        new Telnyx({
-          apiKey,
-          baseURL: options.baseURL,
-          maxRetries: 0,
-          timeout: options.timeoutMs,
-          logLevel: 'off',
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-        }),
-    );
-    // A failed key read must not stick to a warm container: the next request tries again.
-    built.catch(() => {
-      if (client === built) client = null;
-    });
-    return built;
-  }
-
-  function currentClient(): Promise<Telnyx> {
-    client ??= build(false);
-    return client;
-  }
-
-  /** After a 401: re-read the key, unless a concurrent request already replaced the client that failed. */
-  function refreshedClient(failed: Promise<Telnyx>): Promise<Telnyx> {
-    if (client === failed || client === null) client = build(true);
-    return client;
-  }
-
-  /**
-   * One logical request: deadline-bounded retries (the retry policy of telnyx-source.ts) and one manager-key
-   * re-read on 401. A 403 is passed on as is: refused for a listing, one account's problem for a retrieve.
-   */
-  async function send(call: (telnyx: Telnyx, timeout: number) => Promise<Response>, deadline: number, pageNumber?: number): Promise<Response> {
-    let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
-      const clientInUse = currentClient();
-      const telnyx = await clientInUse.catch((error: unknown) => {
-        throw keyReadFailed(error, pageNumber);
-      });
-      try {
-        return await limit(() => {
-          const remaining = deadline - clock();
-          if (remaining <= 0) throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
-          requests += 1;
-          return call(telnyx, Math.min(options.timeoutMs, remaining));
-        });
-      } catch (error) {
-        if (error instanceof RequestFailed) throw error;
-        if (error instanceof Telnyx.AuthenticationError) {
-          if (refreshed) throw new ManagerKeyRefused();
-          refreshed = true;
-          await refreshedClient(clientInUse).catch((readError: unknown) => {
-            throw keyReadFailed(readError, pageNumber);
-          });
-          attempt -= 1;
-          continue;
-        }
-        if (error instanceof Telnyx.PermissionDeniedError) throw error;
-        const { kind, retryable, detail } = classify(error);
-        if (!retryable || attempt >= MAX_ATTEMPTS) throw new RequestFailed({ kind, detail: `${detail} after ${attempt} attempt(s)`, pageNumber });
-        const headers = error instanceof Telnyx.APIError ? (error.headers as Headers | undefined) : undefined;
-        const wait = retryAfterMs(headers, clock()) ?? BACKOFF_BASE_MS * 2 ** (attempt - 1);
-        if (clock() + wait >= deadline) {
-          throw new RequestFailed({ kind, detail: `${detail}; the ${Math.ceil(wait)} ms wait asked for runs past the run's deadline`, pageNumber });
-        }
-        await sleep(wait);
-      }
-    }
-  }
 
   async function readBody(response: Response, pageNumber?: number): Promise<unknown> {
     try {
@@ -309,7 +226,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
   }
 
   return {
-    requestCount: () => requests,
+    requestCount,
 
     async discover(deadline) {
       runDeadline = deadline;

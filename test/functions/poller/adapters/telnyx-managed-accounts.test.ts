@@ -5,7 +5,7 @@ import {
   type ManagedAccountsDirectoryOptions,
   type ManagedDiscovery,
 } from '../../../../functions/poller/adapters/telnyx-managed-accounts.ts';
-import type { RequestLimit } from '../../../../functions/poller/adapters/telnyx-source.ts';
+import type { RequestLimit } from '../../../../functions/poller/adapters/telnyx-requests.ts';
 import { managedAccountName } from '../../../../functions/poller/core/accounts.ts';
 import { createLimiter } from '../../../../functions/poller/core/concurrency.ts';
 import { startTelnyxSimulator, type ManagedAccountSpec, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';

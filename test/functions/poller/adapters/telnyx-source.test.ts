@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTelnyxSource,
-  MAX_RESPONSE_BYTES,
-  TelnyxAuthError,
-  type RequestLimit,
-  type TelnyxSourceOptions,
-} from '../../../../functions/poller/adapters/telnyx-source.ts';
+import { MAX_RESPONSE_BYTES, type RequestLimit } from '../../../../functions/poller/adapters/telnyx-requests.ts';
+import { createTelnyxSource, TelnyxAuthError, type TelnyxSourceOptions } from '../../../../functions/poller/adapters/telnyx-source.ts';
 import { createLimiter } from '../../../../functions/poller/core/concurrency.ts';
 import type { PortoutSource } from '../../../../functions/poller/core/ports.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';
