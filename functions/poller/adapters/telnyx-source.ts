@@ -9,23 +9,15 @@ import type {
   SourceFailure,
 } from '../core/ports.ts';
 import { parseCommentEvent, parseListPage, parsePortoutItem, parseRetrieveBody, type ListPage } from './telnyx-portout-schema.ts';
-import { createTelnyxRequester, readJsonCapped, RequestFailed, type RequestLimit } from './telnyx-requests.ts';
+import { createTelnyxRequester, readJsonCapped, RequestFailed, type TelnyxRequesterOptions } from './telnyx-requests.ts';
 
 export const PAGE_SIZE = 250;
 /** 100,000 watched port-outs: far beyond any account, low enough that a lying `total_pages` can't run away. */
 export const MAX_PAGES = 400;
 
-export interface TelnyxSourceOptions {
-  /** Returns the API key; `refresh` asks for a fresh read after a 401 (the key may have been rotated). */
-  getApiKey(refresh: boolean): Promise<string>;
-  baseURL: string;
-  timeoutMs: number;
+export interface TelnyxSourceOptions extends Omit<TelnyxRequesterOptions, 'refused' | 'keyReadFailed' | 'passesOn'> {
+  /** Listing pages fetched at once after page 1. */
   concurrency: number;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  fetch?: typeof fetch;
-  /** Runs each Telnyx request once a slot of the run's shared request limit is free (see RequestLimit). */
-  limit?: RequestLimit;
   /** Where a person puts a valid key, for the error after a refused one; default: the single account's setting. */
   keyFix?: string;
 }
@@ -54,7 +46,6 @@ export function isTelnyxErrorEnvelope(body: unknown): boolean {
 
 /** Lists and fetches port-outs through the official SDK, with the requests and retries of telnyx-requests.ts. */
 export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource {
-  const clock = options.clock ?? Date.now;
   const { send, requestCount } = createTelnyxRequester({
     ...options,
     refused: () => new TelnyxAuthError(`Telnyx rejected the API key (HTTP 401) even after re-reading it: ${options.keyFix ?? SINGLE_ACCOUNT_KEY_FIX}`),
