@@ -29,7 +29,14 @@ export interface FleetReport {
   /** Managed accounts Telnyx lists as disabled, blocked or cancelled: not polled. */
   disabled: AccountRef[];
   /** How the managed-account listing went; null when no manager key is configured. */
-  discovery: { complete: boolean; failures: SourceFailure[]; managerKeyRefused: boolean; requests: number } | null;
+  discovery: {
+    complete: boolean;
+    failures: SourceFailure[];
+    managerKeyRefused: boolean;
+    requests: number;
+    /** Managed accounts whose key is a configured account's: polled once, as the configured account. Names only. */
+    alsoConfigured: Array<{ managed: string; configured: string }>;
+  } | null;
 }
 
 export interface FleetOptions {

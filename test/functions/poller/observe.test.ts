@@ -220,7 +220,7 @@ describe('observePoll', () => {
           { account: ref('managed-x'), managed: true, kind: 'unreachable', failure: { kind: 'server-error', detail: 'HTTP 500 for KEY0183A9F2E1D_aBcDeF' } },
         ],
         disabled: [ref('managed-off')],
-        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2 },
+        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
       };
       expect(await observePoll(logger, metrics, async () => fleet)).toBe(fleet);
       const sent = sumEmfMetrics(lines);
