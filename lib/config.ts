@@ -28,7 +28,10 @@ export interface PortoutWatchConfig {
   table: { encryption: TableEncryption };
   alerts: AlertSettings;
   operations: OperationsSettings;
-  /** Telnyx's port-out webhooks ring for a poll now; off unless set. */
+  /**
+   * Telnyx's port-out webhooks ring for a poll now; off unless set. The `default` account's key (the single
+   * account's); other accounts' keys are their `webhookPublicKey`.
+   */
   webhook?: WebhookSettings;
 }
 
@@ -36,6 +39,8 @@ export interface TelnyxAccountSettings {
   /** Stable and log-safe (`accountNameProblem`): the key of the account's records, its alarm, log field and alert attribute. */
   name: string;
   apiKeySecret: TelnyxApiKeySecretSource;
+  /** The account's own webhook public key: its port-out webhooks are verified at its own URL. Unset: schedule only. */
+  webhookPublicKey?: string;
 }
 
 export interface ManagedAccountsSettings {
@@ -65,8 +70,11 @@ export interface PortoutWatchSettings {
   poller?: PollerSettings;
   /** An existing secret's name or complete ARN; unset, the stack creates the secret. With telnyxAccounts, the `default` account's. */
   telnyxApiKeySecret?: string;
-  /** Several Telnyx accounts: each with a unique name and an existing secret's name or ARN (unset: created). */
-  telnyxAccounts?: Array<{ name: string; apiKeySecret?: string }>;
+  /**
+   * Several Telnyx accounts: each with a unique name, an existing secret's name or ARN (unset: created), and its
+   * webhook public key if its webhooks are wanted (`default`'s is webhook.publicKey).
+   */
+  telnyxAccounts?: Array<{ name: string; apiKeySecret?: string; webhookPublicKey?: string }>;
   /** Watch every managed account of a manager account; its key's secret, existing or (unset) created. */
   managedAccounts?: { managerKeySecret?: string };
   table?: { encryption?: TableEncryption };
@@ -88,7 +96,7 @@ export interface OperationsSettings {
 }
 
 export interface WebhookSettings {
-  /** The account's webhook public key, base64 as the Telnyx portal shows it. */
+  /** The `default` (or single) account's webhook public key, base64 as the Telnyx portal shows it. */
   publicKey: string;
 }
 
@@ -686,7 +694,7 @@ function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSo
   const secretOwners = new Map<string, string>();
   value.forEach((entry: unknown, index) => {
     const path = `telnyxAccounts[${index}]`;
-    const raw = objectAt(entry, path, ['name', 'apiKeySecret'], problems);
+    const raw = objectAt(entry, path, ['name', 'apiKeySecret', 'webhookPublicKey'], problems);
     if (!raw) return;
     const nameProblem = accountNameProblem(raw.name);
     if (nameProblem) {
@@ -699,6 +707,7 @@ function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSo
       return;
     }
     let apiKeySecret = defaultSecret;
+    let webhookPublicKey: string | undefined;
     if (name === DEFAULT_ACCOUNT_NAME) {
       if (raw.apiKeySecret !== undefined) {
         problems.add(
@@ -706,8 +715,15 @@ function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSo
           `the "${DEFAULT_ACCOUNT_NAME}" account's key is telnyxApiKeySecret, as in a single-account deployment: move the setting there, or leave both out for the secret the stack creates`,
         );
       }
+      if (raw.webhookPublicKey !== undefined) {
+        problems.add(
+          `${path}.webhookPublicKey`,
+          `the "${DEFAULT_ACCOUNT_NAME}" account's webhook key is webhook.publicKey, as in a single-account deployment: move it there`,
+        );
+      }
     } else {
       apiKeySecret = parseSecretSource(raw.apiKeySecret, `${path}.apiKeySecret`, problems);
+      webhookPublicKey = publicKeyAt(raw.webhookPublicKey, `${path}.webhookPublicKey`, `or leave it out to watch "${name}" on the schedule alone`, problems);
     }
     const secretId = existingSecretId(apiKeySecret);
     const owner = secretId === undefined ? undefined : secretOwners.get(secretId);
@@ -718,7 +734,7 @@ function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSo
       );
     }
     if (secretId !== undefined) secretOwners.set(secretId, name);
-    accounts.push({ name, apiKeySecret });
+    accounts.push({ name, apiKeySecret, ...(webhookPublicKey ? { webhookPublicKey } : {}) });
   });
   const envBytes = JSON.stringify(
     accounts.map(({ name, apiKeySecret }) => ({ name, secretId: existingSecretId(apiKeySecret) ?? 'x'.repeat(CREATED_SECRET_ID_BYTES) })),
@@ -732,14 +748,29 @@ function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSo
   return accounts;
 }
 
-function parseWebhookSettings(value: unknown, problems: Problems): WebhookSettings | undefined {
+/** A webhook public key as the Telnyx portal shows it, or undefined (unset, or a problem added). */
+function publicKeyAt(value: unknown, path: string, orElse: string, problems: Problems): string | undefined {
+  if (value === undefined) return undefined;
+  const publicKey = stringAt(value, path, problems);
+  const problem = publicKey === undefined ? null : ed25519PublicKeyProblem(publicKey);
+  if (problem) problems.add(path, `${problem}; ${orElse}`);
+  return publicKey && !problem ? publicKey : undefined;
+}
+
+function parseWebhookSettings(value: unknown, watchesDefault: boolean, problems: Problems): WebhookSettings | undefined {
   if (value === undefined) return undefined;
   const fields = objectAt(value, 'webhook', ['publicKey'], problems);
   if (!fields) return undefined;
-  const publicKey = stringAt(fields.publicKey, 'webhook.publicKey', problems);
-  const problem = publicKey === undefined ? (fields.publicKey === undefined ? ed25519PublicKeyProblem('') : null) : ed25519PublicKeyProblem(publicKey);
-  if (problem) problems.add('webhook.publicKey', `${problem}; or remove webhook to poll on the schedule alone`);
-  return publicKey && !problem ? { publicKey } : undefined;
+  const orElse = 'or remove webhook to poll on the schedule alone';
+  if (fields.publicKey === undefined) problems.add('webhook.publicKey', `${ed25519PublicKeyProblem('')}; ${orElse}`);
+  const publicKey = publicKeyAt(fields.publicKey, 'webhook.publicKey', orElse, problems);
+  if (publicKey && !watchesDefault) {
+    problems.add(
+      'webhook.publicKey',
+      `is the webhook key of the account named "${DEFAULT_ACCOUNT_NAME}", which this deployment does not watch: give it to the account it belongs to, as its webhookPublicKey in telnyxAccounts`,
+    );
+  }
+  return publicKey ? { publicKey } : undefined;
 }
 
 /**
@@ -861,7 +892,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
   if (typeof dashboard !== 'boolean') {
     problems.add('operations.dashboard', `${show(dashboard)} must be true (a CloudWatch dashboard, $3.00 a month beyond the account's three free ones) or false`);
   }
-  const webhook = parseWebhookSettings(fields.webhook, problems);
+  const webhook = parseWebhookSettings(fields.webhook, accounts === undefined || accounts.some((a) => a.name === DEFAULT_ACCOUNT_NAME), problems);
 
   if (problems.messages.length > 0 || !schedule) {
     throw new ConfigError(`invalid portout-watch configuration in ${source}:\n  - ${problems.messages.join('\n  - ')}`);

@@ -11,8 +11,9 @@ import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { Operations } from './operations.ts';
 import { PollerFunction } from './poller-function.ts';
 import { StateTable } from './state-table.ts';
+import { accountOutputSuffix } from '../functions/poller/core/accounts.ts';
 import { addTelnyxKeyOutputs, createTelnyxKeys, type TelnyxApiKeySecret, type TelnyxKeys } from './telnyx-api-key-secret.ts';
-import { WebhookReceiver } from './webhook-receiver.ts';
+import { WebhookReceiver, type WebhookPublicKeys } from './webhook-receiver.ts';
 
 /**
  * The same settings as the app's JSON config (docs/deploying.md#configuration), all optional, but for
@@ -50,7 +51,7 @@ export class PortoutWatch extends Construct {
   /** Only when Slack or Teams is configured. */
   readonly chat?: ChatChannels;
   readonly key: Key;
-  /** Only when `webhook` is configured. */
+  /** Only when a webhook public key is configured (webhook.publicKey, or an account's webhookPublicKey). */
   readonly webhook?: WebhookReceiver;
   /** The props, validated, with every default filled in. */
   readonly config: PortoutWatchConfig;
@@ -127,18 +128,25 @@ export class PortoutWatch extends Construct {
       });
     }
 
-    if (config.webhook) {
+    const publicKeys = webhookPublicKeys(config);
+    if (publicKeys) {
       this.webhook = new WebhookReceiver(this, 'Webhook', {
         poller: this.poller,
-        publicKey: config.webhook.publicKey,
+        publicKeys,
         settings: config.function,
         alarmTopic: this.operations.topic,
         alarmNamePrefix: stack.stackName,
       });
-      new CfnOutput(this, 'WebhookUrl', {
-        description: 'Give this URL to Telnyx as the webhook of a port-out notification setting (docs/deploying.md#webhooks)',
-        value: this.webhook.url.url,
-      });
+      const served =
+        publicKeys.kind === 'single'
+          ? [{ name: DEFAULT_ACCOUNT_NAME, whose: '' }]
+          : publicKeys.accounts.filter((account) => account.publicKey).map(({ name }) => ({ name, whose: ` of account "${name}"` }));
+      for (const { name, whose } of served) {
+        new CfnOutput(this, `WebhookUrl${accountOutputSuffix(name)}`, {
+          description: `Give this URL to Telnyx as the webhook of a port-out notification setting${whose} (docs/deploying.md#webhooks)`,
+          value: this.webhook.urlOf(name),
+        });
+      }
     }
 
     addTelnyxKeyOutputs(this, this.telnyxKeys);
@@ -148,6 +156,19 @@ export class PortoutWatch extends Construct {
     new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
     if (this.operations.dashboard) new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
+}
+
+/**
+ * Whose webhooks the receiver verifies; undefined when no key is configured (no receiver, no public URL). With
+ * several accounts, `webhook.publicKey` is the `default` account's and each other account's is its own.
+ */
+function webhookPublicKeys(config: PortoutWatchConfig): WebhookPublicKeys | undefined {
+  if (!config.telnyxAccounts) return config.webhook && { kind: 'single', publicKey: config.webhook.publicKey };
+  const accounts = config.telnyxAccounts.map(({ name, webhookPublicKey }) => {
+    const publicKey = name === DEFAULT_ACCOUNT_NAME ? config.webhook?.publicKey : webhookPublicKey;
+    return { name, ...(publicKey ? { publicKey } : {}) };
+  });
+  return accounts.some((account) => account.publicKey) ? { kind: 'several', accounts } : undefined;
 }
 
 /**

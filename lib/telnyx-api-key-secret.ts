@@ -3,7 +3,12 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { DEFAULT_ACCOUNT_NAME } from '../functions/poller/core/accounts.ts';
+import {
+  accountOutputSuffix,
+  DEFAULT_ACCOUNT_NAME,
+  SET_KEY_COMMAND_OUTPUT,
+  SET_MANAGER_KEY_COMMAND_OUTPUT,
+} from '../functions/poller/core/accounts.ts';
 import type { PortoutWatchConfig, TelnyxApiKeySecretSource } from './config.ts';
 
 export interface TelnyxApiKeySecretProps {
@@ -155,8 +160,8 @@ export function addTelnyxKeyOutputs(scope: Construct, keys: TelnyxKeys): void {
     });
   };
   const accountIds = (name: string) => {
-    const suffix = name === DEFAULT_ACCOUNT_NAME ? '' : name.replace(/-/g, 'X');
-    return { secretId: `TelnyxApiKeySecretId${suffix}`, command: `SetTelnyxApiKeyCommand${suffix}` };
+    const suffix = accountOutputSuffix(name);
+    return { secretId: `TelnyxApiKeySecretId${suffix}`, command: `${SET_KEY_COMMAND_OUTPUT}${suffix}` };
   };
   if (keys.kind === 'single') {
     output(accountIds(DEFAULT_ACCOUNT_NAME), keys.apiKey, undefined, 'TELNYX_API_KEY');
@@ -164,6 +169,6 @@ export function addTelnyxKeyOutputs(scope: Construct, keys: TelnyxKeys): void {
   }
   for (const { name, apiKey } of keys.accounts) output(accountIds(name), apiKey, `account "${name}"`, 'TELNYX_API_KEY');
   if (keys.managerKey) {
-    output({ secretId: 'ManagerKeySecretId', command: 'SetManagerKeyCommand' }, keys.managerKey, 'the manager account', 'TELNYX_MANAGER_API_KEY');
+    output({ secretId: 'ManagerKeySecretId', command: SET_MANAGER_KEY_COMMAND_OUTPUT }, keys.managerKey, 'the manager account', 'TELNYX_MANAGER_API_KEY');
   }
 }

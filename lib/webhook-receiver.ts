@@ -7,6 +7,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { DEFAULT_ACCOUNT_NAME } from '../functions/poller/core/accounts.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
 import { WEBHOOK_ENV } from '../functions/webhook/config.ts';
 import { WEBHOOK_METRIC } from '../functions/webhook/telemetry.ts';
@@ -22,10 +23,17 @@ export const RECEIVER_CONCURRENCY = 5;
 /** Signature failures in 5 minutes that make a burst: probing, or a key rotated in the portal and not here. */
 export const SIGNATURE_FAILURE_BURST = 20;
 
+/**
+ * Whose webhooks the receiver verifies (keys validated by the config): a single-account deployment's one key, at the
+ * bare URL; or every configured account, each at the URL naming it, with its key where one is configured.
+ */
+export type WebhookPublicKeys =
+  | { kind: 'single'; publicKey: string }
+  | { kind: 'several'; accounts: ReadonlyArray<{ name: string; publicKey?: string }> };
+
 export interface WebhookReceiverProps {
   readonly poller: PollerFunction;
-  /** The account's webhook public key (validated by the config). */
-  readonly publicKey: string;
+  readonly publicKeys: WebhookPublicKeys;
   /** Log level and retention follow the poller's. */
   readonly settings: Pick<FunctionSettings, 'logLevel' | 'logRetentionDays'>;
   readonly alarmTopic: ITopic;
@@ -43,6 +51,14 @@ export class WebhookReceiver extends Construct {
   readonly url: FunctionUrl;
   readonly logGroup: LogGroup;
   readonly alarms: Alarm[];
+
+  /**
+   * The URL Telnyx posts this account's webhooks to: the Function URL naming the account, or the bare URL for the
+   * single or `default` account (whose URL is what it always was).
+   */
+  urlOf(account: string): string {
+    return account === DEFAULT_ACCOUNT_NAME ? this.url.url : `${this.url.url}?account=${account}`;
+  }
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
     super(scope, id);
@@ -71,7 +87,14 @@ export class WebhookReceiver extends Construct {
       role,
       logGroup: this.logGroup,
       environment: {
-        [WEBHOOK_ENV.publicKey]: props.publicKey,
+        ...(props.publicKeys.kind === 'single'
+          ? { [WEBHOOK_ENV.publicKey]: props.publicKeys.publicKey }
+          : {
+              // Every configured account, null where it has no key: a webhook to its URL is refused as such, not as unknown.
+              [WEBHOOK_ENV.accounts]: JSON.stringify(
+                Object.fromEntries(props.publicKeys.accounts.map(({ name, publicKey }) => [name, publicKey ?? null])),
+              ),
+            }),
         [WEBHOOK_ENV.pollerFunctionName]: props.poller.function.functionName,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
@@ -84,7 +107,7 @@ export class WebhookReceiver extends Construct {
     this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     acknowledgeLogGroupFindings(this.logGroup, props.settings.logRetentionDays);
     const publicByDesign =
-      "Telnyx's webhooks come from the internet with no AWS credentials, so the URL is public by design: the Ed25519 signature over the timestamp and body, checked with the account's public key, is the authentication. Anything unsigned, wrongly signed, stale or oversized gets a 4xx before any work, a burst of those is alarmed, and a verified request can at most cause one extra poll (the doorbell bounds them).";
+      "Telnyx's webhooks come from the internet with no AWS credentials, so the URL is public by design: the Ed25519 signature over the timestamp and body, checked with the public key of the account the URL names, is the authentication. Anything unsigned, wrongly signed, stale or oversized gets a 4xx before any work, a burst of those is alarmed, and a verified request can at most cause one extra poll (the doorbell bounds them).";
     Validations.of(this.function).acknowledge({ id: CONTROL_TOWER.lambdaPublicAccess, reason: publicByDesign });
     Validations.of(this.function).acknowledge({ id: CONTROL_TOWER.functionUrlAuth, reason: publicByDesign });
     Validations.of(this.function).acknowledge({
@@ -125,7 +148,7 @@ export class WebhookReceiver extends Construct {
       alarm(
         'SignatureFailures',
         'webhook-signature-failures',
-        `${SIGNATURE_FAILURE_BURST} or more webhook requests in 5 minutes were unsigned, wrongly signed or stale: someone is probing the URL, or the public key was rotated in the Telnyx portal and webhook.publicKey still holds the old one. Polling on the schedule is unaffected.`,
+        `${SIGNATURE_FAILURE_BURST} or more webhook requests in 5 minutes were unsigned, wrongly signed or stale, or came to the URL of an account with no public key configured: someone is probing the URL, a public key was rotated in the Telnyx portal and webhook.publicKey (or the account's webhookPublicKey) still holds the old one, or an account posts webhooks without its webhookPublicKey set. The receiver's "webhook refused" lines name the reason and the account. Polling on the schedule is unaffected.`,
         metric(WEBHOOK_METRIC.signatureFailures),
         SIGNATURE_FAILURE_BURST,
       ),

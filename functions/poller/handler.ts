@@ -94,18 +94,23 @@ async function withoutConfigured(
  * One invocation over every account, as Lambda runs it: each account polled as `pollInvocation` polls one (the same
  * policy, deadline and lease to the hard stop), its alerts naming it. The configured accounts start at once; the
  * managed ones are discovered meanwhile, within DISCOVERY_SHARE of the run, and polled as they come.
+ * With `only` (a webhook's accounts), just those configured accounts, and no discovery: webhooks come from
+ * configured accounts only, as a managed account's webhook key can't be read through the API.
  */
 export async function fleetInvocation(
   config: PollerConfig,
   fleet: FleetAdapters,
   context: InvocationContext,
   clock: () => number = Date.now,
+  only?: readonly string[],
 ): Promise<FleetReport> {
   const started = clock();
   const hardStop = started + context.getRemainingTimeInMillis();
   const deadline = hardStop - config.deadlineMarginMs;
   const discoveryRequestsBefore = fleet.directory?.requestCount() ?? 0;
-  const discovering = discover(fleet, started + Math.floor((deadline - started) * DISCOVERY_SHARE));
+  const discoveryDeadline = started + Math.floor((deadline - started) * DISCOVERY_SHARE);
+  const discovering = only ? Promise.resolve<ManagedDiscovery | null>(null) : discover(fleet, discoveryDeadline);
+  const configured = only ? fleet.configured.filter((account) => only.includes(account.ref.name)) : fleet.configured;
   const toPoll = (keyed: readonly KeyedAccount[]) =>
     keyed.map((account) => ({ ref: account.ref, managed: account.managed, ...fleet.accountAdapters(account) }));
   const managed = discovering.then((discovery) =>
@@ -115,7 +120,7 @@ export async function fleetInvocation(
     ),
   );
   const polled = await pollFleet(
-    toPoll(fleet.configured),
+    toPoll(configured),
     {
       notifier: fleet.notifier,
       runId: context.awsRequestId || randomUUID(),
@@ -132,6 +137,7 @@ export async function fleetInvocation(
     ({ ref, failure }): AccountResult => ({ account: ref, managed: true, kind: 'unreachable', failure }),
   );
   return {
+    ...(only ? { only: [...only] } : {}),
     accounts: [...polled, ...unreachable],
     disabled: discovery?.disabled ?? [],
     discovery: discovery && {
@@ -168,25 +174,28 @@ export async function handler(event: unknown, context: InvocationContext): Promi
   const trigger = parseWebhookTrigger(event);
   if (trigger) {
     const { config } = wire();
-    return answerWebhookTrigger(trigger, context, { tableName: config.tableName, logger, poll: () => pollAccounts(context) });
+    return answerWebhookTrigger(trigger, context, { tableName: config.tableName, logger, poll: (accounts) => pollAccounts(context, accounts) });
   }
   return poll(context);
 }
 
-/** A deployment with the lone `default` account runs exactly as it always has; any other polls its fleet. */
-async function poll(context: InvocationContext): Promise<PollReport | FleetReport> {
+/**
+ * A deployment with the lone `default` account runs exactly as it always has; any other polls its fleet, or only
+ * the accounts named (a webhook's).
+ */
+async function poll(context: InvocationContext, only?: readonly string[]): Promise<PollReport | FleetReport> {
   return observePoll(logger, metrics, async (): Promise<PollReport | FleetReport> => {
     const { config, fleet } = wire();
     return watchesSeveralAccounts(config)
-      ? fleetInvocation(config, fleet, context)
+      ? fleetInvocation(config, fleet, context, Date.now, only)
       : pollInvocation(config, soleAccountAdapters(fleet), context);
   });
 }
 
 /** One poll, as each account's report and store: what the webhook path compares its hint with. */
-async function pollAccounts(context: InvocationContext): Promise<PolledAccount[]> {
+async function pollAccounts(context: InvocationContext, only: readonly string[] | undefined): Promise<PolledAccount[]> {
   const { fleet } = wire();
-  const result = await poll(context);
+  const result = await poll(context, only);
   if (!('accounts' in result)) return [{ report: result, store: soleAccountAdapters(fleet).store }];
   return result.accounts.flatMap((account) => {
     const store = account.kind === 'polled' ? fleet.storeOf(account.account.name) : undefined;

@@ -295,7 +295,8 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
     logger.info('a managed account is also configured (the same API key): it is polled once, as the configured account', { managed, configured });
   }
   const healthy = configuredDown.length === 0 && skipped.length === 0 && !discoveryDown;
-  tally.healthy(healthy);
+  // A webhook's run of one account must not stand in for the scheduled run of them all.
+  tally.healthy(healthy && fleet.only === undefined);
   tally.emit(metrics);
 
   const reports = fleet.accounts.flatMap((result) => (result.kind === 'polled' ? [result.report] : []));
@@ -304,6 +305,7 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
     down: down.map((result) => result.account.name),
     disabled: fleet.disabled.map((ref) => ref.name),
     skipped: skipped.map((result) => result.account.name),
+    ...(fleet.only ? { only: fleet.only } : {}),
     discovery: fleet.discovery === null ? 'none' : discoveryDown ? 'failed' : 'ok',
     watched: reports.reduce((sum, report) => sum + report.watched, 0),
     telnyxRequests: reports.reduce((sum, report) => sum + report.telnyxRequests, 0) + (fleet.discovery?.requests ?? 0),

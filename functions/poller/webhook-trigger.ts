@@ -19,10 +19,10 @@ export interface PolledAccount {
 export interface WebhookTriggerParts {
   tableName: string;
   /**
-   * One poll exactly as a scheduled invocation runs it (observed: logs and metrics included), of every account:
-   * the webhook doesn't say whose port-out changed, so each follow-up polls the whole fleet.
+   * One poll exactly as a scheduled invocation runs it (observed: logs and metrics included), of the accounts the
+   * answered hints name (each account's webhook URL names it), or of every account when one names none.
    */
-  poll: () => Promise<PolledAccount[]>;
+  poll: (accounts: readonly string[] | undefined) => Promise<PolledAccount[]>;
   logger: Logger;
 }
 
@@ -46,8 +46,8 @@ export async function answerWebhookTrigger(
     {
       doorbell,
       holder: context.awsRequestId || `invocation-${hardStop}`,
-      poll: async () => {
-        const polled = await parts.poll();
+      poll: async (accounts) => {
+        const polled = await parts.poll(accounts);
         stores = polled.map((account) => account.store);
         return { alertedIds: polled.flatMap((account) => account.report.events.map((event) => event.portoutId)) };
       },
@@ -61,6 +61,7 @@ export async function answerWebhookTrigger(
   );
   const summary = {
     outcome: report.outcome,
+    ...(trigger.hint.account ? { account: trigger.hint.account } : {}),
     portoutId: trigger.hint.portoutId,
     change: trigger.hint.change,
     waitedMs: Date.now() - trigger.receivedAt,

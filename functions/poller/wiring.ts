@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ENV, watchesSeveralAccounts, type ApiKeySource, type PollerConfig } from './config.ts';
-import type { AccountRef } from './core/accounts.ts';
+import { accountOutputSuffix, SET_KEY_COMMAND_OUTPUT, SET_MANAGER_KEY_COMMAND_OUTPUT, type AccountRef } from './core/accounts.ts';
 import { createLimiter } from './core/concurrency.ts';
 import type { Notifier, PortoutSource, StateStore } from './core/ports.ts';
 import { createDynamoStateStore } from './adapters/dynamo-state-store.ts';
@@ -21,25 +21,36 @@ export class MissingApiKeyError extends Error {
   override name = 'MissingApiKeyError';
 }
 
-const SINGLE_ACCOUNT_SECRET = `the secret named by ${ENV.apiKeySecretArn}`;
+/** A key secret as its errors name it, and the stack output whose command puts a key in it. */
+export interface KeySecret {
+  /** e.g. "the secret named by MANAGER_KEY_SECRET_ARN" */
+  name: string;
+  /** e.g. "SetTelnyxApiKeyCommandbrandXeu" */
+  setCommandOutput: string;
+  /** the shell variable that output's command reads the key from */
+  variable: string;
+}
+
+const SINGLE_ACCOUNT_SECRET: KeySecret = {
+  name: `the secret named by ${ENV.apiKeySecretArn}`,
+  setCommandOutput: SET_KEY_COMMAND_OUTPUT,
+  variable: 'TELNYX_API_KEY',
+};
 
 /** Reads the bare API key from the secret; an empty or JSON value is a setup mistake worth naming. */
-export async function readApiKeyFromSecret(
-  secretId: string,
-  maxAgeSeconds: number,
-  refresh: boolean,
-  /** How the error names the secret, e.g. "the secret named by MANAGER_KEY_SECRET_ARN". */
-  secretName = SINGLE_ACCOUNT_SECRET,
-): Promise<string> {
+export async function readApiKeyFromSecret(secretId: string, maxAgeSeconds: number, refresh: boolean, secret = SINGLE_ACCOUNT_SECRET): Promise<string> {
   const value = await getSecret(secretId, { maxAge: maxAgeSeconds, forceFetch: refresh });
   const key = typeof value === 'string' ? value.trim() : '';
   if (!key) {
+    // Piped from a shell variable, as the output's command does: a key given as an argument shows in the process list.
+    const { name, setCommandOutput, variable } = secret;
     throw new MissingApiKeyError(
-      `${secretName} holds no API key yet: run aws secretsmanager put-secret-value --secret-id <its ARN> --secret-string <your Telnyx API key>`,
+      `${name} holds no API key yet: put it in with the command of the stack's ${setCommandOutput} output, or ` +
+        `read -rs ${variable}, then printf %s "$${variable}" | aws secretsmanager put-secret-value --secret-id <its ARN> --secret-string file:///dev/stdin`,
     );
   }
   if (key.startsWith('{')) {
-    throw new MissingApiKeyError(`${secretName} holds JSON; it must hold the bare Telnyx API key as its SecretString`);
+    throw new MissingApiKeyError(`${secret.name} holds JSON; it must hold the bare Telnyx API key as its SecretString`);
   }
   return key;
 }
@@ -88,16 +99,23 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   // Every Telnyx request of the run, retries and discovery included, takes a slot: the fleet's total stays bounded.
   const limit = createLimiter(config.telnyxConcurrency);
-  const baseFetch = overrides.telnyxFetch ?? globalThis.fetch;
-  const telnyxFetch: typeof fetch = (input, init) => limit(() => baseFetch(input, init));
-  const keyReader = (source: ApiKeySource, secretName: string) => (refresh: boolean) =>
-    source.kind === 'env' ? Promise.resolve(source.apiKey) : readApiKeyFromSecret(source.secretId, config.secretCacheSeconds, refresh, secretName);
+  const keyReader = (source: ApiKeySource, secret: KeySecret) => (refresh: boolean) =>
+    source.kind === 'env' ? Promise.resolve(source.apiKey) : readApiKeyFromSecret(source.secretId, config.secretCacheSeconds, refresh, secret);
 
   const configured = config.accounts.map(
     ({ name, apiKey }): KeyedAccount => ({
       ref: { name, label: name },
       managed: false,
-      getApiKey: keyReader(apiKey, several ? `the secret of account "${name}" in ${ENV.telnyxAccounts}` : SINGLE_ACCOUNT_SECRET),
+      getApiKey: keyReader(
+        apiKey,
+        several
+          ? {
+              name: `the secret of account "${name}" in ${ENV.telnyxAccounts}`,
+              setCommandOutput: `${SET_KEY_COMMAND_OUTPUT}${accountOutputSuffix(name)}`,
+              variable: 'TELNYX_API_KEY',
+            }
+          : SINGLE_ACCOUNT_SECRET,
+      ),
     }),
   );
   const built = new Map<string, { source: PortoutSource; store: StateStore }>();
@@ -109,8 +127,13 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
       ? createManagedAccountsDirectory({
           baseURL: config.telnyxBaseUrl,
           timeoutMs: config.telnyxTimeoutMs,
-          getManagerKey: keyReader(config.manager, `the secret named by ${ENV.managerKeySecretArn}`),
-          fetch: telnyxFetch,
+          getManagerKey: keyReader(config.manager, {
+            name: `the secret named by ${ENV.managerKeySecretArn}`,
+            setCommandOutput: SET_MANAGER_KEY_COMMAND_OUTPUT,
+            variable: 'TELNYX_MANAGER_API_KEY',
+          }),
+          fetch: overrides.telnyxFetch,
+          limit,
           clock,
           sleep,
         })
@@ -136,7 +159,8 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
             concurrency: config.listConcurrency,
             clock,
             sleep,
-            fetch: telnyxFetch,
+            fetch: overrides.telnyxFetch,
+            limit,
             getApiKey: (refresh) => keyGetters.get(name)!(refresh),
             ...(several
               ? {

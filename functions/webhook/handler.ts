@@ -5,7 +5,7 @@ import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from '
 import { redactText } from '../poller/core/redact.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../poller/telemetry.ts';
 import { createLambdaPollerTrigger } from './adapters/lambda-poller-trigger.ts';
-import { createTelnyxSignatureVerifier } from './adapters/telnyx-signature.ts';
+import { createAccountVerifiers } from './adapters/telnyx-signature.ts';
 import { parseWebhookConfig } from './config.ts';
 import { answerWebhook, SIGNATURE_FAILURES, type WebhookAnswer, type WebhookPorts } from './core/answer-webhook.ts';
 import { WEBHOOK_METRIC } from './telemetry.ts';
@@ -17,9 +17,8 @@ let ports: WebhookPorts | undefined;
 
 const wirePorts = (): WebhookPorts => {
   const config = parseWebhookConfig(process.env);
-  const verifier = createTelnyxSignatureVerifier(config.publicKey);
   const trigger = createLambdaPollerTrigger({ client: new LambdaClient({}), functionName: config.pollerFunctionName });
-  return { verify: (body, headers) => verifier.verify(body, headers), triggerPoll: (event) => trigger.triggerPoll(event) };
+  return { ...createAccountVerifiers(config.keys), triggerPoll: (event) => trigger.triggerPoll(event) };
 };
 
 function count(metric: string): void {
@@ -27,14 +26,17 @@ function count(metric: string): void {
   single.addMetric(metric, MetricUnit.Count, 1);
 }
 
-/** Logs what the answer allows: a reason, an event type and a port-out id; never the body or the headers. */
+const accountField = (account: string | undefined) => (account === undefined ? {} : { account });
+
+/** Logs what the answer allows: a reason, the account's name, an event type and a port-out id; never the body or the headers. */
 export function recordAnswer(answer: WebhookAnswer, log: Pick<Logger, 'info' | 'warn' | 'error'>, countMetric: (metric: string) => void): void {
   if (answer.status === 202) {
-    log.info('webhook verified; poll triggered', { eventType: answer.eventType, portoutId: answer.hint.portoutId });
+    log.info('webhook verified; poll triggered', { ...accountField(answer.hint.account), eventType: answer.eventType, portoutId: answer.hint.portoutId });
   } else if (answer.status === 503) {
     countMetric(WEBHOOK_METRIC.triggerFailures);
     const { name, message } = answer.triggerFailed instanceof Error ? answer.triggerFailed : { name: 'Error', message: String(answer.triggerFailed) };
     log.error('could not trigger a poll; Telnyx will retry the webhook and the scheduled poll catches up', {
+      ...accountField(answer.hint.account),
       portoutId: answer.hint.portoutId,
       error: { name, message: redactText(message) },
     });
@@ -42,7 +44,7 @@ export function recordAnswer(answer: WebhookAnswer, log: Pick<Logger, 'info' | '
     if (SIGNATURE_FAILURES.includes(answer.rejected)) countMetric(WEBHOOK_METRIC.signatureFailures);
     // Telnyx's real payload no longer matching ours would otherwise end the webhook path in silence: no poll follows.
     if (answer.rejected === 'unreadable-portout-event') countMetric(WEBHOOK_METRIC.triggerFailures);
-    log.warn('webhook refused', { reason: answer.rejected, status: answer.status });
+    log.warn('webhook refused', { reason: answer.rejected, status: answer.status, ...accountField(answer.account) });
   }
 }
 
@@ -51,7 +53,11 @@ export async function handler(event: LambdaFunctionURLEvent): Promise<APIGateway
   ports ??= wirePorts();
   // Function URLs cap a request at 6 MB, so decoding before the size check costs milliseconds at most.
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-  const answer = await answerWebhook({ method: event.requestContext.http.method, body, headers: event.headers ?? {} }, ports);
+  const account = event.queryStringParameters?.account;
+  const answer = await answerWebhook(
+    { method: event.requestContext.http.method, body, headers: event.headers ?? {}, ...(account === undefined ? {} : { account }) },
+    ports,
+  );
   recordAnswer(answer, logger, count);
   const reply = answer.status === 202 ? { ok: true } : { ok: false, reason: answer.status === 503 ? 'poll not triggered' : answer.rejected };
   return { statusCode: answer.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(reply) };

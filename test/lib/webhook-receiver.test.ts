@@ -2,7 +2,8 @@ import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../lib/config.ts';
+import { MAX_ACCOUNT_NAME_LENGTH } from '../../functions/poller/core/accounts.ts';
+import { ConfigError, MAX_CONFIGURED_ACCOUNTS, parseConfig } from '../../lib/config.ts';
 import { RECEIVER_CONCURRENCY } from '../../lib/webhook-receiver.ts';
 import { createWebhookSigner } from '../../local/webhook-signer.ts';
 import { synthesize } from './synth.ts';
@@ -132,5 +133,96 @@ describe('the stack with webhook.publicKey', () => {
   it('passes cdk-nag’s AwsSolutions and Serverless packs (the receiver acknowledges DLQ and tracing, with reasons)', () => {
     expect(findings(new AwsSolutionsChecks(), app)).toEqual([]);
     expect(findings(new ServerlessChecks(), app)).toEqual([]);
+  });
+});
+
+describe('webhook keys of several accounts in the stack config', () => {
+  const keyEu = createWebhookSigner().publicKey;
+  const accounts = (eu: Record<string, unknown> = { webhookPublicKey: keyEu }) => [{ name: 'default' }, { name: 'brand-eu', apiKeySecret: 'telnyx/brand-eu', ...eu }];
+
+  it("keeps each account's webhookPublicKey; webhook.publicKey stays the default account's", () => {
+    const config = parseConfig({ telnyxAccounts: accounts(), webhook: { publicKey } }, 'test');
+    expect(config.webhook).toEqual({ publicKey });
+    expect(config.telnyxAccounts?.map((account) => [account.name, account.webhookPublicKey])).toEqual([
+      ['default', undefined],
+      ['brand-eu', keyEu],
+    ]);
+  });
+
+  it('checks an account’s key as it checks webhook.publicKey, naming the entry', () => {
+    expect(() => parseConfig({ telnyxAccounts: accounts({ webhookPublicKey: 'KEY0183A9F2E1D_aBcDeF' }) }, 'test')).toThrow(
+      /telnyxAccounts\[1\]\.webhookPublicKey: is not base64.*or leave it out to watch "brand-eu" on the schedule alone/,
+    );
+    expect(() => parseConfig({ telnyxAccounts: accounts({ webhookPublicKey: Buffer.alloc(16).toString('base64') }) }, 'test')).toThrow(
+      /telnyxAccounts\[1\]\.webhookPublicKey: decodes to 16 bytes/,
+    );
+  });
+
+  it("refuses the default account's key anywhere but webhook.publicKey, and webhook.publicKey where no default account is watched", () => {
+    expect(() => parseConfig({ telnyxAccounts: [{ name: 'default', webhookPublicKey: publicKey }] }, 'test')).toThrow(
+      /telnyxAccounts\[0\]\.webhookPublicKey: the "default" account's webhook key is webhook\.publicKey/,
+    );
+    expect(() => parseConfig({ telnyxAccounts: [{ name: 'brand-eu' }], webhook: { publicKey } }, 'test')).toThrow(
+      /webhook\.publicKey: is the webhook key of the account named "default", which this deployment does not watch: give it to the account it belongs to, as its webhookPublicKey/,
+    );
+    expect(() => parseConfig({ managedAccounts: {}, webhook: { publicKey } }, 'test')).toThrow(/webhook\.publicKey: is the webhook key of the account named "default"/);
+  });
+
+  it('telnyxAccounts with the lone default account is the single-account deployment, webhook included', () => {
+    const config = parseConfig({ telnyxAccounts: [{ name: 'default' }], webhook: { publicKey } }, 'test');
+    expect(config.telnyxAccounts).toBeUndefined();
+    expect(config.webhook).toEqual({ publicKey });
+  });
+});
+
+describe('the stack with several accounts and their webhook keys', () => {
+  const keyEu = createWebhookSigner().publicKey;
+  const SEVERAL = {
+    telnyxAccounts: [{ name: 'default' }, { name: 'brand-eu', apiKeySecret: 'telnyx/brand-eu', webhookPublicKey: keyEu }, { name: 'brand-us' }],
+    webhook: { publicKey },
+  };
+  const environment = (template: Template) => {
+    const [[, fn]] = receiverFunction(template) as [[string, { Properties: { Environment: { Variables: Record<string, unknown> } } }]];
+    return fn.Properties.Environment.Variables;
+  };
+  const functionUrl = { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebhookFunctionFunctionUrl'), 'FunctionUrl'] };
+
+  it('gives the receiver every configured account, with its key or null, and no single key', () => {
+    const variables = environment(synthesize(SEVERAL).template);
+    expect(JSON.parse(variables.WEBHOOK_ACCOUNTS as string)).toEqual({ default: publicKey, 'brand-eu': keyEu, 'brand-us': null });
+    expect(variables).not.toHaveProperty('TELNYX_PUBLIC_KEY');
+  });
+
+  it('outputs a URL per account with a key: the bare one for default (as before), the one naming the account for the others', () => {
+    const { template } = synthesize(SEVERAL);
+    template.hasOutput('WebhookUrl', { Value: functionUrl });
+    template.hasOutput('WebhookUrlbrandXeu', {
+      Description: Match.stringLikeRegexp('of account "brand-eu"'),
+      Value: { 'Fn::Join': ['', [functionUrl, '?account=brand-eu']] },
+    });
+    expect(Object.keys(template.findOutputs('*')).filter((id) => id.startsWith('WebhookUrl')).sort()).toEqual(['WebhookUrl', 'WebhookUrlbrandXeu']);
+  });
+
+  it('builds the receiver when any account has a key, and none when no account has one', () => {
+    const { template } = synthesize({ ...SEVERAL, webhook: undefined });
+    expect(receiverFunction(template)).toHaveLength(1);
+    expect(Object.keys(template.findOutputs('*')).filter((id) => id.startsWith('WebhookUrl'))).toEqual(['WebhookUrlbrandXeu']);
+    const none = synthesize({ telnyxAccounts: [{ name: 'default' }, { name: 'brand-eu', apiKeySecret: 'telnyx/brand-eu' }] }).template;
+    expect(receiverFunction(none)).toEqual([]);
+    none.resourceCountIs('AWS::Lambda::Url', 0);
+  });
+
+  it("the largest fleet's keys fit the receiver's 4 KB environment: 50 accounts, 20-character names, every key set", () => {
+    const name = (i: number) => `brand-${String(i).padStart(2, '0')}-`.padEnd(MAX_ACCOUNT_NAME_LENGTH, 'x');
+    const telnyxAccounts = [
+      { name: 'default' },
+      ...Array.from({ length: MAX_CONFIGURED_ACCOUNTS - 1 }, (_, i) => ({ name: name(i), apiKeySecret: `t/${i}`, webhookPublicKey: createWebhookSigner().publicKey })),
+    ];
+    expect(telnyxAccounts.every((account) => account.name === 'default' || account.name.length === MAX_ACCOUNT_NAME_LENGTH)).toBe(true);
+    const variables = environment(synthesize({ telnyxAccounts, webhook: { publicKey } }).template);
+    // Lambda counts every name and value; the poller's function name (a reference here) is at most 64 characters.
+    const bytes = Object.entries(variables).reduce((sum, [key, value]) => sum + key.length + (typeof value === 'string' ? value.length : 64), 0);
+    expect(Object.keys(JSON.parse(variables.WEBHOOK_ACCOUNTS as string))).toHaveLength(MAX_CONFIGURED_ACCOUNTS);
+    expect(bytes).toBeLessThan(4 * 1024);
   });
 });

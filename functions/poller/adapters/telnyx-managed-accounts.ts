@@ -1,8 +1,18 @@
 import Telnyx from 'telnyx';
 import { MANAGED_ACCOUNT_PREFIX, managedAccountName, type AccountRef } from '../core/accounts.ts';
+import { mapConcurrent } from '../core/concurrency.ts';
 import type { SourceFailure } from '../core/ports.ts';
 import { parseListPage, parseRetrieveBody } from './telnyx-portout-schema.ts';
-import { BACKOFF_BASE_MS, classify, MAX_ATTEMPTS, PAGE_SIZE, readJsonCapped, retryAfterMs } from './telnyx-source.ts';
+import {
+  BACKOFF_BASE_MS,
+  classify,
+  MAX_ATTEMPTS,
+  NO_REQUEST_LIMIT,
+  PAGE_SIZE,
+  readJsonCapped,
+  retryAfterMs,
+  type RequestLimit,
+} from './telnyx-source.ts';
 
 export interface ManagedAccountsDirectory {
   /** Lists every page of the manager's managed accounts and returns each enabled one with its key (retrieved
@@ -18,8 +28,9 @@ export interface ManagedDiscovery {
   disabled: AccountRef[];
   /** Enabled accounts whose key could not be retrieved this run: each is reported down. */
   unreachable: Array<{ ref: AccountRef; failure: SourceFailure }>;
-  /** Every listing page came back. When not, `accounts` still holds those known from earlier runs of this
-   *  container, so a listing blip never stops watching them. */
+  /** Every listing page came back, and no account watched before is missing from both listings. When not,
+   *  `accounts` still holds those known from earlier runs of this container, so a listing blip (a failed page, or a
+   *  whole reply that lost accounts) never stops watching them. */
   complete: boolean;
   failures: SourceFailure[];
   /** The manager key was refused (401/403) even after re-reading it. */
@@ -32,6 +43,8 @@ export interface ManagedAccountsDirectoryOptions {
   /** Returns the manager account's key; `refresh` asks for a fresh read after a 401 (it may have been rotated). */
   getManagerKey: (refresh: boolean) => Promise<string>;
   fetch?: typeof fetch;
+  /** Runs each Telnyx request once a slot of the run's shared request limit is free. */
+  limit?: RequestLimit;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -93,11 +106,15 @@ function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestF
  * new account named disabled, or a newly disabled one still watched); the next run reads it right.
  *
  * `complete` means both listings came back whole; items with unusable ids are skipped and counted in `failures`
- * without making the listing incomplete, since they could never be watched anyway.
+ * without making the listing incomplete, since they could never be watched anyway. An account watched before that
+ * neither listing shows is kept too, and makes the discovery incomplete: a reply that lost accounts (`200` with no
+ * data) must not stop watching them silently. One really deleted is not dropped either: its own key is refused, so it
+ * is reported down, and once its key can't be re-retrieved, unreachable, for as long as the container lives.
  */
 export function createManagedAccountsDirectory(options: ManagedAccountsDirectoryOptions): ManagedAccountsDirectory {
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const limit = options.limit ?? NO_REQUEST_LIMIT;
   // One client promise shared by concurrent requests, so the manager key is read once however many start together.
   let client: Promise<Telnyx> | null = null;
   let requests = 0;
@@ -146,16 +163,19 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
   async function send(call: (telnyx: Telnyx, timeout: number) => Promise<Response>, deadline: number, pageNumber?: number): Promise<Response> {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - clock();
-      if (remaining <= 0) throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
       const clientInUse = currentClient();
       const telnyx = await clientInUse.catch((error: unknown) => {
         throw keyReadFailed(error, pageNumber);
       });
-      requests += 1;
       try {
-        return await call(telnyx, Math.min(options.timeoutMs, remaining));
+        return await limit(() => {
+          const remaining = deadline - clock();
+          if (remaining <= 0) throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
+          requests += 1;
+          return call(telnyx, Math.min(options.timeoutMs, remaining));
+        });
       } catch (error) {
+        if (error instanceof RequestFailed) throw error;
         if (error instanceof Telnyx.AuthenticationError) {
           if (refreshed) throw new ManagerKeyRefused();
           refreshed = true;
@@ -265,14 +285,20 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
     }
   }
 
-  /** getApiKey(true): re-retrieves the account's key once however many ask at the same time. */
+  /**
+   * getApiKey(true): re-retrieves the account's key once however many ask at the same time. The cached key was
+   * refused, so a failed retrieve drops it: the next discovery retrieves again, or reports the account unreachable.
+   */
   function refreshKey(account: ListedAccount): Promise<string> {
     const name = account.ref.name;
     let pending = refreshing.get(name);
     if (pending === undefined) {
       pending = retrieveKey(account, runDeadline)
         .then((outcome) => {
-          if ('failure' in outcome) throw new Error(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
+          if ('failure' in outcome) {
+            keys.delete(name);
+            throw new Error(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
+          }
           keys.set(name, outcome.key);
           return outcome.key;
         })
@@ -289,7 +315,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
       runDeadline = deadline;
       const [enabledListing, allListing] = await Promise.all([listAll('enabled', deadline), listAll('all', deadline)]);
       const failures = [...enabledListing.failures, ...allListing.failures];
-      const complete = enabledListing.complete && allListing.complete;
+      let complete = enabledListing.complete && allListing.complete;
       let managerKeyRefused = enabledListing.refused || allListing.refused;
 
       const problems = new Map<string, number>();
@@ -328,8 +354,13 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
         if (verdict === 'enabled') watched.set(name, account);
         else disabled.push(account.ref);
       }
-      if (!complete) {
-        for (const [name, account] of known) if (!verdicts.has(name)) watched.set(name, account);
+      // Known accounts the listings give no verdict on stay watched; when both came back whole, they lost them.
+      const kept = [...known].filter(([name]) => !verdicts.has(name));
+      for (const [name, account] of kept) watched.set(name, account);
+      if (complete && kept.length > 0) {
+        complete = false;
+        const accounts = kept.length === 1 ? '1 managed account' : `${kept.length} managed accounts`;
+        failures.push({ kind: 'malformed-response', detail: `both listings came back whole without ${accounts} watched before; still watching them` });
       }
       known.clear();
       for (const [name, account] of watched) known.set(name, account);
@@ -340,7 +371,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
       if (managerKeyRefused) {
         for (const { ref } of keyless) unreachable.push({ ref, failure: { kind: 'client-error', detail: 'the manager key was refused; key not retrieved' } });
       } else {
-        await forEachLimited(keyless, RETRIEVE_CONCURRENCY, async (account) => {
+        await mapConcurrent(keyless, RETRIEVE_CONCURRENCY, async (account) => {
           const outcome = await retrieveKey(account, deadline);
           if ('key' in outcome) keys.set(account.ref.name, outcome.key);
           else {
@@ -388,12 +419,4 @@ export function accountLabel(organizationName: unknown, name: string): string {
     if (cut !== '') return cut;
   }
   return name.slice(0, MANAGED_ACCOUNT_PREFIX.length + 8);
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -28,9 +28,20 @@ export interface TelnyxSourceOptions {
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** Runs each Telnyx request once a slot of the run's shared request limit is free (see RequestLimit). */
+  limit?: RequestLimit;
   /** Where a person puts a valid key, for the error after a refused one; default: the single account's setting. */
   keyFix?: string;
 }
+
+/**
+ * The run's limit on Telnyx requests in flight. It wraps each SDK call, which is one HTTP request (the SDK's retries
+ * are off), rather than the SDK's fetch: the SDK starts a request's timeout before calling fetch, so a request queued
+ * in fetch would spend its own timeout waiting for a slot. Its timeout is reckoned once it has one.
+ */
+export type RequestLimit = <T>(task: () => Promise<T>) => Promise<T>;
+
+export const NO_REQUEST_LIMIT: RequestLimit = (task) => task();
 
 const SINGLE_ACCOUNT_KEY_FIX = 'put a valid key in the secret named by TELNYX_API_KEY_SECRET_ARN (locally, TELNYX_API_KEY)';
 
@@ -123,6 +134,7 @@ export async function readJsonCapped(response: Response): Promise<unknown> {
 export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource {
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const limit = options.limit ?? NO_REQUEST_LIMIT;
   // One client promise shared by concurrent requests, so the key is read once however many start together.
   let client: Promise<Telnyx> | null = null;
   let requests = 0;
@@ -165,16 +177,19 @@ export function createTelnyxSource(options: TelnyxSourceOptions): PortoutSource 
   ): Promise<Response> {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - clock();
-      if (remaining <= 0) {
-        throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
-      }
       const clientInUse = currentClient();
       const telnyx = await clientInUse;
-      requests += 1;
       try {
-        return await call(telnyx, Math.min(options.timeoutMs, remaining));
+        return await limit(() => {
+          const remaining = deadline - clock();
+          if (remaining <= 0) {
+            throw new RequestFailed({ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber });
+          }
+          requests += 1;
+          return call(telnyx, Math.min(options.timeoutMs, remaining));
+        });
       } catch (error) {
+        if (error instanceof RequestFailed) throw error;
         if (error instanceof Telnyx.AuthenticationError) {
           if (refreshed) {
             throw new TelnyxAuthError(

@@ -9,6 +9,18 @@ export const DEFAULT_ACCOUNT_NAME = 'default';
 export const ACCOUNT_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
 export const MAX_ACCOUNT_NAME_LENGTH = 20;
 
+/** The stack outputs whose commands put a key in an account's secret, and in the manager's; errors point to them. */
+export const SET_KEY_COMMAND_OUTPUT = 'SetTelnyxApiKeyCommand';
+export const SET_MANAGER_KEY_COMMAND_OUTPUT = 'SetManagerKeyCommand';
+
+/**
+ * What follows an account's output names (`SetTelnyxApiKeyCommand…`): nothing for `default`, so a single-account
+ * stack keeps its outputs, else its name with `-` written `X` (names are lowercase, so no two share one).
+ */
+export function accountOutputSuffix(name: string): string {
+  return name === DEFAULT_ACCOUNT_NAME ? '' : name.replace(/-/g, 'X');
+}
+
 /** Managed accounts are named for their Telnyx id, under a prefix no configured name may take. */
 export const MANAGED_ACCOUNT_PREFIX = 'managed-';
 

@@ -1,3 +1,4 @@
+import { ACCOUNT_NAME_PATTERN } from './accounts.ts';
 import { isWatchedStatus, PORTOUT_ID_PATTERN, readStatus, sameInstant } from './portout.ts';
 import type { TrackedPortout } from './ports.ts';
 
@@ -21,6 +22,11 @@ export interface DoorbellHint {
   focDate?: string;
   /** When Telnyx says the change happened (ISO 8601). */
   occurredAt?: string;
+  /**
+   * The account whose webhook it was, in a deployment watching several: the poll answering it polls that account
+   * alone. Unset (a single-account deployment), the poll covers every account, as it always has.
+   */
+  account?: string;
 }
 
 /** The event the receiver invokes the poller with. */
@@ -39,9 +45,10 @@ export function parseWebhookTrigger(event: unknown): WebhookTrigger | null {
   if (typeof event !== 'object' || event === null) return null;
   const { source, hint, receivedAt } = event as Record<string, unknown>;
   if (source !== WEBHOOK_TRIGGER_SOURCE || typeof hint !== 'object' || hint === null) return null;
-  const { portoutId, change, status, focDate, occurredAt } = hint as Record<string, unknown>;
+  const { portoutId, change, status, focDate, occurredAt, account } = hint as Record<string, unknown>;
   if (typeof portoutId !== 'string' || !PORTOUT_ID_PATTERN.test(portoutId)) return null;
   if (!(HINT_CHANGES as readonly unknown[]).includes(change)) return null;
+  if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_NAME_PATTERN.test(account))) return null;
   const parsed: DoorbellHint = { portoutId, change: change as HintChange };
   const statusText = optionalString(status, 32);
   const focText = optionalString(focDate, 64);
@@ -49,6 +56,7 @@ export function parseWebhookTrigger(event: unknown): WebhookTrigger | null {
   if (statusText) parsed.status = statusText;
   if (focText) parsed.focDate = focText;
   if (occurredText) parsed.occurredAt = occurredText;
+  if (typeof account === 'string') parsed.account = account;
   return {
     source: WEBHOOK_TRIGGER_SOURCE,
     hint: parsed,
@@ -56,15 +64,19 @@ export function parseWebhookTrigger(event: unknown): WebhookTrigger | null {
   };
 }
 
-/** One key per distinct hint, so duplicate deliveries of one webhook wait as one. */
+/**
+ * One key per distinct hint, so duplicate deliveries of one webhook wait as one. The account comes last and only when
+ * set: a single-account deployment's keys are what they always were, and a key left by an older version still reads.
+ */
 export function hintKey(hint: DoorbellHint): string {
-  return JSON.stringify([hint.portoutId, hint.change, hint.status ?? null, hint.focDate ?? null, hint.occurredAt ?? null]);
+  const fields = [hint.portoutId, hint.change, hint.status ?? null, hint.focDate ?? null, hint.occurredAt ?? null];
+  return JSON.stringify(hint.account === undefined ? fields : [...fields, hint.account]);
 }
 
 export function hintFromKey(key: string): DoorbellHint | null {
   try {
-    const [portoutId, change, status, focDate, occurredAt] = JSON.parse(key) as unknown[];
-    return parseWebhookTrigger({ source: WEBHOOK_TRIGGER_SOURCE, hint: { portoutId, change, status, focDate, occurredAt } })?.hint ?? null;
+    const [portoutId, change, status, focDate, occurredAt, account] = JSON.parse(key) as unknown[];
+    return parseWebhookTrigger({ source: WEBHOOK_TRIGGER_SOURCE, hint: { portoutId, change, status, focDate, occurredAt, account } })?.hint ?? null;
   } catch {
     return null;
   }
@@ -127,8 +139,11 @@ export interface PollSummary {
 
 export interface DoorbellDeps {
   doorbell: Doorbell;
-  /** Runs one poll, exactly as the schedule does. */
-  poll: () => Promise<PollSummary>;
+  /**
+   * Runs one poll, exactly as the schedule does, of these accounts (the ones the hints it answers name), or of every
+   * account when `accounts` is undefined (a hint named none).
+   */
+  poll: (accounts: readonly string[] | undefined) => Promise<PollSummary>;
   /** The open records of these ids, read after a poll. */
   currentRecords: (ids: string[]) => Promise<Map<string, TrackedPortout>>;
   holder: string;
@@ -160,6 +175,16 @@ interface Waiting {
   hint: DoorbellHint;
   dueAt: number;
   followUps: number;
+}
+
+/** The accounts these hints name, for the poll answering them; undefined (every account) if one names none. */
+export function accountsOf(hints: readonly DoorbellHint[]): string[] | undefined {
+  const names = new Set<string>();
+  for (const hint of hints) {
+    if (hint.account === undefined) return undefined;
+    names.add(hint.account);
+  }
+  return [...names].sort();
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -210,7 +235,7 @@ export async function answerDoorbell(deps: DoorbellDeps, hint: DoorbellHint, ctx
 
       lastPollAt = now;
       const due = [...waiting.entries()].filter(([, entry]) => entry.dueAt <= now);
-      const summary = await deps.poll();
+      const summary = await deps.poll(accountsOf(due.map(([, entry]) => entry.hint)));
       report.polls += 1;
       const alerted = new Set(summary.alertedIds);
       const records = await deps.currentRecords([...new Set(due.map(([, entry]) => entry.hint.portoutId))]);

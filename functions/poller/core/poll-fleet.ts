@@ -28,7 +28,7 @@ export interface FleetReport {
   accounts: AccountResult[];
   /** Managed accounts Telnyx lists as disabled, blocked or cancelled: not polled. */
   disabled: AccountRef[];
-  /** How the managed-account listing went; null when no manager key is configured. */
+  /** How the managed-account listing went; null when no manager key is configured, or the run polled `only`. */
   discovery: {
     complete: boolean;
     failures: SourceFailure[];
@@ -37,6 +37,11 @@ export interface FleetReport {
     /** Managed accounts whose key is a configured account's: polled once, as the configured account. Names only. */
     alsoConfigured: Array<{ managed: string; configured: string }>;
   } | null;
+  /**
+   * Set when the run polled only these configured accounts (a webhook's): it says nothing about the others, so it
+   * never counts toward the fleet's heartbeat.
+   */
+  only?: string[];
 }
 
 export interface FleetOptions {

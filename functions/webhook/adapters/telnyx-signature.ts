@@ -1,5 +1,6 @@
 import Telnyx from 'telnyx';
-import type { Verification } from '../core/answer-webhook.ts';
+import type { WebhookKeys } from '../config.ts';
+import type { Verification, WebhookPorts } from '../core/answer-webhook.ts';
 
 /**
  * Verification by the official SDK (`webhooks.unwrap`: Ed25519 over `timestamp|body`, at most 300 s of skew).
@@ -21,5 +22,22 @@ export function createTelnyxSignatureVerifier(publicKey: string): { verify(body:
         return { ok: false, reason: 'bad-signature' };
       }
     },
+  };
+}
+
+/**
+ * The receiver's verification: one verifier per key. With several accounts, also which accounts it serves and
+ * whether it holds each one's key, for the core to refuse a URL naming an unknown or keyless account before verifying.
+ */
+export function createAccountVerifiers(keys: WebhookKeys): Pick<WebhookPorts, 'verify' | 'accounts'> {
+  if (keys.kind === 'single') {
+    const verifier = createTelnyxSignatureVerifier(keys.publicKey);
+    return { verify: (body, headers) => verifier.verify(body, headers) };
+  }
+  const verifiers = new Map([...keys.accounts].flatMap(([name, key]) => (key === null ? [] : [[name, createTelnyxSignatureVerifier(key)] as const])));
+  return {
+    accounts: new Map([...keys.accounts].map(([name]) => [name, verifiers.has(name)])),
+    // The core asks only for an account it was told has a key; anything else fails verification, never passes it.
+    verify: async (body, headers, account) => verifiers.get(account ?? '')?.verify(body, headers) ?? { ok: false, reason: 'bad-signature' },
   };
 }

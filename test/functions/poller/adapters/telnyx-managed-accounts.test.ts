@@ -5,7 +5,9 @@ import {
   type ManagedAccountsDirectoryOptions,
   type ManagedDiscovery,
 } from '../../../../functions/poller/adapters/telnyx-managed-accounts.ts';
+import type { RequestLimit } from '../../../../functions/poller/adapters/telnyx-source.ts';
 import { managedAccountName } from '../../../../functions/poller/core/accounts.ts';
+import { createLimiter } from '../../../../functions/poller/core/concurrency.ts';
 import { startTelnyxSimulator, type ManagedAccountSpec, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';
 
 const running: TelnyxSimulator[] = [];
@@ -199,6 +201,64 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       expect(accountNames(blip)).toEqual(['managed-ma-0001', 'managed-ma-0002', 'managed-ma-0003']);
       expect(waits.sort((a, b) => a - b)).toEqual([500, 500, 1000, 1000]);
       expect(takeRequests().filter((request) => request.startsWith('retrieve'))).toEqual([]);
+    });
+
+    /** Both listings answer 200 with no accounts at all, as a server that lost them would. */
+    const emptyListing = (sim: TelnyxSimulator) =>
+      sim.injectFault({
+        match: { route: 'managed-list' },
+        body: JSON.stringify({ data: [], meta: { page_number: 1, page_size: 250, total_pages: 0, total_results: 0 } }),
+        times: 2,
+      });
+
+    it('a whole but empty listing keeps every known account watched with its cached key, and says the listing lost them', async () => {
+      const { sim, handles, directory, takeRequests } = await fleet(enabled(3, (n) => `Brand ${n}`));
+      const dir = directory();
+      await dir.discover(deadline());
+      takeRequests();
+      emptyListing(sim);
+      const emptied = await dir.discover(deadline());
+      expect(accountNames(emptied)).toEqual(['managed-ma-0001', 'managed-ma-0002', 'managed-ma-0003']);
+      expect(emptied).toMatchObject({ complete: false, disabled: [], unreachable: [], managerKeyRefused: false });
+      expect(emptied.failures).toEqual([{ kind: 'malformed-response', detail: expect.stringMatching(/^both listings came back whole without 3 managed accounts/) }]);
+      expect(JSON.stringify(emptied.failures)).not.toMatch(/Brand|ma-000|KEY/);
+      expect(await emptied.accounts.find(({ ref }) => ref.name === 'managed-ma-0002')!.getApiKey(false)).toBe(handles[1]!.apiKey);
+      expect(takeRequests().filter((request) => request.startsWith('retrieve'))).toEqual([]);
+
+      const whole = await dir.discover(deadline());
+      expect(whole).toMatchObject({ complete: true, failures: [] });
+      expect(whole.accounts).toHaveLength(3);
+    });
+
+    it('one known account silently dropped from both listings stays watched; one only the `all` listing shows is disabled, not lost', async () => {
+      const { sim, directory } = await fleet(enabled(3));
+      const dir = directory();
+      await dir.discover(deadline());
+      sim.setManagedStatus(accountId(3), 'disabled');
+      const listed = [accountId(2), accountId(3)].map((id) => ({ id }));
+      sim.injectFault({ match: { route: 'managed-list', query: { 'filter[status][eq]': 'enabled' } }, body: JSON.stringify({ data: [{ id: accountId(2) }], meta: { total_results: 1 } }) });
+      sim.injectFault({ match: { route: 'managed-list', query: { 'filter[status][eq]': 'all' } }, body: JSON.stringify({ data: listed, meta: { total_results: 2 } }) });
+      const shrunk = await dir.discover(deadline());
+      expect(accountNames(shrunk)).toEqual(['managed-ma-0001', 'managed-ma-0002']);
+      expect(names(shrunk.disabled)).toEqual(['managed-ma-0003']);
+      expect(shrunk.complete).toBe(false);
+      expect(shrunk.failures).toEqual([{ kind: 'malformed-response', detail: expect.stringMatching(/^both listings came back whole without 1 managed account /) }]);
+    });
+
+    it('a lost account that was really deleted is reported unreachable once its key is refused, never dropped silently', async () => {
+      const { sim, directory } = await fleet(enabled(2));
+      const dir = directory();
+      await dir.discover(deadline());
+      emptyListing(sim);
+      const emptied = await dir.discover(deadline());
+      // Deleted: its own key is refused, and its manager's retrieve finds no such account.
+      sim.injectFault({ match: { route: 'managed-retrieve', id: accountId(1) }, status: 404, times: Infinity });
+      await expect(emptied.accounts.find(({ ref }) => ref.name === 'managed-ma-0001')!.getApiKey(true)).rejects.toThrow(/HTTP 404/);
+      emptyListing(sim);
+      const after = await dir.discover(deadline());
+      expect(accountNames(after)).toEqual(['managed-ma-0002']);
+      expect(after.unreachable).toEqual([{ ref: { name: 'managed-ma-0001', label: 'managed-ma-0001' }, failure: { kind: 'client-error', detail: 'HTTP 404 after 1 attempt(s)' } }]);
+      expect(after.complete).toBe(false);
     });
 
     it('a first run whose listing fails watches nothing and says so', async () => {
@@ -412,6 +472,24 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       expect(await Promise.all([account.getApiKey(true), account.getApiKey(true)])).toEqual(['KEY_MANAGED_ROTATED', 'KEY_MANAGED_ROTATED']);
       expect(await account.getApiKey(false)).toBe('KEY_MANAGED_ROTATED');
       expect(takeRequests()).toEqual(['retrieve ma-0001']);
+    });
+
+    it('every listing page and retrieve takes a slot of `limit`, its timeout starting once it has one', async () => {
+      const { sim, directory, waits, mostInFlight } = await fleet(enabled(5));
+      sim.setLatency(100);
+      const oneSlot = createLimiter(1);
+      let slotsTaken = 0;
+      const limit: RequestLimit = (task) => {
+        slotsTaken += 1;
+        return oneSlot(task);
+      };
+      // Two listings, then five retrieves, through one slot: the last retrieve waits ~400 ms, past its 250 ms timeout.
+      const discovery = await directory({ limit, timeoutMs: 250 }).discover(deadline());
+      expect(discovery).toMatchObject({ complete: true, failures: [], unreachable: [] });
+      expect(discovery.accounts).toHaveLength(5);
+      expect(waits).toEqual([]);
+      expect(slotsTaken).toBe(7);
+      expect(mostInFlight()).toBe(1);
     });
 
     it('retrieves new accounts at most 8 at a time', async () => {

@@ -3,8 +3,10 @@ import {
   createTelnyxSource,
   MAX_RESPONSE_BYTES,
   TelnyxAuthError,
+  type RequestLimit,
   type TelnyxSourceOptions,
 } from '../../../../functions/poller/adapters/telnyx-source.ts';
+import { createLimiter } from '../../../../functions/poller/core/concurrency.ts';
 import type { PortoutSource } from '../../../../functions/poller/core/ports.ts';
 import { startTelnyxSimulator, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';
 import { telnyxPortout } from '../../../support/factories.ts';
@@ -289,6 +291,36 @@ describe('Telnyx source (official SDK against the simulator)', () => {
       sim.injectFault({ match: { route: 'list' }, delayMs: 1_000, times: Infinity });
       const listing = await source({ timeoutMs: 100 }).listWatchedPortouts(deadline());
       expect(listing.failures).toEqual([{ kind: 'timeout', detail: 'request timed out after 3 attempt(s)', pageNumber: 1 }]);
+    });
+
+    it('each request takes a slot of `limit`, and its timeout only starts once it has one', async () => {
+      sim.upsert(...many(1_250));
+      sim.setLatency(150);
+      const oneSlot = createLimiter(1);
+      let slotsTaken = 0;
+      const limit: RequestLimit = (task) => {
+        slotsTaken += 1;
+        return oneSlot(task);
+      };
+      // Pages 2-5 go out together and queue for the one slot: the last waits ~450 ms, past its 300 ms timeout.
+      const listing = await source({ limit, timeoutMs: 300 }).listWatchedPortouts(deadline());
+      expect(listing).toMatchObject({ complete: true, failures: [] });
+      expect(listing.portouts).toHaveLength(1_250);
+      expect(waits).toEqual([]);
+      expect(slotsTaken).toBe(5);
+    });
+
+    it('a request whose slot comes after the deadline is not sent', async () => {
+      let now = 1_000_000;
+      const lateSlot: RequestLimit = (task) => {
+        now += 60_000;
+        return task();
+      };
+      const telnyx = source({ limit: lateSlot, clock: () => now });
+      const listing = await telnyx.listWatchedPortouts(now + 30_000);
+      expect(listing.failures).toEqual([{ kind: 'deadline', detail: 'the run reached its deadline before this request', pageNumber: 1 }]);
+      expect(sim.requests).toEqual([]);
+      expect(telnyx.requestCount()).toBe(0);
     });
 
     it('never lets one attempt run past the deadline', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  accountsOf,
   answerDoorbell,
   hintFromKey,
   hintKey,
@@ -240,5 +241,66 @@ describe('answerDoorbell: a webhook causes a poll now, and a bounded number in a
     const after = await answerDoorbell(telnyx.deps(doorbell, 'b'), statusHint('po-2'), window());
     // It takes the hint the crashed session never took, too.
     expect(after).toMatchObject({ outcome: 'answered', hintsTaken: 2 });
+  });
+});
+
+describe('hints that name their account: the poll answering them polls those accounts alone', () => {
+  const named = (portoutId: string, account?: string): DoorbellHint => ({ ...statusHint(portoutId), ...(account ? { account } : {}) });
+
+  it('the trigger carries a valid account name; anything else is not a trigger', () => {
+    expect(parseWebhookTrigger({ source: 'portout-watch.webhook', hint: named('po-1', 'brand-b'), receivedAt: 5 })?.hint).toEqual(named('po-1', 'brand-b'));
+    for (const account of ['Brand-B', '../x', 42, '']) {
+      expect(parseWebhookTrigger({ source: 'portout-watch.webhook', hint: { ...statusHint('po-1'), account }, receivedAt: 5 })).toBeNull();
+    }
+  });
+
+  it('the account survives the stored form; a hint without one is stored exactly as before, and an older key still reads', () => {
+    expect(hintFromKey(hintKey(named('po-1', 'brand-b')))).toEqual(named('po-1', 'brand-b'));
+    expect(hintKey(statusHint('po-1'))).toBe(JSON.stringify(['po-1', 'status', 'pending', null, null]));
+    expect(hintKey(named('po-1', 'brand-a'))).not.toBe(hintKey(named('po-1', 'brand-b')));
+  });
+
+  it('accountsOf: the union of the named accounts, or every account as soon as one hint names none', () => {
+    expect(accountsOf([named('po-1', 'brand-b'), named('po-2', 'brand-a'), named('po-3', 'brand-b')])).toEqual(['brand-a', 'brand-b']);
+    expect(accountsOf([named('po-1', 'brand-b'), named('po-2')])).toBeUndefined();
+  });
+
+  async function session(hints: DoorbellHint[], lagMs = 0) {
+    const telnyx = account({ pollMs: 30, lagMs });
+    const polled: Array<readonly string[] | undefined> = [];
+    const doorbell = createMemoryDoorbell();
+    const deps = (holder: string): DoorbellDeps => {
+      const base = telnyx.deps(doorbell, holder);
+      return { ...base, poll: (accounts) => (polled.push(accounts), base.poll(accounts)) };
+    };
+    for (const hint of hints) telnyx.file(hint.portoutId);
+    const [first, ...rest] = hints;
+    const answering = answerDoorbell(deps('a'), first!, window());
+    while (telnyx.pollStarts.length === 0) await sleep(1);
+    // Rung while the first poll runs: taken together before the next one.
+    await Promise.all(rest.map((hint, n) => answerDoorbell(deps(`b${n}`), hint, window())));
+    const report = await answering;
+    return { report, polled };
+  }
+
+  it('each poll covers the accounts of the hints it answers, and only those', async () => {
+    const { report, polled } = await session([named('po-1', 'brand-a'), named('po-2', 'brand-c'), named('po-3', 'brand-b')]);
+    expect(report).toMatchObject({ polls: 2, hintsSeen: 3 });
+    expect(polled).toEqual([['brand-a'], ['brand-b', 'brand-c']]);
+  });
+
+  it('a follow-up polls only the account of the hint it follows up', async () => {
+    const telnyx = account({ lagMs: 15 });
+    const polled: Array<readonly string[] | undefined> = [];
+    const base = telnyx.deps(createMemoryDoorbell(), 'a');
+    telnyx.file('po-1');
+    const report = await answerDoorbell({ ...base, poll: (accounts) => (polled.push(accounts), base.poll(accounts)) }, named('po-1', 'brand-b'), window());
+    expect(report).toMatchObject({ polls: 2, followUps: 1 });
+    expect(polled).toEqual([['brand-b'], ['brand-b']]);
+  });
+
+  it('a hint naming no account (a single-account deployment) makes its poll cover every account, as before', async () => {
+    const { polled } = await session([named('po-1'), named('po-2', 'brand-b')]);
+    expect(polled).toEqual([undefined, ['brand-b']]);
   });
 });

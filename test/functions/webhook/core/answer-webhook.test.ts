@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookTrigger } from '../../../../functions/poller/core/doorbell.ts';
-import { createTelnyxSignatureVerifier } from '../../../../functions/webhook/adapters/telnyx-signature.ts';
+import { createAccountVerifiers, createTelnyxSignatureVerifier } from '../../../../functions/webhook/adapters/telnyx-signature.ts';
 import { answerWebhook, hintFromEvent, MAX_WEBHOOK_BYTES, type WebhookPorts } from '../../../../functions/webhook/core/answer-webhook.ts';
 import { createWebhookSigner } from '../../../../local/webhook-signer.ts';
 import { focDateChangedWebhook, newCommentWebhook, signedRequest, statusChangedWebhook } from '../../../support/webhooks.ts';
@@ -96,5 +96,72 @@ describe('answerWebhook: a doorbell for the poller, never an alert', () => {
     const { ports } = receiver({ failTrigger: true });
     const answer = await answerWebhook(signedRequest(signer, statusChangedWebhook({ id: 'po-1', status: 'pending' })), ports);
     expect(answer).toMatchObject({ status: 503, hint: { portoutId: 'po-1' } });
+  });
+});
+
+describe('answerWebhook with several accounts: the URL names the account, whose own key must verify it', () => {
+  const signers = { default: createWebhookSigner(), 'brand-a': createWebhookSigner(), 'brand-b': createWebhookSigner() };
+  function fleetReceiver() {
+    const triggered: WebhookTrigger[] = [];
+    const keys = new Map<string, string | null>([
+      ['default', signers.default.publicKey],
+      ['brand-a', signers['brand-a'].publicKey],
+      ['brand-b', signers['brand-b'].publicKey],
+      ['brand-c', null],
+    ]);
+    const ports: WebhookPorts = {
+      ...createAccountVerifiers({ kind: 'several', accounts: keys }),
+      triggerPoll: async (trigger) => {
+        triggered.push(trigger);
+      },
+      clock: () => 1_000,
+    };
+    return { ports, triggered };
+  }
+  const sent = (signedBy: keyof typeof signers, account: string | undefined) => ({
+    ...signedRequest(signers[signedBy], statusChangedWebhook({ id: 'po-1', status: 'pending' })),
+    ...(account === undefined ? {} : { account }),
+  });
+
+  it("verifies with the named account's key, and the hint carries the account for the poll", async () => {
+    const { ports, triggered } = fleetReceiver();
+    expect(await answerWebhook(sent('brand-b', 'brand-b'), ports)).toMatchObject({ status: 202, hint: { portoutId: 'po-1', account: 'brand-b' } });
+    expect(triggered.map((trigger) => trigger.hint.account)).toEqual(['brand-b']);
+  });
+
+  it("the bare URL is the default account's", async () => {
+    const { ports, triggered } = fleetReceiver();
+    expect(await answerWebhook(sent('default', undefined), ports)).toMatchObject({ status: 202, hint: { account: 'default' } });
+    expect(await answerWebhook(sent('brand-a', undefined), ports)).toEqual({ status: 401, rejected: 'bad-signature', account: 'default' });
+    expect(triggered).toHaveLength(1);
+  });
+
+  it("refuses a webhook signed with brand-a's key but sent to brand-b's URL: the name is not signed, the key is", async () => {
+    const { ports, triggered } = fleetReceiver();
+    expect(await answerWebhook(sent('brand-a', 'brand-b'), ports)).toEqual({ status: 401, rejected: 'bad-signature', account: 'brand-b' });
+    expect(triggered).toEqual([]);
+  });
+
+  it('refuses an account it does not know with 404, naming it only when it is a name we could have given', async () => {
+    const { ports, triggered } = fleetReceiver();
+    expect(await answerWebhook(sent('brand-a', 'brand-z'), ports)).toEqual({ status: 404, rejected: 'unknown-account', account: 'brand-z' });
+    for (const odd of ['', 'Brand-A', '../etc', 'brand-a,brand-b', 'x'.repeat(200)]) {
+      expect(await answerWebhook(sent('brand-a', odd), ports)).toEqual({ status: 404, rejected: 'unknown-account' });
+    }
+    expect(triggered).toEqual([]);
+  });
+
+  it('refuses a configured account whose public key is not configured with 404, before verifying anything', async () => {
+    const { ports, triggered } = fleetReceiver();
+    expect(await answerWebhook(sent('brand-a', 'brand-c'), ports)).toEqual({ status: 404, rejected: 'no-public-key', account: 'brand-c' });
+    expect(triggered).toEqual([]);
+  });
+
+  it('a single-account receiver ignores the query string, as it always has, and its hints name no account', async () => {
+    const { ports, triggered } = receiver();
+    expect(await answerWebhook({ ...signedRequest(signer, statusChangedWebhook({ id: 'po-1', status: 'pending' })), account: 'brand-z' }, ports)).toMatchObject({
+      status: 202,
+    });
+    expect(triggered[0]?.hint).not.toHaveProperty('account');
   });
 });
