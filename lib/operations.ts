@@ -76,6 +76,18 @@ const WATCH_DOWN: Record<Watch, { constructId: string; title: string; descriptio
 /** A Logs Insights query over the poller's log group for the WARN and ERROR lines matching `filter`. */
 const logsQuery = (filter: string) => `fields @timestamp, account, message | filter level in ["WARN", "ERROR"] and ${filter} | sort @timestamp desc`;
 
+/** With several accounts, which key was refused is in the logs; a managed account's own key is no person's to set. */
+function severalAccountsAuthFailures(accounts: NonNullable<OperationsProps['accounts']>): string {
+  const configured =
+    accounts.configured.length > 0
+      ? ` A configured account's key: its account-<name>-down alarm follows, and its "poll failed" line carries its account; put a valid key in that account's secret (the stack's SetTelnyxApiKeyCommand output for it).`
+      : '';
+  const managed = accounts.managed
+    ? " Managed accounts' keys come from Telnyx through the manager key: when that is refused, managed-account-discovery follows; put the manager account's key in its secret (the SetManagerKeyCommand output). A managed account's own refused key counts in managed-accounts-down, not here."
+    : '';
+  return `portout-watch: Telnyx rejected an API key even after a fresh read.${configured}${managed} In Logs Insights on the poller's log group: ${logsQuery('message like /poll failed|discovery failed/')}.`;
+}
+
 /** The poller's own metrics carry the `service` dimension Powertools adds to every metric. */
 export function pollerMetric(metricName: string, period: Duration, extraDimensions: Record<string, string> = {}): Metric {
   return new Metric({
@@ -157,7 +169,9 @@ export class Operations extends Construct {
     });
     this.alarm('TelnyxAuthFailures', pollerMetric(METRIC.telnyxAuthFailures, interval), {
       name: 'telnyx-auth-failures',
-      description: 'Telnyx rejected the API key even after a fresh read of the secret. Put a valid key in the secret (docs/deploying.md shows the command).',
+      description: props.accounts
+        ? severalAccountsAuthFailures(props.accounts)
+        : 'Telnyx rejected the API key even after a fresh read of the secret. Put a valid key in the secret (docs/deploying.md shows the command).',
     });
     // WatchDown is sent only in runs where the watch was down, so missing data is a healthy run.
     const watchDown = (watch: Watch) =>

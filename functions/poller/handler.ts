@@ -62,8 +62,38 @@ async function discover(fleet: FleetAdapters, deadline: number): Promise<Managed
 }
 
 /**
- * One invocation over every account, as Lambda runs it: the managed accounts discovered now, then each account
- * polled as `pollInvocation` polls one (the same policy, deadline and lease to the hard stop), its alerts naming it.
+ * Discovery's share of the run's time. Past it, enabled managed accounts whose key isn't in hand are unreachable
+ * this run (the next runs retrieve the rest, and every key retrieved stays cached), so a cold container with many
+ * managed accounts still polls the ones it has, and the configured accounts never wait for it.
+ */
+export const DISCOVERY_SHARE = 0.3;
+
+/**
+ * Drops managed accounts whose key is a configured account's (that account configured by hand too): polled twice,
+ * each of its alerts would go out twice. The configured one stays, with its alarm and records. Keys are compared in
+ * memory only; the configured ones are read as the polls read them (cached), and an unreadable one matches nothing.
+ */
+async function withoutConfigured(
+  configured: readonly KeyedAccount[],
+  managed: KeyedAccount[],
+): Promise<{ managed: KeyedAccount[]; alsoConfigured: Array<{ managed: string; configured: string }> }> {
+  if (configured.length === 0 || managed.length === 0) return { managed, alsoConfigured: [] };
+  const withKeys = (accounts: readonly KeyedAccount[]) =>
+    Promise.all(accounts.map(async (account) => ({ name: account.ref.name, key: await account.getApiKey(false).catch(() => null) })));
+  const configuredByKey = new Map<string, string>();
+  for (const { name, key } of await withKeys(configured)) if (key !== null) configuredByKey.set(key, name);
+  const alsoConfigured = (await withKeys(managed)).flatMap(({ name, key }) => {
+    const twin = key === null ? undefined : configuredByKey.get(key);
+    return twin === undefined ? [] : [{ managed: name, configured: twin }];
+  });
+  const dropped = new Set(alsoConfigured.map((pair) => pair.managed));
+  return { managed: managed.filter((account) => !dropped.has(account.ref.name)), alsoConfigured };
+}
+
+/**
+ * One invocation over every account, as Lambda runs it: each account polled as `pollInvocation` polls one (the same
+ * policy, deadline and lease to the hard stop), its alerts naming it. The configured accounts start at once; the
+ * managed ones are discovered meanwhile, within DISCOVERY_SHARE of the run, and polled as they come.
  * With `only` (a webhook's accounts), just those configured accounts, and no discovery: webhooks come from
  * configured accounts only, as a managed account's webhook key can't be read through the API.
  */
@@ -78,12 +108,19 @@ export async function fleetInvocation(
   const hardStop = started + context.getRemainingTimeInMillis();
   const deadline = hardStop - config.deadlineMarginMs;
   const discoveryRequestsBefore = fleet.directory?.requestCount() ?? 0;
-  const discovery = only ? null : await discover(fleet, deadline);
-  const managed = (discovery?.accounts ?? []).map(({ ref, getApiKey }): KeyedAccount => ({ ref, managed: true, getApiKey }));
+  const discoveryDeadline = started + Math.floor((deadline - started) * DISCOVERY_SHARE);
+  const discovering = only ? Promise.resolve<ManagedDiscovery | null>(null) : discover(fleet, discoveryDeadline);
   const configured = only ? fleet.configured.filter((account) => only.includes(account.ref.name)) : fleet.configured;
-  const accounts = [...configured, ...managed].map((account) => ({ ref: account.ref, managed: account.managed, ...fleet.accountAdapters(account) }));
+  const toPoll = (keyed: readonly KeyedAccount[]) =>
+    keyed.map((account) => ({ ref: account.ref, managed: account.managed, ...fleet.accountAdapters(account) }));
+  const managed = discovering.then((discovery) =>
+    withoutConfigured(
+      fleet.configured,
+      (discovery?.accounts ?? []).map(({ ref, getApiKey }): KeyedAccount => ({ ref, managed: true, getApiKey })),
+    ),
+  );
   const polled = await pollFleet(
-    accounts,
+    toPoll(configured),
     {
       notifier: fleet.notifier,
       runId: context.awsRequestId || randomUUID(),
@@ -93,7 +130,9 @@ export async function fleetInvocation(
       nameAccounts: watchesSeveralAccounts(config),
     },
     { now: new Date(started), deadline, hardStop },
+    managed.then((found) => toPoll(found.managed)),
   );
+  const discovery = await discovering;
   const unreachable = (discovery?.unreachable ?? []).map(
     ({ ref, failure }): AccountResult => ({ account: ref, managed: true, kind: 'unreachable', failure }),
   );
@@ -106,6 +145,7 @@ export async function fleetInvocation(
       failures: discovery.failures,
       managerKeyRefused: discovery.managerKeyRefused,
       requests: (fleet.directory?.requestCount() ?? 0) - discoveryRequestsBefore,
+      alsoConfigured: (await managed).alsoConfigured,
     },
   };
 }

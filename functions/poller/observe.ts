@@ -42,9 +42,10 @@ export function recordPollFailure(error: unknown, logger: Logger, metrics: Metri
   logPollFailure(error, logger);
 }
 
-function tallyPollFailure(error: unknown, tally: MetricTally): void {
+/** `managed`: a managed account's own faults feed ManagedAccountsDown, not the alarms a person's key or watch fixes. */
+function tallyPollFailure(error: unknown, tally: MetricTally, managed = false): void {
   tally.add(METRIC.pollFailed, 1);
-  if (error instanceof TelnyxAuthError) tally.add(METRIC.telnyxAuthFailures, 1);
+  if (error instanceof TelnyxAuthError && !managed) tally.add(METRIC.telnyxAuthFailures, 1);
 }
 
 function logPollFailure(error: unknown, logger: Logger): void {
@@ -140,7 +141,7 @@ export function recordPollReport(report: PollReport, logger: Logger, metrics: Me
   logPollReport(report, logger);
 }
 
-function tallyPollReport(report: PollReport, tally: MetricTally): void {
+function tallyPollReport(report: PollReport, tally: MetricTally, managed = false): void {
   tally.add(METRIC.pollFailed, isHealthyRun(report) ? 0 : 1);
   tally.add(METRIC.alertsPublished, report.published);
   tally.add(METRIC.alertsFailed, report.publishFailures.length);
@@ -148,7 +149,7 @@ function tallyPollReport(report: PollReport, tally: MetricTally): void {
   tally.add(METRIC.invalidPortouts, report.invalid.length);
   tally.add(METRIC.leaseBusy, report.outcome === 'lease-busy' ? 1 : 0);
   tally.add(METRIC.listingAnomaly, isListingAnomaly(report) || hasOddData(report) ? 1 : 0);
-  tally.addBy(METRIC.watchDown, 'watch', watchesDown(report));
+  if (!managed) tally.addBy(METRIC.watchDown, 'watch', watchesDown(report));
   tally.addBy(METRIC.events, 'eventType', report.events.map((event) => event.type));
   const failed = failedQueries(report.queries);
   tally.addBy(METRIC.telnyxErrors, 'kind', failed.flatMap((query) => report.queries[query].failures.map((failure) => failure.kind)));
@@ -236,11 +237,15 @@ function discoveryFailed(fleet: FleetReport): boolean {
 
 /**
  * A run over several accounts: each account's lines as a single-account run writes them, with its `account`; the
- * metrics summed over the accounts; per unhealthy account `AccountDown`; and one fleet summary line.
+ * metrics summed over the accounts; per unhealthy configured account `AccountDown`; and one fleet summary line.
  *
- * The heartbeat (PollSucceeded) is 1 only if every account's poll and the managed-account discovery were healthy.
- * One heartbeat for the fleet keeps one alarm that can't be fooled by a healthy majority; AccountDown and its alarm
- * then say which account it is. Disabled managed accounts don't count against it: Telnyx says they are off.
+ * The heartbeat (PollSucceeded) is 1 when the run reached every account (none skipped), the managed-account
+ * discovery worked, and every configured account's poll was healthy. Managed accounts' health is reported by
+ * ManagedAccountsDown alone, and their faults feed neither WatchDown nor TelnyxAuthFailures: one managed account that
+ * is always down (one without the comment feed, say) would otherwise hold the heartbeat and the watch-down alarms in
+ * ALARM for good, hiding any later outage; it is named in the WARN line each run. A configured account's faults
+ * count as in a single-account deployment, and its AccountDown alarm names it. Disabled managed accounts don't count:
+ * Telnyx says they are off.
  */
 export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: Metrics): void {
   const tally = new MetricTally(false);
@@ -248,10 +253,10 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
     const accountLogger = logger.createChild();
     accountLogger.appendKeys({ account: result.account.name });
     if (result.kind === 'polled') {
-      tallyPollReport(result.report, tally);
+      tallyPollReport(result.report, tally, result.managed);
       logPollReport(result.report, accountLogger);
     } else if (result.kind === 'threw') {
-      tallyPollFailure(result.error, tally);
+      tallyPollFailure(result.error, tally, result.managed);
       logPollFailure(result.error, accountLogger);
     } else if (result.kind === 'skipped') {
       tally.add(METRIC.pollFailed, 1);
@@ -265,8 +270,12 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
     }
   }
   const down = fleet.accounts.filter((result) => !accountHealthy(result));
-  tally.addBy(METRIC.accountDown, 'account', down.map((result) => result.account.name));
-  tally.add(METRIC.managedAccountsDown, down.filter((result) => result.managed).length);
+  const configuredDown = down.filter((result) => !result.managed);
+  const managedDown = down.filter((result) => result.managed);
+  const skipped = fleet.accounts.filter((result) => result.kind === 'skipped');
+  // One metric per configured account, which its alarm reads; managed accounts (maybe hundreds) are counted.
+  tally.addBy(METRIC.accountDown, 'account', configuredDown.map((result) => result.account.name));
+  tally.add(METRIC.managedAccountsDown, managedDown.length);
   tally.add(METRIC.managedAccountsDisabled, fleet.disabled.length);
   if (fleet.disabled.length > 0) {
     // Names only: an organization's name is for alerts, not logs.
@@ -282,7 +291,10 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
       failures: fleet.discovery.failures.map((failure) => ({ ...failure, detail: redactText(failure.detail) })),
     });
   }
-  const healthy = down.length === 0 && !discoveryDown;
+  for (const { managed, configured } of fleet.discovery?.alsoConfigured ?? []) {
+    logger.info('a managed account is also configured (the same API key): it is polled once, as the configured account', { managed, configured });
+  }
+  const healthy = configuredDown.length === 0 && skipped.length === 0 && !discoveryDown;
   // A webhook's run of one account must not stand in for the scheduled run of them all.
   tally.healthy(healthy && fleet.only === undefined);
   tally.emit(metrics);
@@ -292,13 +304,14 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
     accounts: fleet.accounts.length,
     down: down.map((result) => result.account.name),
     disabled: fleet.disabled.map((ref) => ref.name),
-    skipped: fleet.accounts.flatMap((result) => (result.kind === 'skipped' ? [result.account.name] : [])),
+    skipped: skipped.map((result) => result.account.name),
     ...(fleet.only ? { only: fleet.only } : {}),
     discovery: fleet.discovery === null ? 'none' : discoveryDown ? 'failed' : 'ok',
     watched: reports.reduce((sum, report) => sum + report.watched, 0),
     telnyxRequests: reports.reduce((sum, report) => sum + report.telnyxRequests, 0) + (fleet.discovery?.requests ?? 0),
     published: reports.reduce((sum, report) => sum + report.published, 0),
   };
-  if (healthy) logger.info(FLEET_FINISHED, summary);
-  else logger.warn(`${FLEET_FINISHED}: some accounts, or the discovery of managed ones, were down`, summary);
+  if (!healthy) logger.warn(`${FLEET_FINISHED}: some accounts, or the discovery of managed ones, were down`, summary);
+  else if (managedDown.length > 0) logger.warn(`${FLEET_FINISHED}: some managed accounts were down`, summary);
+  else logger.info(FLEET_FINISHED, summary);
 }

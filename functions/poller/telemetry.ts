@@ -37,7 +37,7 @@ export const METRIC = {
   watchDown: 'WatchDown',
   /** Per event type: `Events` with an `eventType` dimension. */
   events: 'Events',
-  /** Per Telnyx account (`account` dimension), 1 in a run where that account's poll was not healthy; multi-account only. */
+  /** Per configured Telnyx account (`account` dimension), 1 in a run where its poll was not healthy; multi-account only. */
   accountDown: 'AccountDown',
   /** Discovered managed accounts whose poll was not healthy this run: their names are only in the log line. */
   managedAccountsDown: 'ManagedAccountsDown',

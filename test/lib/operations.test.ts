@@ -17,6 +17,13 @@ describe('alarms of a single-account deployment', () => {
     const { template } = synthesize({});
     expect(alarmNames(template).sort()).toEqual(SINGLE_ACCOUNT_ALARMS.map((name) => `PortoutWatch-${name}`).sort());
   });
+
+  it('keep the telnyx-auth-failures text of old', () => {
+    const { template } = synthesize({});
+    expect(alarmNamed(template, 'PortoutWatch-telnyx-auth-failures')?.AlarmDescription).toBe(
+      'Telnyx rejected the API key even after a fresh read of the secret. Put a valid key in the secret (docs/deploying.md shows the command).',
+    );
+  });
 });
 
 describe('alarms of a deployment of several accounts', () => {
@@ -53,6 +60,14 @@ describe('alarms of a deployment of several accounts', () => {
     expect(description).toContain('the other accounts are still watched');
     expect(description).toContain('filter level in ["WARN", "ERROR"] and account = "brand-eu"');
     expect(description).toContain('SetTelnyxApiKeyCommand');
+  });
+
+  it("point telnyx-auth-failures to the account's alarm, its log lines and its secret", () => {
+    const description = String(alarmNamed(template, 'PortoutWatch-telnyx-auth-failures')?.AlarmDescription);
+    expect(description).toContain('account-<name>-down');
+    expect(description).toContain('SetTelnyxApiKeyCommand');
+    expect(description).toContain('fields @timestamp, account, message');
+    expect(description).not.toContain('Managed accounts');
   });
 
   it('keep every description within the 1,024 characters CloudWatch takes', () => {
@@ -109,6 +124,13 @@ describe('alarms of a deployment of managed accounts', () => {
         TreatMissingData: 'notBreaching',
       });
     }
+  });
+
+  it("say in telnyx-auth-failures that managed accounts' keys come from Telnyx through the manager key", () => {
+    const description = String(alarmNamed(template, 'PortoutWatch-telnyx-auth-failures')?.AlarmDescription);
+    expect(description).toContain("Managed accounts' keys come from Telnyx");
+    expect(description).toContain('SetManagerKeyCommand');
+    expect(description.length).toBeLessThanOrEqual(1024);
   });
 
   it('say where the names of the managed accounts down are, with a Logs Insights query', () => {

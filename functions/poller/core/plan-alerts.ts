@@ -9,6 +9,12 @@ import { renderAlert, renderGroup } from './say/render.ts';
 export interface VolumePolicy {
   /** The first run sends one "now watching N requests" summary instead of N alerts. */
   firstRunSummary: boolean;
+  /**
+   * Whether a first run that finds nothing waiting still sends its summary ("now watching 0 requests"); unset: it
+   * does. Off, that run is recorded silently, so hundreds of accounts starting at once don't each message everyone; a
+   * first run with requests waiting always sends its summary.
+   */
+  announceEmptyFirstRun?: boolean;
   /** More events than this in one run go to people as one digest per channel. */
   digestThreshold: number;
 }
@@ -46,6 +52,7 @@ export function planAlerts(
   renderOptions: RenderOptions,
 ): { planned: PlannedEvent[]; alerts: OutgoingAlert[] } {
   const planned = events.map((event) => ({ event, alertId: alertIdFor(event) }));
+  if (planned.length === 0 && policy.announceEmptyFirstRun === false) return { planned, alerts: [] };
   const summarise = context.firstRun && policy.firstRunSummary;
   const grouped = summarise || planned.length > policy.digestThreshold;
   const single = (item: PlannedEvent, audience: string[]): OutgoingAlert => ({

@@ -100,15 +100,16 @@ describe('poller handler with managed accounts', () => {
     expect(run.fleetLine).toMatchObject({ level: 'WARN', down: [], discovery: 'failed' });
   });
 
-  it("run 4: a managed account's outage is its own: AccountDown names it, ManagedAccountsDown counts it", async () => {
+  it("run 4: a managed account's outage is its own: ManagedAccountsDown counts it, the WARN line names it, the heartbeat stays 1", async () => {
     sim.setApiKey(managerKey);
     second.injectFault({ match: { route: 'list' }, status: 503, times: Infinity });
     const run = await poll();
     expect(run.polled).toEqual({ 'brand-a': 'ok', 'managed-acct-2': 'partial' });
-    expect(run.metrics.get('AccountDown{account=managed-acct-2}')).toBe(1);
     expect(run.metrics.get('ManagedAccountsDown')).toBe(1);
+    expect([...run.metrics.keys()].filter((name) => /^(AccountDown|WatchDown)/.test(name))).toEqual([]);
+    expect(run.metrics.get('PollSucceeded')).toBe(1);
     expect(run.metrics.has('ManagedDiscoveryFailed')).toBe(false);
-    expect(run.fleetLine).toMatchObject({ down: ['managed-acct-2'], discovery: 'ok' });
+    expect(run.fleetLine).toMatchObject({ level: 'WARN', down: ['managed-acct-2'], discovery: 'ok' });
     second.clearFaults();
   });
 

@@ -220,14 +220,15 @@ describe('observePoll', () => {
           { account: ref('managed-x'), managed: true, kind: 'unreachable', failure: { kind: 'server-error', detail: 'HTTP 500 for KEY0183A9F2E1D_aBcDeF' } },
         ],
         disabled: [ref('managed-off')],
-        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2 },
+        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
       };
       expect(await observePoll(logger, metrics, async () => fleet)).toBe(fleet);
       const sent = sumEmfMetrics(lines);
       expect(sent.get('PollSucceeded')).toBe(0);
       expect(sent.get('AlertsPublished')).toBe(3);
       expect(sent.get('PollFailed')).toBe(2);
-      expect([...sent.keys()].filter((name) => name.startsWith('AccountDown')).sort()).toEqual(['AccountDown{account=late}', 'AccountDown{account=managed-x}']);
+      // Managed accounts are counted, not given a metric each: no alarm would read it.
+      expect([...sent.keys()].filter((name) => name.startsWith('AccountDown'))).toEqual(['AccountDown{account=late}']);
       expect(sent.get('ManagedAccountsDown')).toBe(1);
       expect(sent.get('ManagedAccountsDisabled')).toBe(1);
       expect(sent.get('TelnyxErrors{kind=server-error}')).toBe(1);
@@ -246,6 +247,64 @@ describe('observePoll', () => {
       const output = lines.join('\n');
       expect(output).not.toContain('Org Ltd');
       expect(output).not.toContain('KEY0183A9F2E1D');
+    });
+
+    it("a managed account down every run keeps the heartbeat at 1: ManagedAccountsDown counts it and the WARN line names it", async () => {
+      const { logger, metrics } = capture();
+      const noFeed = { kind: 'client-error' as const, detail: 'HTTP 404 for a listing', pageNumber: 1 };
+      const degraded = report({ outcome: 'degraded', queries: { ...report().queries, comments: { asked: true, failures: [noFeed] } } });
+      await observePoll(logger, metrics, async (): Promise<FleetReport> => ({
+        accounts: [
+          { account: ref('brand-a'), managed: false, kind: 'polled', report: report() },
+          { account: ref('managed-nofeed'), managed: true, kind: 'polled', report: degraded },
+          { account: ref('managed-refused'), managed: true, kind: 'threw', error: new TelnyxAuthError('Telnyx rejected the API key (HTTP 401)') },
+        ],
+        disabled: [],
+        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+      }));
+      const sent = sumEmfMetrics(lines);
+      expect(sent.get('PollSucceeded')).toBe(1);
+      expect(sent.get('ManagedAccountsDown')).toBe(2);
+      // Neither holds an alarm a later outage would need: no AccountDown, WatchDown or TelnyxAuthFailures for them.
+      expect([...sent.keys()].filter((name) => /^(AccountDown|WatchDown|TelnyxAuthFailures)/.test(name))).toEqual([]);
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records.find((record) => String(record.message).startsWith('fleet run finished'))).toMatchObject({
+        level: 'WARN',
+        message: 'fleet run finished: some managed accounts were down',
+        down: ['managed-nofeed', 'managed-refused'],
+      });
+    });
+
+    it('a configured account down, or any account skipped, still takes the heartbeat to 0', async () => {
+      const fleetWith = (account: FleetReport['accounts'][number]): FleetReport => ({
+        accounts: [{ account: ref('brand-a'), managed: false, kind: 'polled', report: report() }, account],
+        disabled: [],
+        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+      });
+      for (const account of [
+        { account: ref('brand-b'), managed: false, kind: 'polled', report: report({ outcome: 'partial' }) },
+        { account: ref('managed-late'), managed: true, kind: 'skipped' },
+      ] as const) {
+        lines.length = 0;
+        const { logger, metrics } = capture();
+        await observePoll(logger, metrics, async () => fleetWith(account));
+        expect(sumEmfMetrics(lines).get('PollSucceeded')).toBe(0);
+      }
+    });
+
+    it('names a managed account polled as the configured account with its key, by names only', async () => {
+      const { logger, metrics } = capture();
+      await observePoll(logger, metrics, async (): Promise<FleetReport> => ({
+        accounts: [{ account: ref('brand-a'), managed: false, kind: 'polled', report: report() }],
+        disabled: [],
+        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [{ managed: 'managed-a1', configured: 'brand-a' }] },
+      }));
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records.find((record) => String(record.message).startsWith('a managed account is also configured'))).toMatchObject({
+        level: 'INFO',
+        managed: 'managed-a1',
+        configured: 'brand-a',
+      });
     });
 
     it('every account and the discovery healthy: the heartbeat is 1 and nothing but it is sent', async () => {

@@ -45,4 +45,11 @@ describe('planAlerts', () => {
     const unsummarised = planAlerts(events(['a']), { firstRun: true, now: NOW }, { ...policy, firstRunSummary: false }, {});
     expect(unsummarised.alerts.map((a) => a.alertId)).toEqual(['a.new.pending.v1']);
   });
+
+  it('sends nothing for an empty first run when told not to announce one, but still summarises one with requests waiting', () => {
+    const quiet = { ...policy, announceEmptyFirstRun: false };
+    expect(planAlerts([], { firstRun: true, now: NOW }, policy, {}).alerts.map((a) => a.alertId)).toEqual(['watch-started']);
+    expect(planAlerts([], { firstRun: true, now: NOW }, quiet, {}).alerts).toEqual([]);
+    expect(planAlerts(events(['a']), { firstRun: true, now: NOW }, quiet, {}).alerts.map((a) => a.alertId)).toEqual(['watch-started', 'a.new.pending.v1']);
+  });
 });

@@ -102,4 +102,45 @@ describe('pollFleet', () => {
     const lookback = DEFAULT_ALERT_POLICY.lookbackHours * 3_600_000;
     expect(second.source.sinces[0]?.since).toBe(new Date(NOW + 10_000 - lookback).toISOString());
   });
+
+  it("records a managed account's empty first run silently; one with requests waiting, and a configured one, announce it", async () => {
+    const quiet = { ...account('managed-quiet'), managed: true };
+    const busy = { ...account('managed-busy'), managed: true };
+    busy.source.current = listing([portout({ id: 'p1' })]);
+    const configured = account('brand-a');
+    for (const member of [quiet, busy, configured]) member.store.initialized = false;
+    const notifier = new RecordingNotifier();
+    await pollFleet([quiet, busy, configured], options({ notifier }), { now: new Date(NOW), deadline: NOW + 60_000 });
+    expect(notifier.sent.map((alert) => alert.alertId).sort()).toEqual(['p1.new.pending.v1', 'watch-started.brand-a', 'watch-started.managed-busy']);
+    expect([quiet, busy, configured].map((member) => member.store.initialized)).toEqual([true, true, true]);
+  });
+
+  it('polls accounts known only later (after discovery) once they arrive, behind the others and within the same limit', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const order: string[] = [];
+    const tracked = (name: string) => {
+      const member = account(name);
+      member.source.listWatchedPortouts = async () => {
+        order.push(name);
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return listing([]);
+      };
+      return member;
+    };
+    let arrive: (accounts: FleetAccount[]) => void = () => {};
+    const later = new Promise<FleetAccount[]>((resolve) => (arrive = resolve));
+    const polling = pollFleet([tracked('a'), tracked('b'), tracked('c')], options({ concurrency: 2 }), { now: new Date(NOW), deadline: NOW + 60_000 }, later);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The accounts in hand did not wait for the later ones.
+    expect(order.sort()).toEqual(['a', 'b', 'c']);
+    arrive([tracked('m1'), tracked('m2'), tracked('m3')]);
+    const results = await polling;
+    expect(results.map((r) => [r.account.name, r.kind])).toEqual([
+      ['a', 'polled'], ['b', 'polled'], ['c', 'polled'], ['m1', 'polled'], ['m2', 'polled'], ['m3', 'polled'],
+    ]);
+    expect(most).toBe(2);
+  });
 });

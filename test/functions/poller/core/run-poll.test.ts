@@ -307,6 +307,17 @@ describe('runPoll', () => {
       expect(notifier.calls).toBe(1);
     });
 
+    it('with announceEmptyFirstRun off, records an empty first run silently: initialized, nothing sent', async () => {
+      const report = await runPoll({ ...deps, policy: { ...DEFAULT_ALERT_POLICY, announceEmptyFirstRun: false } }, ctx);
+      expect(report.outcome).toBe('ok');
+      expect(notifier.calls).toBe(0);
+      expect(store.initialized).toBe(true);
+      // A request arriving later is alerted as on any run, not summarised.
+      source.current = listing([portout({ id: 'a' })]);
+      await runPoll({ ...deps, policy: { ...DEFAULT_ALERT_POLICY, announceEmptyFirstRun: false } }, ctx);
+      expect(notifier.sent.map((a) => a.alertId)).toEqual(['a.new.pending.v1']);
+    });
+
     it('alerts each request on its own when the summary is turned off', async () => {
       source.current = listing([portout({ id: 'a' })]);
       await runPoll({ ...deps, policy: { ...DEFAULT_ALERT_POLICY, firstRunSummary: false } }, ctx);
