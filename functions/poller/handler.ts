@@ -51,10 +51,10 @@ export function pollInvocation(
 }
 
 /** The directory promises not to throw; if it does anyway, the run still polls the configured accounts. */
-async function discover(fleet: FleetAdapters, deadline: number): Promise<ManagedDiscovery | null> {
+async function discover(fleet: FleetAdapters, deadline: number, runDeadline: number): Promise<ManagedDiscovery | null> {
   if (!fleet.directory) return null;
   try {
-    return await fleet.directory.discover(deadline);
+    return await fleet.directory.discover(deadline, runDeadline);
   } catch (error) {
     const failure: SourceFailure = { kind: 'connection', detail: error instanceof Error ? error.name : 'unknown error' };
     return { accounts: [], disabled: [], unreachable: [], complete: false, failures: [failure], managerKeyRefused: error instanceof TelnyxAuthError };
@@ -109,7 +109,7 @@ export async function fleetInvocation(
   const deadline = hardStop - config.deadlineMarginMs;
   const discoveryRequestsBefore = fleet.directory?.requestCount() ?? 0;
   const discoveryDeadline = started + Math.floor((deadline - started) * DISCOVERY_SHARE);
-  const discovering = only ? Promise.resolve<ManagedDiscovery | null>(null) : discover(fleet, discoveryDeadline);
+  const discovering = only ? Promise.resolve<ManagedDiscovery | null>(null) : discover(fleet, discoveryDeadline, deadline);
   const configured = only ? fleet.configured.filter((account) => only.includes(account.ref.name)) : fleet.configured;
   const toPoll = (keyed: readonly KeyedAccount[]) =>
     keyed.map((account) => ({ ref: account.ref, managed: account.managed, ...fleet.accountAdapters(account) }));

@@ -8,8 +8,9 @@ import { createTelnyxRequester, readJsonCapped, RequestFailed, type RequestLimit
 
 export interface ManagedAccountsDirectory {
   /** Lists every page of the manager's managed accounts and returns each enabled one with its key (retrieved
-   *  once per container, then cached in memory only; never logged or stored). */
-  discover(deadline: number): Promise<ManagedDiscovery>;
+   *  once per container, then cached in memory only; never logged or stored). Discovery stops at `deadline`; a
+   *  key re-retrieved later in the run, after a 401, may take until `runDeadline` (the run's own, by default the same). */
+  discover(deadline: number, runDeadline?: number): Promise<ManagedDiscovery>;
   requestCount(): number;
 }
 
@@ -228,8 +229,8 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
   return {
     requestCount,
 
-    async discover(deadline) {
-      runDeadline = deadline;
+    async discover(deadline, untilRunEnds = deadline) {
+      runDeadline = untilRunEnds;
       const [enabledListing, allListing] = await Promise.all([listAll('enabled', deadline), listAll('all', deadline)]);
       const failures = [...enabledListing.failures, ...allListing.failures];
       let complete = enabledListing.complete && allListing.complete;

@@ -474,6 +474,16 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       expect(takeRequests()).toEqual(['retrieve ma-0001']);
     });
 
+    it('a key refused after discovery’s own deadline is still re-retrieved until the run’s', async () => {
+      let now = Date.now();
+      const { handles, directory } = await fleet(enabled(1));
+      const discovery = await directory({ clock: () => now }).discover(now + 1_000, now + 60_000);
+      const account = discovery.accounts[0]!;
+      handles[0]!.setApiKey('KEY_MANAGED_ROTATED');
+      now += 5_000;
+      expect(await account.getApiKey(true)).toBe('KEY_MANAGED_ROTATED');
+    });
+
     it('every listing page and retrieve takes a slot of `limit`, its timeout starting once it has one', async () => {
       const { sim, directory, waits, mostInFlight } = await fleet(enabled(5));
       sim.setLatency(100);
