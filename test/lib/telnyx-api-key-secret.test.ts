@@ -171,6 +171,20 @@ describe('a deployment of managed accounts alone', () => {
   });
 });
 
+describe('managed accounts added to a single-account deployment', () => {
+  it('keep watching its account, under the same secret and records', () => {
+    const { template: today } = synthesize({});
+    const { stack, template } = synthesize({ managedAccounts: {} });
+    const secrets = (t: Template) => Object.keys(t.findResources('AWS::SecretsManager::Secret')).sort();
+    // The single-account secret, with the key in it (its removal policy is DESTROY), stays; the manager's is added.
+    expect(secrets(template)).toEqual([...secrets(today), 'TelnyxManagerKeySecretA8E956E2'].sort());
+    expect(logicalId(stack, stack.watch.apiKey)).toBe('TelnyxApiKeySecret4E560A29');
+    // Named `default`, the account keeps its table keys, so the upgrade alerts nothing again.
+    expect(accountsJson(template)).toEqual([{ name: 'default', secretId: '<TelnyxApiKeySecret4E560A29>' }]);
+    expect(pollerVariables(template)[ENV.managerKeySecretArn]).toEqual({ Ref: 'TelnyxManagerKeySecretA8E956E2' });
+  });
+});
+
 describe('a deployment of the default account alone', () => {
   it('is today\'s single-account template, whether or not telnyxAccounts names it', () => {
     const today = synthesize({}).template.toJSON();
