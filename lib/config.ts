@@ -221,18 +221,6 @@ export const CONFIG_DEFAULTS = {
  */
 export const MAX_CONFIGURED_ACCOUNTS = 50;
 
-/**
- * Lambda holds a function's whole environment to 4 KB. The poller's other variables take under 1 KB even with
- * chat channels and the manager's secret, so the accounts list (TELNYX_ACCOUNTS) may take at most this much.
- */
-export const MAX_ACCOUNTS_ENV_BYTES = 3_000;
-/**
- * A secret the stack creates is known by its ARN: arn:<partition>:secretsmanager:<region>:<account>:secret: (up to
- * 64 characters), then its generated name, the logical id (under 50) and a dash and 12 characters, then Secrets
- * Manager's dash and 6 characters.
- */
-export const CREATED_SECRET_ID_BYTES = 135;
-
 /** Three missed intervals must fit the one day a CloudWatch alarm can look back over. */
 export const MAX_INTERVAL_MINUTES = 8 * 60;
 
@@ -768,15 +756,7 @@ function parseTelnyxAccounts(
     if (secretId !== undefined) secretOwners.set(secretId, name);
     accounts.push({ name, apiKeySecret });
   });
-  const envBytes = JSON.stringify(
-    accounts.map(({ name, apiKeySecret }) => ({ name, secretId: existingSecretId(apiKeySecret) ?? 'x'.repeat(CREATED_SECRET_ID_BYTES) })),
-  ).length;
-  if (envBytes > MAX_ACCOUNTS_ENV_BYTES) {
-    problems.add(
-      'telnyxAccounts',
-      `the accounts' secret ids would take about ${envBytes} bytes of the poller's environment, which Lambda holds to 4 KB in all (${MAX_ACCOUNTS_ENV_BYTES} for the accounts): a secret the stack creates is known by its ARN, about ${CREATED_SECRET_ID_BYTES} characters, so give some accounts an existing secret by a short name (apiKeySecret), or watch them as managed accounts`,
-    );
-  }
+  // Whether the accounts' secret ids fit the poller's environment is checked with every other variable (PollerFunction).
   return accounts;
 }
 

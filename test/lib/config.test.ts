@@ -442,11 +442,6 @@ describe('parseConfig: several Telnyx accounts', () => {
       { telnyxAccounts: namedAccounts(MAX_CONFIGURED_ACCOUNTS + 1) },
       `telnyxAccounts: lists ${MAX_CONFIGURED_ACCOUNTS + 1} accounts, more than ${MAX_CONFIGURED_ACCOUNTS}: each has its own secret and alarm, so watch a larger fleet as managed accounts`,
     ],
-    [
-      'more created secrets than the 4 KB of a function\'s environment holds',
-      { telnyxAccounts: Array.from({ length: 20 }, (_, i) => ({ name: `brand-${i}` })) },
-      'of the poller\'s environment, which Lambda holds to 4 KB in all (3000 for the accounts): a secret the stack creates is known by its ARN',
-    ],
   ])('rejects %s, naming the setting and the fix', (_name, raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);
   });
