@@ -644,7 +644,8 @@ function parseFunctionSettings(
   };
 }
 
-const TOP_LEVEL = [
+/** Every setting of a deployment; the construct's props are these but for account and region. */
+export const TOP_LEVEL = [
   'account',
   'region',
   'schedule',
