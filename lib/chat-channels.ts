@@ -114,7 +114,7 @@ export class ChatChannels extends Construct {
     const chatTopics = [...topicsByPolicy.values()].map(
       ({ topic, filterPolicy }): ChatTopic => ({ topicArn: topic.topicArn, ...(filterPolicy ? { filterPolicy } : {}) }),
     );
-    if (chatTopics.length > 0) props.poller.function.addEnvironment(ENV.chatTopics, Stack.of(this).toJsonString(chatTopics));
+    if (chatTopics.length > 0) props.poller.addEnvironment(ENV.chatTopics, Stack.of(this).toJsonString(chatTopics));
   }
 
   /** SNS gives up on an https delivery after its retries; Chatbot's subscription can have no dead-letter queue. */

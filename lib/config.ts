@@ -1,7 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ALERT_ATTRIBUTES, isAccountAttributeValue, type AlertAttributeName } from '../functions/poller/core/alert-types.ts';
 import { DEFAULTS, ENV, parsePollerConfig } from '../functions/poller/config.ts';
-import { accountNameProblem, DEFAULT_ACCOUNT_NAME } from '../functions/poller/core/accounts.ts';
+import { accountNameProblem, DEFAULT_ACCOUNT_NAME, MANAGED_ACCOUNT_PREFIX } from '../functions/poller/core/accounts.ts';
 import { ed25519PublicKeyProblem } from '../functions/webhook/public-key.ts';
 
 /**
@@ -20,8 +20,8 @@ export interface PortoutWatchConfig {
   telnyxApiKeySecret: TelnyxApiKeySecretSource;
   /**
    * Set when the deployment watches more than the lone `default` account: every configured account with its key's
-   * secret (`default`'s is telnyxApiKeySecret), or none when only managed accounts are watched. Unset, the
-   * deployment is exactly a single-account one.
+   * secret (`default`'s is telnyxApiKeySecret; with managedAccounts and no telnyxAccounts, `default` alone), or none
+   * when the settings say `telnyxAccounts: []` with managedAccounts. Unset, the deployment is exactly a single-account one.
    */
   telnyxAccounts?: TelnyxAccountSettings[];
   managedAccounts?: ManagedAccountsSettings;
@@ -72,7 +72,8 @@ export interface PortoutWatchSettings {
   telnyxApiKeySecret?: string;
   /**
    * Several Telnyx accounts: each with a unique name, an existing secret's name or ARN (unset: created), and its
-   * webhook public key if its webhooks are wanted (`default`'s is webhook.publicKey).
+   * webhook public key if its webhooks are wanted (`default`'s is webhook.publicKey). Unset, the `default` account of
+   * telnyxApiKeySecret is watched, with managedAccounts too; `[]` (with managedAccounts only) watches none.
    */
   telnyxAccounts?: Array<{ name: string; apiKeySecret?: string; webhookPublicKey?: string }>;
   /** Watch every managed account of a manager account; its key's secret, existing or (unset) created. */
@@ -226,18 +227,6 @@ export const CONFIG_DEFAULTS = {
  */
 export const MAX_CONFIGURED_ACCOUNTS = 50;
 
-/**
- * Lambda holds a function's whole environment to 4 KB. The poller's other variables take under 1 KB even with
- * chat channels and the manager's secret, so the accounts list (TELNYX_ACCOUNTS) may take at most this much.
- */
-export const MAX_ACCOUNTS_ENV_BYTES = 3_000;
-/**
- * A secret the stack creates is known by its ARN: arn:<partition>:secretsmanager:<region>:<account>:secret: (up to
- * 64 characters), then its generated name, the logical id (under 50) and a dash and 12 characters, then Secrets
- * Manager's dash and 6 characters.
- */
-export const CREATED_SECRET_ID_BYTES = 135;
-
 /** Three missed intervals must fit the one day a CloudWatch alarm can look back over. */
 export const MAX_INTERVAL_MINUTES = 8 * 60;
 
@@ -341,7 +330,26 @@ export function parseSchedule(expression: string): PollSchedule | string {
   return { expression, intervalMinutes: amount * minutesPerUnit };
 }
 
-function parseFilterPolicy(value: unknown, path: string, problems: Problems): AlertFilterPolicy | undefined {
+/**
+ * The accounts an `account` filter may name: the configured ones, and managed ones when there are any. Undefined in a
+ * single-account deployment, whose alerts carry no `account` attribute, so such a filter would match none of them.
+ */
+type FilterAccounts = { configured: readonly string[]; managed: boolean } | undefined;
+
+/** Why an `account` filter value names no account this deployment watches (and what to use), or undefined if it names one. */
+function accountFilterProblem(value: unknown, accounts: NonNullable<FilterAccounts>): string | undefined {
+  const text = typeof value === 'string' ? value : '';
+  const isManaged = text.startsWith(MANAGED_ACCOUNT_PREFIX) && isAccountAttributeValue(text);
+  if (accounts.configured.includes(text) || (accounts.managed && isManaged)) return undefined;
+  const configured = accounts.configured.length > 0 ? [`a name from telnyxAccounts (${oneOf(accounts.configured)})`] : [];
+  if (accounts.managed) {
+    return `${show(value)} is not an account of this deployment: use ${[...configured, `managed-<Telnyx id, lowercase> for a managed account`].join(', or ')}`;
+  }
+  const managedHint = text.startsWith(MANAGED_ACCOUNT_PREFIX) ? '; managed-<id> names a managed account only with managedAccounts set' : '';
+  return `${show(value)} is not an account of this deployment: use ${configured.join('')}${managedHint}`;
+}
+
+function parseFilterPolicy(value: unknown, path: string, accounts: FilterAccounts, problems: Problems): AlertFilterPolicy | undefined {
   const attributes = Object.values(ALERT_ATTRIBUTES).filter((attribute) => attribute.name !== PEOPLE_AUDIENCE.name);
   const names = attributes.map((attribute) => attribute.name);
   if (!isObject(value) || Object.keys(value).length === 0) {
@@ -376,19 +384,25 @@ function parseFilterPolicy(value: unknown, path: string, problems: Problems): Al
     }
     const allowed: readonly string[] | undefined = attribute.values;
     const isAccount = attribute.name === ALERT_ATTRIBUTES.account.name;
-    const valid = (text: string) =>
-      allowed ? allowed.includes(text) : isAccount ? isAccountAttributeValue(text) : COUNTRY_CODE.test(text);
+    if (isAccount && !accounts) {
+      problems.add(
+        `${path}.${key}`,
+        "a single-account deployment's alerts carry no account attribute, so no alert would match: remove it, or list the accounts in telnyxAccounts",
+      );
+      continue;
+    }
+    const problemOf = (item: unknown): string | undefined => {
+      if (accounts && isAccount) return accountFilterProblem(item, accounts);
+      if (typeof item === 'string' && (allowed ? allowed.includes(item) : COUNTRY_CODE.test(item))) return undefined;
+      return allowed
+        ? `${show(item)} is not a valid ${key}: use one of ${oneOf(allowed)}`
+        : `${show(item)} is not an ISO 3166 alpha-2 country code such as US or CA`;
+    };
     const values: string[] = [];
     list.forEach((item: unknown, index) => {
-      if (typeof item === 'string' && valid(item)) {
-        values.push(item);
-      } else if (allowed) {
-        problems.add(`${listPath}[${index}]`, `${show(item)} is not a valid ${key}: use one of ${oneOf(allowed)}`);
-      } else if (isAccount) {
-        problems.add(`${listPath}[${index}]`, `${show(item)} is not an account name: use a name from telnyxAccounts, or managed-<id> for a managed account`);
-      } else {
-        problems.add(`${listPath}[${index}]`, `${show(item)} is not an ISO 3166 alpha-2 country code such as US or CA`);
-      }
+      const problem = problemOf(item);
+      if (problem) problems.add(`${listPath}[${index}]`, problem);
+      else values.push(item as string);
     });
     combinations *= values.length;
     policy[attribute.name] = anythingBut ? { anythingBut: values } : values;
@@ -411,6 +425,7 @@ function parseSubscriptions<T>(
   endpointKey: string,
   parseEndpoint: (endpoint: unknown, endpointPath: string) => string | undefined,
   build: (endpoint: string, filterPolicy: AlertFilterPolicy | undefined) => T,
+  accounts: FilterAccounts,
   problems: Problems,
 ): T[] {
   if (value === undefined) return [];
@@ -427,7 +442,7 @@ function parseSubscriptions<T>(
     const endpointPath = typeof entry === 'string' ? entryPath : `${entryPath}.${endpointKey}`;
     const endpoint = parseEndpoint(fields[endpointKey], endpointPath);
     const filterPolicy =
-      fields.filterPolicy === undefined ? undefined : parseFilterPolicy(fields.filterPolicy, `${entryPath}.filterPolicy`, problems);
+      fields.filterPolicy === undefined ? undefined : parseFilterPolicy(fields.filterPolicy, `${entryPath}.filterPolicy`, accounts, problems);
     if (endpoint === undefined) return;
     if (seen.has(endpoint.toLowerCase())) {
       problems.add(endpointPath, `${show(endpoint)} is listed twice: subscribe each endpoint once`);
@@ -474,6 +489,7 @@ function parseChatChannels<T>(
   path: string,
   fields: ReadonlyArray<{ key: string; check: (id: string) => string | undefined; example: string }>,
   build: (ids: Record<string, string>, filterPolicy: AlertFilterPolicy | undefined) => T,
+  accounts: FilterAccounts,
   problems: Problems,
 ): T[] {
   if (value === undefined) return [];
@@ -499,7 +515,7 @@ function parseChatChannels<T>(
       else ids[key] = id;
     }
     const filterPolicy =
-      raw.filterPolicy === undefined ? undefined : parseFilterPolicy(raw.filterPolicy, `${entryPath}.filterPolicy`, problems);
+      raw.filterPolicy === undefined ? undefined : parseFilterPolicy(raw.filterPolicy, `${entryPath}.filterPolicy`, accounts, problems);
     if (Object.keys(ids).length < fields.length) return;
     const channelKey = fields.map((field) => ids[field.key]?.toLowerCase()).join('/');
     if (seen.has(channelKey)) {
@@ -634,7 +650,8 @@ function parseFunctionSettings(
   };
 }
 
-const TOP_LEVEL = [
+/** Every setting of a deployment; the construct's props are these but for account and region. */
+export const TOP_LEVEL = [
   'account',
   'region',
   'schedule',
@@ -655,7 +672,9 @@ const existingSecretId = (source: TelnyxApiKeySecretSource): string | undefined 
 
 /**
  * Which Telnyx accounts the deployment watches. `accounts` is unset for the single-account case: no telnyxAccounts
- * and no managedAccounts, or telnyxAccounts with the lone `default` account, which is the same deployment.
+ * and no managedAccounts, or telnyxAccounts with the lone `default` account, which is the same deployment. Without
+ * telnyxAccounts the `default` account is always watched: adding managedAccounts must not drop it (nor delete the
+ * secret the stack created for it, with the key in it), so watching managed accounts alone takes `telnyxAccounts: []`.
  */
 function parseAccounts(
   fields: Json,
@@ -666,22 +685,38 @@ function parseAccounts(
   const managed = managedFields && {
     managerKeySecret: parseSecretSource(managedFields.managerKeySecret, 'managedAccounts.managerKeySecret', problems),
   };
-  const accounts = fields.telnyxAccounts === undefined ? undefined : parseTelnyxAccounts(fields.telnyxAccounts, defaultSecret, problems);
-  const watchesDefault = accounts === undefined ? fields.managedAccounts === undefined : accounts.some((a) => a.name === DEFAULT_ACCOUNT_NAME);
-  if (fields.telnyxApiKeySecret !== undefined && !watchesDefault) {
+  const accounts =
+    fields.telnyxAccounts === undefined
+      ? undefined
+      : parseTelnyxAccounts(fields.telnyxAccounts, defaultSecret, fields.managedAccounts !== undefined, problems);
+  if (fields.telnyxApiKeySecret !== undefined && accounts && !accounts.some((a) => a.name === DEFAULT_ACCOUNT_NAME)) {
     problems.add(
       'telnyxApiKeySecret',
       `is the key of the account named "${DEFAULT_ACCOUNT_NAME}", which telnyxAccounts does not list: add { "name": "${DEFAULT_ACCOUNT_NAME}" } to keep watching it (its records carry over), or give the secret to a named account as its apiKeySecret`,
     );
   }
-  if (!managed && accounts?.length === 1 && accounts[0]?.name === DEFAULT_ACCOUNT_NAME) return {};
-  return { ...(accounts || managed ? { accounts: accounts ?? [] } : {}), ...(managed ? { managed } : {}) };
+  if (!managed && (accounts === undefined || (accounts.length === 1 && accounts[0]?.name === DEFAULT_ACCOUNT_NAME))) return {};
+  return { accounts: accounts ?? [{ name: DEFAULT_ACCOUNT_NAME, apiKeySecret: defaultSecret }], ...(managed ? { managed } : {}) };
 }
 
-function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSource, problems: Problems): TelnyxAccountSettings[] {
+function parseTelnyxAccounts(
+  value: unknown,
+  defaultSecret: TelnyxApiKeySecretSource,
+  withManagedAccounts: boolean,
+  problems: Problems,
+): TelnyxAccountSettings[] {
   const example = `[{ "name": "${DEFAULT_ACCOUNT_NAME}" }, { "name": "brand-eu", "apiKeySecret": "telnyx/brand-eu" }]`;
-  if (!Array.isArray(value) || value.length === 0) {
-    problems.add('telnyxAccounts', `must be a non-empty list of accounts such as ${example}; leave it out to watch the one account of telnyxApiKeySecret`);
+  if (!Array.isArray(value)) {
+    problems.add('telnyxAccounts', `must be a list of accounts such as ${example}; leave it out to watch the one account of telnyxApiKeySecret`);
+    return [];
+  }
+  if (value.length === 0) {
+    if (!withManagedAccounts) {
+      problems.add(
+        'telnyxAccounts',
+        `[] watches no configured account, which only a deployment of managed accounts alone may do (with managedAccounts): list accounts such as ${example}, or leave it out to watch the one account of telnyxApiKeySecret`,
+      );
+    }
     return [];
   }
   if (value.length > MAX_CONFIGURED_ACCOUNTS) {
@@ -736,15 +771,7 @@ function parseTelnyxAccounts(value: unknown, defaultSecret: TelnyxApiKeySecretSo
     if (secretId !== undefined) secretOwners.set(secretId, name);
     accounts.push({ name, apiKeySecret, ...(webhookPublicKey ? { webhookPublicKey } : {}) });
   });
-  const envBytes = JSON.stringify(
-    accounts.map(({ name, apiKeySecret }) => ({ name, secretId: existingSecretId(apiKeySecret) ?? 'x'.repeat(CREATED_SECRET_ID_BYTES) })),
-  ).length;
-  if (envBytes > MAX_ACCOUNTS_ENV_BYTES) {
-    problems.add(
-      'telnyxAccounts',
-      `the accounts' secret ids would take about ${envBytes} bytes of the poller's environment, which Lambda holds to 4 KB in all (${MAX_ACCOUNTS_ENV_BYTES} for the accounts): a secret the stack creates is known by its ARN, about ${CREATED_SECRET_ID_BYTES} characters, so give some accounts an existing secret by a short name (apiKeySecret), or watch them as managed accounts`,
-    );
-  }
+  // Whether the accounts' secret ids fit the poller's environment is checked with every other variable (PollerFunction).
   return accounts;
 }
 
@@ -815,12 +842,14 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
       `${show(displayName)} is too long or has other characters: SNS puts it in front of every SMS, so use at most 10 of A-Z a-z 0-9 space _ - (or leave it empty)`,
     );
   }
+  const filterAccounts: FilterAccounts = accounts && { configured: accounts.map((a) => a.name), managed: managed !== undefined };
   const email = parseSubscriptions(
     alerts.email,
     'alerts.email',
     'address',
     (value, path) => emailAt(value, path, problems),
     (address, filterPolicy) => ({ address, ...(filterPolicy ? { filterPolicy } : {}) }),
+    filterAccounts,
     problems,
   );
   const sms = parseSubscriptions(
@@ -829,6 +858,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
     'phoneNumber',
     (value, path) => phoneAt(value, path, problems),
     (phoneNumber, filterPolicy) => ({ phoneNumber, ...(filterPolicy ? { filterPolicy } : {}) }),
+    filterAccounts,
     problems,
   );
 
@@ -852,6 +882,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
       channelId: ids.channelId ?? '',
       ...(filterPolicy ? { filterPolicy } : {}),
     }),
+    filterAccounts,
     problems,
   );
   const teams = parseChatChannels(
@@ -883,6 +914,7 @@ export function parseConfig(raw: unknown, source: string): PortoutWatchConfig {
       tenantId: ids.tenantId ?? '',
       ...(filterPolicy ? { filterPolicy } : {}),
     }),
+    filterAccounts,
     problems,
   );
 

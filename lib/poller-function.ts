@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type IDestination } from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +9,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/poller/config.ts';
 import { METRIC_NAMESPACE, SERVICE_NAME } from '../functions/poller/telemetry.ts';
-import { pollerEnvValue, type FunctionSettings, type PollSchedule, type PollerSettings } from './config.ts';
+import { ConfigError, POLLER_SETTINGS, pollerEnvValue, type FunctionSettings, type PollSchedule, type PollerSettings } from './config.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import { bundlingProject, handlerEntry } from './lambda-sources.ts';
 import { TelnyxApiKeySecret, secretsOf, type TelnyxKeys } from './telnyx-api-key-secret.ts';
@@ -67,6 +67,22 @@ export const CONTROL_TOWER = {
   functionUrlAuth: 'cdk-validator-cfnguard::lambda_function_url_auth_check',
 } as const;
 
+/**
+ * Lambda refuses a function whose environment, measured as the JSON of its variables (a value's own quotes escaped),
+ * passes 4 KB; CloudFormation finds out only at deploy time, so synth checks it first.
+ */
+export const MAX_ENVIRONMENT_BYTES = 4_096;
+
+/** The settings each variable grows with, to name them when the environment is too big. */
+const SETTINGS_OF_VARIABLE: Record<string, string> = {
+  [ENV.telnyxAccounts]: 'telnyxAccounts',
+  [ENV.managerKeySecretArn]: 'managedAccounts.managerKeySecret',
+  [ENV.apiKeySecretArn]: 'telnyxApiKeySecret',
+  [ENV.chatTopics]: 'alerts.slack and alerts.teams: one topic per distinct filterPolicy',
+  [ENV.smsDisplayName]: 'alerts.displayName',
+  ...Object.fromEntries(POLLER_SETTINGS.map((setting) => [ENV[setting], `poller.${setting}`])),
+};
+
 /** Scheduler's own retries when Lambda won't take the event (throttled Invoke API, service error). */
 const SCHEDULER_RETRY_ATTEMPTS = 2;
 /** Lambda's async event queue keeps events at most six hours. */
@@ -99,6 +115,8 @@ export class PollerFunction extends Construct {
   readonly failedRuns: DeadLetterQueue;
   readonly schedule: Schedule;
   readonly interval: Duration;
+  /** Every variable set so far, as given (tokens unresolved), for the size check. */
+  private readonly environment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: PollerFunctionProps) {
     super(scope, id);
@@ -140,6 +158,18 @@ export class PollerFunction extends Construct {
       Object.entries(props.poller).map(([setting, value]) => [ENV[setting as keyof PollerSettings], pollerEnvValue(value)]),
     );
 
+    this.environment = {
+      [ENV.tableName]: props.table.tableName,
+      [ENV.topicArn]: props.alertTopic.topicArn,
+      ...telnyxKeysEnvironment(props.keys, stack),
+      ...pollerOverrides,
+      ...(props.smsDisplayName ? { [ENV.smsDisplayName]: props.smsDisplayName } : {}),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    checkEnvironmentSize(stack, this.environment);
     this.function = new NodejsFunction(this, 'Function', {
       description: 'portout-watch: lists Telnyx port-outs and publishes an alert for each change',
       entry: POLLER_ENTRY,
@@ -155,17 +185,7 @@ export class PollerFunction extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.minutes(Math.min(props.schedule.intervalMinutes, MAX_ASYNC_EVENT_AGE_MINUTES)),
       onFailure,
-      environment: {
-        [ENV.tableName]: props.table.tableName,
-        [ENV.topicArn]: props.alertTopic.topicArn,
-        ...telnyxKeysEnvironment(props.keys, stack),
-        ...pollerOverrides,
-        ...(props.smsDisplayName ? { [ENV.smsDisplayName]: props.smsDisplayName } : {}),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: settings.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: { ...this.environment },
       bundling: LAMBDA_BUNDLING,
     });
     Validations.of(this.function).acknowledge({
@@ -213,6 +233,77 @@ export class PollerFunction extends Construct {
       timeWindow: TimeWindow.off(),
       target,
     });
+  }
+
+  /** Sets one more of the poller's variables, checking the whole environment still fits. */
+  addEnvironment(name: string, value: string): void {
+    this.environment[name] = value;
+    checkEnvironmentSize(Stack.of(this), this.environment);
+    this.function.addEnvironment(name, value);
+  }
+}
+
+/** Throws a ConfigError, naming the settings that take the most room and the fixes, if `environment` could pass Lambda's limit. */
+function checkEnvironmentSize(stack: Stack, environment: Record<string, string>): void {
+  const resourceTypes = new Map(
+    stack.node.findAll().flatMap((construct) => (construct instanceof CfnResource ? [[stack.resolve(construct.logicalId) as string, construct.cfnResourceType]] : [])),
+  );
+  const worst = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, longestValue(stack.resolve(value), stack, resourceTypes)]));
+  const bytes = JSON.stringify(worst).length;
+  if (bytes <= MAX_ENVIRONMENT_BYTES) return;
+  const byteCount = (count: number) => count.toLocaleString('en-US');
+  const contributors = Object.entries(worst)
+    .filter(([name]) => SETTINGS_OF_VARIABLE[name] !== undefined)
+    .map(([name, value]) => ({ name, size: JSON.stringify(name).length + JSON.stringify(value).length + 2 }))
+    .sort((a, b) => b.size - a.size)
+    .map(({ name, size }) => `${name} (${SETTINGS_OF_VARIABLE[name]}) ${byteCount(size)} bytes`);
+  throw new ConfigError(
+    `invalid portout-watch configuration: the poller's environment could take up to ${byteCount(bytes)} bytes once deployed, more than the ${byteCount(MAX_ENVIRONMENT_BYTES)} Lambda allows a function: ${contributors.join(', ')}. ` +
+      'To make room, give accounts an existing secret by a short name (apiKeySecret: a secret the stack creates is known by its full ARN, over 100 characters), ' +
+      `give chat channels fewer distinct filter policies (channels with the same filterPolicy share a topic), watch the accounts as managed accounts (managedAccounts), or split them across deployments`,
+  );
+}
+
+/** The longest pseudo parameters: GovCloud's partition, the longest region names, China's URL suffix. */
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::Partition': 'aws-us-gov',
+  'AWS::Region': 'ap-southeast-5',
+  'AWS::AccountId': '123456789012',
+  'AWS::URLSuffix': 'amazonaws.com.cn',
+};
+/** CloudFormation ends a name it generates with a dash and up to 13 random characters; Secrets Manager ends an ARN with 6 more. */
+const GENERATED_SUFFIX = `-${'x'.repeat(13)}`;
+const SECRET_ARN_SUFFIX = `-${'x'.repeat(6)}`;
+/** The longest stack name CloudFormation takes, for a stack whose name is not known at synth. */
+const MAX_STACK_NAME = 128;
+/** Any other reference: the longest name most AWS resources take. */
+const OTHER_REFERENCE = 'x'.repeat(256);
+
+/**
+ * The longest a resolved value can be once deployed. A reference to a resource is its value at its longest: a name
+ * CloudFormation generates holds the stack name, the logical id and a random suffix, cut to the resource's limit;
+ * a created secret's generated name is its logical id and the suffix.
+ */
+function longestValue(value: unknown, stack: Stack, resourceTypes: ReadonlyMap<string, string>): string {
+  if (typeof value === 'string') return value;
+  const { Ref: ref, 'Fn::Join': join } = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (join) return join[1].map((part) => longestValue(part, stack, resourceTypes)).join(join[0]);
+  if (ref === undefined) return OTHER_REFERENCE;
+  const pseudo = PSEUDO_PARAMETERS[ref];
+  if (pseudo) return pseudo;
+  const stackName = Token.isUnresolved(stack.stackName) ? 'x'.repeat(MAX_STACK_NAME) : stack.stackName;
+  const generated = (limit: number) => `${stackName}-${ref}${GENERATED_SUFFIX}`.slice(0, limit);
+  const arn = (service: string, resource: string) =>
+    `arn:${PSEUDO_PARAMETERS['AWS::Partition']}:${service}:${PSEUDO_PARAMETERS['AWS::Region']}:${PSEUDO_PARAMETERS['AWS::AccountId']}:${resource}`;
+  switch (resourceTypes.get(ref)) {
+    case 'AWS::SecretsManager::Secret':
+      return arn('secretsmanager', `secret:${ref}${GENERATED_SUFFIX}${SECRET_ARN_SUFFIX}`);
+    case 'AWS::SNS::Topic':
+      return arn('sns', generated(256));
+    case 'AWS::DynamoDB::GlobalTable':
+      return generated(255);
+    default:
+      return OTHER_REFERENCE;
   }
 }
 

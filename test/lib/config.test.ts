@@ -95,8 +95,19 @@ describe('parseConfig', () => {
   });
 
   it('routes by account: a filter lists configured or managed account names', () => {
-    const config = parseConfig({ alerts: { email: [{ address: 'eu@example.com', filterPolicy: { account: ['brand-eu', 'managed-2a7f0c1e'] } }] } }, 'test');
+    const config = parseConfig(
+      {
+        telnyxAccounts: [{ name: 'default' }, { name: 'brand-eu' }],
+        managedAccounts: {},
+        alerts: {
+          email: [{ address: 'eu@example.com', filterPolicy: { account: ['brand-eu', 'managed-2a7f0c1e'] } }],
+          sms: [{ phoneNumber: '+14155550100', filterPolicy: { account: { anythingBut: ['default'] } } }],
+        },
+      },
+      'test',
+    );
     expect(config.alerts.email[0]?.filterPolicy).toEqual({ account: ['brand-eu', 'managed-2a7f0c1e'] });
+    expect(config.alerts.sms[0]?.filterPolicy).toEqual({ account: { anythingBut: ['default'] } });
   });
 
   it('accepts "test" as an event type, so a subscription can take or leave the test alert', () => {
@@ -198,8 +209,41 @@ describe('parseConfig', () => {
     ],
     [
       'an account filter on a label rather than a name',
-      { alerts: { email: [{ address: 'a@example.com', filterPolicy: { account: ['Brand EU'] } }] } },
-      'alerts.email[0].filterPolicy.account[0]: "Brand EU" is not an account name: use a name from telnyxAccounts, or managed-<id> for a managed account',
+      { telnyxAccounts: [{ name: 'default' }, { name: 'brand-eu' }], alerts: { email: [{ address: 'a@example.com', filterPolicy: { account: ['Brand EU'] } }] } },
+      'alerts.email[0].filterPolicy.account[0]: "Brand EU" is not an account of this deployment: use a name from telnyxAccounts (default, brand-eu)',
+    ],
+    [
+      'an account filter in a single-account deployment, whose alerts carry no account',
+      { alerts: { email: [{ address: 'eu@example.com', filterPolicy: { account: ['brand-eu'] } }] } },
+      'alerts.email[0].filterPolicy.account: a single-account deployment\'s alerts carry no account attribute, so no alert would match: remove it, or list the accounts in telnyxAccounts',
+    ],
+    [
+      'an anythingBut account filter in a single-account deployment',
+      { alerts: { slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23', filterPolicy: { account: { anythingBut: ['default'] } } }] } },
+      'alerts.slack[0].filterPolicy.account: a single-account deployment\'s alerts carry no account attribute',
+    ],
+    [
+      'an account filter naming no configured account',
+      { telnyxAccounts: [{ name: 'default' }, { name: 'brand-us' }], alerts: { email: [{ address: 'eu@example.com', filterPolicy: { account: ['brand-us', 'brand-eu'] } }] } },
+      'alerts.email[0].filterPolicy.account[1]: "brand-eu" is not an account of this deployment: use a name from telnyxAccounts (default, brand-us)',
+    ],
+    [
+      'an anythingBut account filter naming no configured account',
+      { telnyxAccounts: [{ name: 'default' }, { name: 'brand-us' }], alerts: { sms: [{ phoneNumber: '+14155550100', filterPolicy: { account: { anythingBut: ['brand-eu'] } } }] } },
+      'alerts.sms[0].filterPolicy.account.anythingBut[0]: "brand-eu" is not an account of this deployment',
+    ],
+    [
+      'a managed account filter without managedAccounts',
+      {
+        telnyxAccounts: [{ name: 'default' }, { name: 'brand-us' }],
+        alerts: { teams: [{ teamId: TEAM, channelId: '19:0123abcd@thread.tacv2', tenantId: TENANT, filterPolicy: { account: ['managed-2a7f0c1e'] } }] },
+      },
+      'alerts.teams[0].filterPolicy.account[0]: "managed-2a7f0c1e" is not an account of this deployment: use a name from telnyxAccounts (default, brand-us); managed-<id> names a managed account only with managedAccounts set',
+    ],
+    [
+      'a managed account filter that is no managed account\'s name',
+      { managedAccounts: {}, alerts: { email: [{ address: 'a@example.com', filterPolicy: { account: ['managed-'] } }] } },
+      'alerts.email[0].filterPolicy.account[0]: "managed-" is not an account of this deployment: use a name from telnyxAccounts (default), or managed-<Telnyx id, lowercase> for a managed account',
     ],
     [
       'an empty filter policy',
@@ -306,8 +350,18 @@ describe('parseConfig: several Telnyx accounts', () => {
     expect(parseConfig({ telnyxAccounts: [{ name: 'default' }] }, 'test')).toEqual(parseConfig({}, 'test'));
   });
 
-  it('watches no configured account with managed accounts alone, and creates the manager secret unless one is named', () => {
-    expect(parseConfig({ managedAccounts: {} }, 'test')).toMatchObject({ telnyxAccounts: [], managedAccounts: { managerKeySecret: { kind: 'create' } } });
+  it('keeps watching the default account, with its secret, when managed accounts are added', () => {
+    expect(parseConfig({ managedAccounts: {} }, 'test')).toMatchObject({
+      telnyxAccounts: [{ name: 'default', apiKeySecret: { kind: 'create' } }],
+      managedAccounts: { managerKeySecret: { kind: 'create' } },
+    });
+    expect(parseConfig({ telnyxApiKeySecret: 'telnyx/main', managedAccounts: {} }, 'test').telnyxAccounts).toEqual([
+      { name: 'default', apiKeySecret: { kind: 'existing-name', name: 'telnyx/main' } },
+    ]);
+  });
+
+  it('watches no configured account only when told so, with managed accounts, and creates the manager secret unless one is named', () => {
+    expect(parseConfig({ telnyxAccounts: [], managedAccounts: {} }, 'test')).toMatchObject({ telnyxAccounts: [], managedAccounts: { managerKeySecret: { kind: 'create' } } });
     const config = parseConfig({ telnyxAccounts: [{ name: 'default' }], managedAccounts: { managerKeySecret: 'telnyx/manager' } }, 'test');
     expect(config.telnyxAccounts).toEqual([{ name: 'default', apiKeySecret: { kind: 'create' } }]);
     expect(config.managedAccounts).toEqual({ managerKeySecret: { kind: 'existing-name', name: 'telnyx/manager' } });
@@ -340,7 +394,12 @@ describe('parseConfig: several Telnyx accounts', () => {
   });
 
   it.each([
-    ['an empty list', { telnyxAccounts: [] }, 'telnyxAccounts: must be a non-empty list of accounts such as [{ "name": "default" }'],
+    [
+      'an empty list without managed accounts',
+      { telnyxAccounts: [] },
+      'telnyxAccounts: [] watches no configured account, which only a deployment of managed accounts alone may do (with managedAccounts): list accounts such as [{ "name": "default" }',
+    ],
+    ['a list that is no list', { telnyxAccounts: { name: 'default' } }, 'telnyxAccounts: must be a list of accounts such as [{ "name": "default" }'],
     ['an account without a name', { telnyxAccounts: [{ apiKeySecret: 'x' }] }, 'telnyxAccounts[0].name: is required: it must be 1-20 characters of a-z, 0-9 and inner hyphens'],
     ['a name with capitals', { telnyxAccounts: [{ name: 'Brand_EU' }] }, 'telnyxAccounts[0].name: "Brand_EU" must be 1-20 characters of a-z, 0-9 and inner hyphens, e.g. "brand-eu"'],
     ['a name of more than 20 characters', { telnyxAccounts: [{ name: 'a'.repeat(21) }] }, `telnyxAccounts[0].name: "${'a'.repeat(21)}" must be 1-20 characters`],
@@ -373,7 +432,7 @@ describe('parseConfig: several Telnyx accounts', () => {
     ],
     [
       'telnyxApiKeySecret with managed accounts alone',
-      { telnyxApiKeySecret: 'telnyx/main', managedAccounts: { managerKeySecret: 'telnyx/manager' } },
+      { telnyxApiKeySecret: 'telnyx/main', telnyxAccounts: [], managedAccounts: { managerKeySecret: 'telnyx/manager' } },
       'telnyxApiKeySecret: is the key of the account named "default", which telnyxAccounts does not list',
     ],
     ['managedAccounts as a switch', { managedAccounts: true }, 'managedAccounts: must be an object with any of: managerKeySecret'],
@@ -382,11 +441,6 @@ describe('parseConfig: several Telnyx accounts', () => {
       `more than ${MAX_CONFIGURED_ACCOUNTS} accounts`,
       { telnyxAccounts: namedAccounts(MAX_CONFIGURED_ACCOUNTS + 1) },
       `telnyxAccounts: lists ${MAX_CONFIGURED_ACCOUNTS + 1} accounts, more than ${MAX_CONFIGURED_ACCOUNTS}: each has its own secret and alarm, so watch a larger fleet as managed accounts`,
-    ],
-    [
-      'more created secrets than the 4 KB of a function\'s environment holds',
-      { telnyxAccounts: Array.from({ length: 20 }, (_, i) => ({ name: `brand-${i}` })) },
-      'of the poller\'s environment, which Lambda holds to 4 KB in all (3000 for the accounts): a secret the stack creates is known by its ARN',
     ],
   ])('rejects %s, naming the setting and the fix', (_name, raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);

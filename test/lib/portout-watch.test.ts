@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/config.ts';
+import { ConfigError, TOP_LEVEL } from '../../lib/config.ts';
 import { PortoutWatch, type PortoutWatchProps } from '../../lib/portout-watch.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
@@ -61,5 +61,25 @@ describe('PortoutWatch in a consumer stack', () => {
     expect(() => new PortoutWatch(stack, 'Again')).toThrow(
       'Platform/Again: Platform already has a PortoutWatch (Platform/Watch): add one per stack',
     );
+  });
+});
+
+describe('the README on the construct', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use it in your own CDK app'), readme.indexOf('\n## ', readme.indexOf('## Use it in your own CDK app') + 1));
+
+  it('lists every prop in its props table', () => {
+    const rows = [...section.matchAll(/^\s*\| `(\w+)` \|/gm)].map((match) => match[1]);
+    expect(rows.sort()).toEqual(TOP_LEVEL.filter((key) => key !== 'account' && key !== 'region').sort());
+  });
+
+  it('names every part the construct exposes, and says which may be unset', () => {
+    const { watch } = consumerStack({ telnyxAccounts: [], managedAccounts: {} });
+    const reach = section.slice(section.indexOf('**What you can reach.**'), section.indexOf('- **Checks.**'));
+    const parts = Object.keys(watch).filter((key) => key !== 'node');
+    for (const part of [...parts, 'chat', 'webhook', 'apiKey']) expect(reach).toContain(`\`${part}\``);
+    // Managed accounts alone: no `default` account, so no apiKey.
+    expect(watch.apiKey).toBeUndefined();
+    expect(reach).toMatch(/`apiKey`[^.]*unset/);
   });
 });

@@ -59,5 +59,5 @@ export const SEVERAL_ACCOUNTS_CONFIG = {
   alerts: { email: ['noc@example.com'] },
 };
 
-/** Managed accounts alone: the manager's secret created, no configured account. */
-export const MANAGED_CONFIG = { managedAccounts: {}, alerts: { email: ['noc@example.com'] } };
+/** Managed accounts alone, as it must be said (`telnyxAccounts: []`): the manager's secret created, no configured account. */
+export const MANAGED_CONFIG = { telnyxAccounts: [], managedAccounts: {}, alerts: { email: ['noc@example.com'] } };

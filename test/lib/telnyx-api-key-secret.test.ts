@@ -3,9 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/poller/config.ts';
 import type { PortoutWatchStack } from '../../lib/portout-watch-stack.ts';
-import { parseConfig } from '../../lib/config.ts';
 import { secretsOf, type TelnyxApiKeySecret } from '../../lib/telnyx-api-key-secret.ts';
-import { MANAGED_CONFIG, SEVERAL_ACCOUNTS_CONFIG, synthesize } from './synth.ts';
+import { build, MANAGED_CONFIG, SEVERAL_ACCOUNTS_CONFIG, synthesize } from './synth.ts';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
@@ -96,27 +95,34 @@ describe('a deployment of three Telnyx accounts', () => {
   });
 });
 
-describe('the most accounts config accepts', () => {
-  /** Pseudo parameters at their longest (GovCloud); a created secret's ARN at its longest; any other reference 128 characters. */
-  function worstCase(value: unknown, resources: Resources): string {
+describe('the most accounts synth accepts', () => {
+  /**
+   * A value at its longest once deployed: pseudo parameters at their longest (GovCloud, a 14-character region, China's
+   * URL suffix), and the names CloudFormation generates (stack name, logical id, 13 random characters) in each ARN.
+   */
+  function deployed(value: unknown, resources: Resources): string {
     if (typeof value === 'string') return value;
-    const { Ref, 'Fn::Join': join, 'Fn::GetAtt': getAtt } = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [string] };
-    if (join) return join[1].map((part) => worstCase(part, resources)).join(join[0]);
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
+    const { Ref, 'Fn::Join': join } = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    if (join) return join[1].map((part) => deployed(part, resources)).join(join[0]);
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'ap-southeast-5', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com.cn' };
     if (Ref && pseudo[Ref]) return pseudo[Ref];
-    const id = Ref ?? getAtt?.[0] ?? '';
-    if (resources[id]?.Type === 'AWS::SecretsManager::Secret') return `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${id}-abcdefghijkl-AbCdEf`;
-    return 'x'.repeat(128);
+    const arn = (service: string) => `arn:aws-us-gov:${service}:ap-southeast-5:123456789012:`;
+    switch (resources[Ref ?? '']?.Type) {
+      case 'AWS::SecretsManager::Secret':
+        return `${arn('secretsmanager')}secret:${Ref}-abcdefghijklm-AbCdEf`;
+      case 'AWS::SNS::Topic':
+        return `${arn('sns')}PortoutWatch-${Ref}-ABCDEFGHIJKLM`;
+      case 'AWS::DynamoDB::GlobalTable':
+        return `PortoutWatch-${Ref}-ABCDEFGHIJKLM`;
+      default:
+        throw new Error(`no longest value for ${JSON.stringify(value)}`);
+    }
   }
 
-  it('fit the 4 KB Lambda allows a function\'s environment, with every other variable set', () => {
+  it('fit the 4 KB Lambda allows a function\'s environment (the JSON of its variables), with every other variable set', () => {
     const name = (i: number) => `brand-${String(i).padStart(14, '0')}`;
-    const accounts = (count: number) => Array.from({ length: count }, (_, i) => ({ name: name(i) }));
-    let count = 1;
-    while (count < 60 && (() => { try { return parseConfig({ telnyxAccounts: accounts(count + 1) }, 'test'); } catch { return undefined; } })()) count += 1;
-    expect(count).toBeGreaterThanOrEqual(15);
-    const { template } = synthesize({
-      telnyxAccounts: accounts(count),
+    const settings = (count: number) => ({
+      telnyxAccounts: Array.from({ length: count }, (_, i) => ({ name: name(i) })),
       managedAccounts: { managerKeySecret: `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${'m'.repeat(60)}-AbCdEf` },
       poller: { listConcurrency: 2, telnyxConcurrency: 32, accountConcurrency: 16, telnyxTimeoutMs: 8000, secretCacheSeconds: 3600, closedRetentionDays: 365, deadlineMarginMs: 5000, firstRunSummary: false, digestThreshold: 20, focReminderHours: [24, 4], watchRejected: false, watchComments: false, lookbackHours: 96 },
       alerts: {
@@ -124,9 +130,14 @@ describe('the most accounts config accepts', () => {
         slack: [{ workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' }, { workspaceId: 'T07EA123LEP', channelId: 'C07FRAUD001', filterPolicy: { eventType: ['possible-fraud', 'new'] } }],
       },
     });
+    const builds = (count: number) => { try { return build(settings(count)); } catch { return undefined; } };
+    let count = 15;
+    expect(builds(count)).toBeDefined();
+    while (count < 50 && builds(count + 1)) count += 1;
+    const { template } = synthesize(settings(count));
     const resources = template.toJSON().Resources as Resources;
-    const bytes = Object.entries(pollerVariables(template)).reduce((sum, [key, value]) => sum + key.length + worstCase(value, resources).length, 0);
-    expect(bytes).toBeLessThanOrEqual(4_096);
+    const variables = Object.fromEntries(Object.entries(pollerVariables(template)).map(([key, value]) => [key, deployed(value, resources)]));
+    expect(JSON.stringify(variables).length).toBeLessThanOrEqual(4_096);
   });
 });
 
@@ -168,6 +179,20 @@ describe('a deployment of managed accounts alone', () => {
     const { template: existing } = synthesize({ telnyxAccounts: [{ name: 'default' }], managedAccounts: { managerKeySecret: 'telnyx/manager' } });
     existing.resourceCountIs('AWS::SecretsManager::Secret', 1);
     expect(pollerVariables(existing)[ENV.managerKeySecretArn]).toBe('telnyx/manager');
+  });
+});
+
+describe('managed accounts added to a single-account deployment', () => {
+  it('keep watching its account, under the same secret and records', () => {
+    const { template: today } = synthesize({});
+    const { stack, template } = synthesize({ managedAccounts: {} });
+    const secrets = (t: Template) => Object.keys(t.findResources('AWS::SecretsManager::Secret')).sort();
+    // The single-account secret, with the key in it (its removal policy is DESTROY), stays; the manager's is added.
+    expect(secrets(template)).toEqual([...secrets(today), 'TelnyxManagerKeySecretA8E956E2'].sort());
+    expect(logicalId(stack, stack.watch.apiKey)).toBe('TelnyxApiKeySecret4E560A29');
+    // Named `default`, the account keeps its table keys, so the upgrade alerts nothing again.
+    expect(accountsJson(template)).toEqual([{ name: 'default', secretId: '<TelnyxApiKeySecret4E560A29>' }]);
+    expect(pollerVariables(template)[ENV.managerKeySecretArn]).toEqual({ Ref: 'TelnyxManagerKeySecretA8E956E2' });
   });
 });
 
