@@ -165,7 +165,11 @@ describe('webhook keys of several accounts in the stack config', () => {
     expect(() => parseConfig({ telnyxAccounts: [{ name: 'brand-eu' }], webhook: { publicKey } }, 'test')).toThrow(
       /webhook\.publicKey: is the webhook key of the account named "default", which this deployment does not watch: give it to the account it belongs to, as its webhookPublicKey/,
     );
-    expect(() => parseConfig({ managedAccounts: {}, webhook: { publicKey } }, 'test')).toThrow(/webhook\.publicKey: is the webhook key of the account named "default"/);
+    expect(() => parseConfig({ telnyxAccounts: [], managedAccounts: {}, webhook: { publicKey } }, 'test')).toThrow(
+      /webhook\.publicKey: is the webhook key of the account named "default"/,
+    );
+    // Managed accounts added to a single-account deployment keep its default account, webhook key included.
+    expect(parseConfig({ managedAccounts: {}, webhook: { publicKey } }, 'test').webhook).toEqual({ publicKey });
   });
 
   it('telnyxAccounts with the lone default account is the single-account deployment, webhook included', () => {
