@@ -46,6 +46,43 @@ Request
   Filed:           2026-11-27 10:00 UTC (6h ago)
   Last updated:    2026-11-27 10:00 UTC (6h ago)`;
 
+/** The whole document of the `new` event below, spelled out so nothing is derived from the code it checks. */
+const NEW_EVENT_DOCUMENT = {
+  schema: 'portout-watch.alert/v1',
+  alertId: 'po-1.new.pending.v1',
+  type: 'new',
+  occurredAt: '2026-11-27T16:00:00.000Z',
+  status: 'pending',
+  previousStatus: null,
+  countryCodes: ['CA', 'US'],
+  autoAuthorization: { earliest: '2026-11-28T10:00:00.000Z', latest: '2026-11-29T10:00:00.000Z' },
+  portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
+  unreadableFields: [],
+  unreadableValues: {},
+  portout: {
+    id: 'po-1',
+    status: 'pending',
+    phoneNumbers: ['+13035551212', '+13035551213', '+14165550100'],
+    supportKey: 'PO_764725',
+    carrierName: 'Gaining Wireless',
+    spid: '9999',
+    pon: 'PON-1',
+    focDate: '2026-12-01T15:00:00.000Z',
+    requestedFocDate: '2026-12-01T15:00:00.000Z',
+    endUserName: 'Acme Corp',
+    authorizedName: 'Jane Doe',
+    serviceAddress: '100 Main St',
+    city: 'Denver',
+    state: 'CO',
+    zip: '80202',
+    reason: null,
+    rejectionCode: null,
+    createdAt: '2026-11-27T10:00:00.000Z',
+    updatedAt: '2026-11-27T10:00:00.000Z',
+  },
+  comments: [],
+};
+
 describe('renderAlert: a new pending request', () => {
   const alert = renderAlert(newEvent, 'po-1.new.pending.v1', NOW);
 
@@ -88,81 +125,12 @@ portout-watch alert po-1.new.pending.v1, detected 2026-11-27 16:00 UTC.
   });
 
   it('publishes a versioned JSON document with every port-out field', () => {
-    expect(alert.json).toEqual({
-      schema: 'portout-watch.alert/v1',
-      alertId: 'po-1.new.pending.v1',
-      type: 'new',
-      occurredAt: '2026-11-27T16:00:00.000Z',
-      status: 'pending',
-      previousStatus: null,
-      countryCodes: ['CA', 'US'],
-      autoAuthorization: { earliest: '2026-11-28T10:00:00.000Z', latest: '2026-11-29T10:00:00.000Z' },
-      portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
-      unreadableFields: [],
-      unreadableValues: {},
-      portout: {
-        id: 'po-1',
-        status: 'pending',
-        phoneNumbers: ['+13035551212', '+13035551213', '+14165550100'],
-        supportKey: 'PO_764725',
-        carrierName: 'Gaining Wireless',
-        spid: '9999',
-        pon: 'PON-1',
-        focDate: '2026-12-01T15:00:00.000Z',
-        requestedFocDate: '2026-12-01T15:00:00.000Z',
-        endUserName: 'Acme Corp',
-        authorizedName: 'Jane Doe',
-        serviceAddress: '100 Main St',
-        city: 'Denver',
-        state: 'CO',
-        zip: '80202',
-        reason: null,
-        rejectionCode: null,
-        createdAt: '2026-11-27T10:00:00.000Z',
-        updatedAt: '2026-11-27T10:00:00.000Z',
-      },
-      comments: [],
-    });
+    expect(alert.json).toEqual(NEW_EVENT_DOCUMENT);
   });
 
   it('adds the account by its name to the document, and nothing else, when several accounts are watched', () => {
     const withAccount = renderAlert(newEvent, 'po-1.new.pending.v1', NOW, { account: MANAGED });
-    expect(withAccount.json).toEqual({
-      schema: 'portout-watch.alert/v1',
-      alertId: 'po-1.new.pending.v1',
-      account: 'managed-2a7f0c1e',
-      type: 'new',
-      occurredAt: '2026-11-27T16:00:00.000Z',
-      status: 'pending',
-      previousStatus: null,
-      countryCodes: ['CA', 'US'],
-      autoAuthorization: { earliest: '2026-11-28T10:00:00.000Z', latest: '2026-11-29T10:00:00.000Z' },
-      portalUrl: 'https://portal.telnyx.com/#/app/numbers/port-outs',
-      unreadableFields: [],
-      unreadableValues: {},
-      portout: {
-        id: 'po-1',
-        status: 'pending',
-        phoneNumbers: ['+13035551212', '+13035551213', '+14165550100'],
-        supportKey: 'PO_764725',
-        carrierName: 'Gaining Wireless',
-        spid: '9999',
-        pon: 'PON-1',
-        focDate: '2026-12-01T15:00:00.000Z',
-        requestedFocDate: '2026-12-01T15:00:00.000Z',
-        endUserName: 'Acme Corp',
-        authorizedName: 'Jane Doe',
-        serviceAddress: '100 Main St',
-        city: 'Denver',
-        state: 'CO',
-        zip: '80202',
-        reason: null,
-        rejectionCode: null,
-        createdAt: '2026-11-27T10:00:00.000Z',
-        updatedAt: '2026-11-27T10:00:00.000Z',
-      },
-      comments: [],
-    });
+    expect(withAccount.json).toEqual({ ...NEW_EVENT_DOCUMENT, account: 'managed-2a7f0c1e' });
     expect(alert.json).not.toHaveProperty('account');
   });
 });
