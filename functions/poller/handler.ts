@@ -71,20 +71,27 @@ export const DISCOVERY_SHARE = 0.3;
 /**
  * Drops managed accounts whose key is a configured account's (that account configured by hand too): polled twice,
  * each of its alerts would go out twice. The configured one stays, with its alarm and records. Keys are compared in
- * memory only; the configured ones are read as the polls read them (cached), and an unreadable one matches nothing.
+ * memory only; the configured ones are read as the polls read them (cached). A pair once found is remembered
+ * (`twins`), so while the configured key can't be read the twin still stays out.
  */
 async function withoutConfigured(
   configured: readonly KeyedAccount[],
   managed: KeyedAccount[],
+  twins: Map<string, string>,
 ): Promise<{ managed: KeyedAccount[]; alsoConfigured: Array<{ managed: string; configured: string }> }> {
   if (configured.length === 0 || managed.length === 0) return { managed, alsoConfigured: [] };
+  const configuredNames = new Set(configured.map((account) => account.ref.name));
   const withKeys = (accounts: readonly KeyedAccount[]) =>
     Promise.all(accounts.map(async (account) => ({ name: account.ref.name, key: await account.getApiKey(false).catch(() => null) })));
   const configuredByKey = new Map<string, string>();
   for (const { name, key } of await withKeys(configured)) if (key !== null) configuredByKey.set(key, name);
-  const alsoConfigured = (await withKeys(managed)).flatMap(({ name, key }) => {
+  for (const { name, key } of await withKeys(managed)) {
     const twin = key === null ? undefined : configuredByKey.get(key);
-    return twin === undefined ? [] : [{ managed: name, configured: twin }];
+    if (twin !== undefined) twins.set(name, twin);
+  }
+  const alsoConfigured = managed.flatMap(({ ref }) => {
+    const twin = twins.get(ref.name);
+    return twin !== undefined && configuredNames.has(twin) ? [{ managed: ref.name, configured: twin }] : [];
   });
   const dropped = new Set(alsoConfigured.map((pair) => pair.managed));
   return { managed: managed.filter((account) => !dropped.has(account.ref.name)), alsoConfigured };
@@ -117,6 +124,7 @@ export async function fleetInvocation(
     withoutConfigured(
       fleet.configured,
       (discovery?.accounts ?? []).map(({ ref, getApiKey }): KeyedAccount => ({ ref, managed: true, getApiKey })),
+      fleet.twins,
     ),
   );
   const polled = await pollFleet(

@@ -87,6 +87,11 @@ export interface FleetAdapters {
   accountAdapters(account: KeyedAccount): { source: PortoutSource; store: StateStore };
   /** The store of an account polled before in this container (the webhook path re-reads what a poll recorded). */
   storeOf(name: string): StateStore | undefined;
+  /**
+   * Managed accounts found to be a configured account (the same key), by managed name: remembered for the
+   * container's life, so a configured key that can't be read for a while doesn't let the twin be polled as well.
+   */
+  twins: Map<string, string>;
 }
 
 /** Builds what every account shares (clients, the notifier, the Telnyx request limit); called once per container. */
@@ -183,6 +188,7 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
       return adapters;
     },
     storeOf: (name) => built.get(name)?.store,
+    twins: new Map(),
   };
 }
 

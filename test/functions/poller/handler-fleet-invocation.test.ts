@@ -29,13 +29,16 @@ const discovered = (accounts: ManagedDiscovery['accounts']): ManagedDiscovery =>
 });
 
 /** The configured account brand-a and a directory answering `discover`, each account over in-memory fakes. */
-function fakeFleet(discover: (deadline: number) => Promise<ManagedDiscovery>): FleetAdapters & { built: Map<string, ScriptedSource> } {
+function fakeFleet(
+  discover: (deadline: number) => Promise<ManagedDiscovery>,
+  configuredKey: () => Promise<string> = async () => 'KEY_BRAND_A',
+): FleetAdapters & { built: Map<string, ScriptedSource> } {
   const built = new Map<string, ScriptedSource>();
   const stores = new Map<string, InMemoryStateStore>();
   return {
     built,
     notifier: new RecordingNotifier(),
-    configured: [{ ref: { name: 'brand-a', label: 'brand-a' }, managed: false, getApiKey: async () => 'KEY_BRAND_A' }],
+    configured: [{ ref: { name: 'brand-a', label: 'brand-a' }, managed: false, getApiKey: configuredKey }],
     directory: { discover, requestCount: () => 0 },
     accountAdapters({ ref }) {
       if (!built.has(ref.name)) {
@@ -45,6 +48,7 @@ function fakeFleet(discover: (deadline: number) => Promise<ManagedDiscovery>): F
       return { source: built.get(ref.name)!, store: stores.get(ref.name)! };
     },
     storeOf: (name) => stores.get(name),
+    twins: new Map(),
   };
 }
 
@@ -78,5 +82,21 @@ describe('fleetInvocation', () => {
     ]);
     expect(report.discovery?.alsoConfigured).toEqual([{ managed: 'managed-m1', configured: 'brand-a' }]);
     expect(fleet.built.has('managed-m1')).toBe(false);
+  });
+
+  it("keeps a managed twin out while the configured account's key can't be read, once the pair was found", async () => {
+    let keyReadable = true;
+    const fleet = fakeFleet(
+      async () => discovered([managedAccount('managed-m1', 'KEY_BRAND_A')]),
+      async () => {
+        if (!keyReadable) throw new Error('ThrottlingException');
+        return 'KEY_BRAND_A';
+      },
+    );
+    await fleetInvocation(config, fleet, context, () => START);
+    keyReadable = false;
+    const report = await fleetInvocation(config, fleet, context, () => START + 300_000);
+    expect(report.accounts.map((result) => result.account.name)).toEqual(['brand-a']);
+    expect(report.discovery?.alsoConfigured).toEqual([{ managed: 'managed-m1', configured: 'brand-a' }]);
   });
 });
