@@ -148,7 +148,9 @@ export class WebhookReceiver extends Construct {
       alarm(
         'SignatureFailures',
         'webhook-signature-failures',
-        `${SIGNATURE_FAILURE_BURST} or more webhook requests in 5 minutes were unsigned, wrongly signed or stale, or came to the URL of an account with no public key configured: someone is probing the URL, a public key was rotated in the Telnyx portal and webhook.publicKey (or the account's webhookPublicKey) still holds the old one, or an account posts webhooks without its webhookPublicKey set. The receiver's "webhook refused" lines name the reason and the account. Polling on the schedule is unaffected.`,
+        props.publicKeys.kind === 'single'
+          ? `${SIGNATURE_FAILURE_BURST} or more webhook requests in 5 minutes were unsigned, wrongly signed or stale: someone is probing the URL, or the public key was rotated in the Telnyx portal and webhook.publicKey still holds the old one. Polling on the schedule is unaffected.`
+          : `${SIGNATURE_FAILURE_BURST} or more webhook requests in 5 minutes were unsigned, wrongly signed or stale, or came to the URL of an account with no public key configured: someone is probing the URL, a public key was rotated in the Telnyx portal and webhook.publicKey (or the account's webhookPublicKey) still holds the old one, or an account posts webhooks without its webhookPublicKey set. The receiver's "webhook refused" lines name the reason and the account. Polling on the schedule is unaffected.`,
         metric(WEBHOOK_METRIC.signatureFailures),
         SIGNATURE_FAILURE_BURST,
       ),

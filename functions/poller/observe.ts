@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { RequestFailed } from './adapters/telnyx-requests.ts';
 import { TelnyxAuthError } from './adapters/telnyx-source.ts';
 import { redactText } from './core/redact.ts';
 import type { AccountResult, FleetReport } from './core/poll-fleet.ts';
@@ -229,6 +230,19 @@ function accountHealthy(result: AccountResult): boolean {
   return result.kind === 'polled' && isHealthyRun(result.report);
 }
 
+/**
+ * A fault of the deployment, not of the account's Telnyx side: SNS refused alerts, state writes failed, no time was
+ * left to publish, or the poll threw something other than a Telnyx refusal or failed request (the state table, KMS,
+ * a bug). Alerts may be going unsent for every account, so it fails the heartbeat whichever account's poll shows it.
+ */
+function deploymentFault(result: AccountResult): boolean {
+  if (result.kind === 'polled') {
+    const { report } = result;
+    return report.publishFailures.length > 0 || report.writeFailures.length > 0 || report.outcome === 'deadline';
+  }
+  return result.kind === 'threw' && !(result.error instanceof TelnyxAuthError || result.error instanceof RequestFailed);
+}
+
 /** The managed-account listing failed, or the manager key was refused: new accounts can't be found this run. */
 function discoveryFailed(fleet: FleetReport): boolean {
   const { discovery } = fleet;
@@ -240,12 +254,13 @@ function discoveryFailed(fleet: FleetReport): boolean {
  * metrics summed over the accounts; per unhealthy configured account `AccountDown`; and one fleet summary line.
  *
  * The heartbeat (PollSucceeded) is 1 when the run reached every account (none skipped), the managed-account
- * discovery worked, and every configured account's poll was healthy. Managed accounts' health is reported by
- * ManagedAccountsDown alone, and their faults feed neither WatchDown nor TelnyxAuthFailures: one managed account that
- * is always down (one without the comment feed, say) would otherwise hold the heartbeat and the watch-down alarms in
- * ALARM for good, hiding any later outage; it is named in the WARN line each run. A configured account's faults
- * count as in a single-account deployment, and its AccountDown alarm names it. Disabled managed accounts don't count:
- * Telnyx says they are off.
+ * discovery worked, every configured account's poll was healthy, and no managed account's poll showed a fault of
+ * the deployment (deploymentFault: its alerts or state writes failing wherever they show up). A managed account's
+ * own Telnyx-side faults (its key refused, its queries failing, its data) are reported by ManagedAccountsDown alone
+ * and feed neither WatchDown nor TelnyxAuthFailures: one managed account that is always down (one without the
+ * comment feed, say) would otherwise hold the heartbeat and the watch-down alarms in ALARM for good, hiding any
+ * later outage; it is named in the WARN line each run. A configured account's faults count as in a single-account
+ * deployment, and its AccountDown alarm names it. Disabled managed accounts don't count: Telnyx says they are off.
  */
 export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: Metrics): void {
   const tally = new MetricTally(false);
@@ -294,7 +309,7 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
   for (const { managed, configured } of fleet.discovery?.alsoConfigured ?? []) {
     logger.info('a managed account is also configured (the same API key): it is polled once, as the configured account', { managed, configured });
   }
-  const healthy = configuredDown.length === 0 && skipped.length === 0 && !discoveryDown;
+  const healthy = configuredDown.length === 0 && !managedDown.some(deploymentFault) && skipped.length === 0 && !discoveryDown;
   // A webhook's run of one account must not stand in for the scheduled run of them all.
   tally.healthy(healthy && fleet.only === undefined);
   tally.emit(metrics);

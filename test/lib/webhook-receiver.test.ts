@@ -111,6 +111,14 @@ describe('the stack with webhook.publicKey', () => {
     });
   });
 
+  it("describes the signature-failures alarm as before several accounts existed: one URL, one key", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'PortoutWatch-webhook-signature-failures',
+      AlarmDescription:
+        '20 or more webhook requests in 5 minutes were unsigned, wrongly signed or stale: someone is probing the URL, or the public key was rotated in the Telnyx portal and webhook.publicKey still holds the old one. Polling on the schedule is unaffected.',
+    });
+  });
+
   it('alarms when the receiver itself throws, on Lambda’s own Errors metric', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'PortoutWatch-webhook-receiver-errors',
@@ -205,6 +213,13 @@ describe('the stack with several accounts and their webhook keys', () => {
       Value: { 'Fn::Join': ['', [functionUrl, '?account=brand-eu']] },
     });
     expect(Object.keys(template.findOutputs('*')).filter((id) => id.startsWith('WebhookUrl')).sort()).toEqual(['WebhookUrl', 'WebhookUrlbrandXeu']);
+  });
+
+  it("the signature-failures alarm's description names the accounts' URLs and their webhookPublicKey", () => {
+    synthesize(SEVERAL).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'PortoutWatch-webhook-signature-failures',
+      AlarmDescription: Match.stringLikeRegexp("the URL of an account with no public key configured.*the account's webhookPublicKey"),
+    });
   });
 
   it('builds the receiver when any account has a key, and none when no account has one', () => {

@@ -3,7 +3,7 @@ import { MANAGED_ACCOUNT_PREFIX, managedAccountName, type AccountRef } from '../
 import { mapConcurrent } from '../core/concurrency.ts';
 import type { SourceFailure } from '../core/ports.ts';
 import { parseListPage, parseRetrieveBody } from './telnyx-portout-schema.ts';
-import { PAGE_SIZE } from './telnyx-source.ts';
+import { PAGE_SIZE, TelnyxAuthError } from './telnyx-source.ts';
 import { createTelnyxRequester, readJsonCapped, RequestFailed, type RequestLimit } from './telnyx-requests.ts';
 
 export interface ManagedAccountsDirectory {
@@ -215,7 +215,8 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
         .then((outcome) => {
           if ('failure' in outcome) {
             keys.delete(name);
-            throw new Error(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
+            // Telnyx refused the account's key and gave no new one: the account's own fault, as a refused key is.
+            throw new TelnyxAuthError(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
           }
           keys.set(name, outcome.key);
           return outcome.key;

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StateTableError } from '../../../functions/poller/adapters/dynamo-state-store.ts';
 import { TelnyxAuthError } from '../../../functions/poller/adapters/telnyx-source.ts';
 import type { FleetReport } from '../../../functions/poller/core/poll-fleet.ts';
 import type { PollReport } from '../../../functions/poller/core/run-poll.ts';
@@ -272,6 +273,58 @@ describe('observePoll', () => {
         level: 'WARN',
         message: 'fleet run finished: some managed accounts were down',
         down: ['managed-nofeed', 'managed-refused'],
+      });
+    });
+
+    it("faults of the deployment seen in managed accounts' polls take the heartbeat to 0: refused alerts, failed writes, no time to publish, a non-Telnyx throw", async () => {
+      const refused = report({ outcome: 'partial', events: [{ type: 'new', portoutId: 'po-1', alertId: 'a-1' }], publishFailures: [{ alertId: 'a-1', reason: 'SNS throttled' }] });
+      const notRecorded = report({ published: 1, possiblyDuplicated: 1, outcome: 'partial', writeFailures: [{ id: 'po-2', reason: 'throttled' }] });
+      const accessDenied = Object.assign(new Error('not authorized to perform kms:Decrypt'), { name: 'AccessDeniedException' });
+      const cases: Array<[string, FleetReport['accounts']]> = [
+        ['a refused publish and a KMS refusal', [
+          { account: ref('managed-a1'), managed: true, kind: 'polled', report: refused },
+          { account: ref('managed-a2'), managed: true, kind: 'threw', error: accessDenied },
+        ]],
+        ['a failed state write', [{ account: ref('managed-a1'), managed: true, kind: 'polled', report: notRecorded }]],
+        ['no time left to publish', [{ account: ref('managed-a1'), managed: true, kind: 'polled', report: report({ outcome: 'deadline' }) }]],
+        ['an unreadable state table', [{ account: ref('managed-a1'), managed: true, kind: 'threw', error: new StateTableError('reading table portout-watch-state failed') }]],
+      ];
+      for (const [what, accounts] of cases) {
+        lines.length = 0;
+        const { logger, metrics } = capture();
+        // No configured account at all (`telnyxAccounts: []`): the managed accounts are all the heartbeat has.
+        await observePoll(logger, metrics, async (): Promise<FleetReport> => ({
+          accounts,
+          disabled: [],
+          discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+        }));
+        const sent = sumEmfMetrics(lines);
+        expect(sent.get('PollSucceeded'), what).toBe(0);
+        expect(sent.get('ManagedAccountsDown'), what).toBe(accounts.length);
+      }
+      expect(sumEmfMetrics(lines).has('TelnyxAuthFailures')).toBe(false);
+    });
+
+    it('a refused publish in a managed account is counted in AlertsFailed and its fleet line is the down one', async () => {
+      const { logger, metrics } = capture();
+      const refused = report({ outcome: 'partial', publishFailures: [{ alertId: 'a-1', reason: 'SNS throttled' }] });
+      await observePoll(logger, metrics, async (): Promise<FleetReport> => ({
+        accounts: [
+          { account: ref('brand-a'), managed: false, kind: 'polled', report: report() },
+          { account: ref('managed-a1'), managed: true, kind: 'polled', report: refused },
+        ],
+        disabled: [],
+        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+      }));
+      const sent = sumEmfMetrics(lines);
+      expect(sent.get('PollSucceeded')).toBe(0);
+      expect(sent.get('AlertsFailed')).toBe(1);
+      expect(sent.get('ManagedAccountsDown')).toBe(1);
+      expect([...sent.keys()].filter((name) => name.startsWith('AccountDown'))).toEqual([]);
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records.find((record) => String(record.message).startsWith('fleet run finished'))).toMatchObject({
+        message: 'fleet run finished: some accounts, or the discovery of managed ones, were down',
+        down: ['managed-a1'],
       });
     });
 

@@ -6,6 +6,7 @@ import {
   type ManagedDiscovery,
 } from '../../../../functions/poller/adapters/telnyx-managed-accounts.ts';
 import type { RequestLimit } from '../../../../functions/poller/adapters/telnyx-requests.ts';
+import { TelnyxAuthError } from '../../../../functions/poller/adapters/telnyx-source.ts';
 import { managedAccountName } from '../../../../functions/poller/core/accounts.ts';
 import { createLimiter } from '../../../../functions/poller/core/concurrency.ts';
 import { startTelnyxSimulator, type ManagedAccountSpec, type TelnyxSimulator } from '../../../../local/telnyx-simulator.ts';
@@ -454,7 +455,8 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       const healthy = await dir.discover(deadline());
       sim.injectFault({ match: { route: 'managed-retrieve' }, status: 500, body: JSON.stringify({ errors: [{ detail: key }] }), times: Infinity });
       const refreshError = await healthy.accounts[0]!.getApiKey(true).catch((error: unknown) => error);
-      expect(refreshError).toBeInstanceOf(Error);
+      // The account's own Telnyx-side fault, as a refused key is: it counts in ManagedAccountsDown, not the heartbeat.
+      expect(refreshError).toBeInstanceOf(TelnyxAuthError);
       for (const text of [JSON.stringify(discovery), JSON.stringify(healthy), (refreshError as Error).message]) {
         expect(text).not.toContain(key);
         expect(text).not.toContain(handles[1]!.apiKey);
