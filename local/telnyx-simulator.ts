@@ -67,6 +67,8 @@
  *   `include_cancelled_accounts` (`true`/`false`), `page[number]`/`page[size]` with the list's paging, meta and
  *   parsing rules (422 on unknown `filter[...]`/`page[...]` keys, repeats, empty values).
  * - A managed account that is not enabled gets 403 (10010) on every request made with its own key.
+ * - A deleted managed account (removeManagedAccount) is gone from every listing, its retrieve is the 404 envelope,
+ *   and its own key is refused (401). Its id is not reused.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -155,6 +157,8 @@ export interface TelnyxSimulator extends TelnyxAccount {
   addManagedAccount(spec: ManagedAccountSpec): TelnyxAccount;
   /** changes a managed account's status and bumps its `updated_at`; throws on an unknown id */
   setManagedStatus(id: string, status: ManagedAccountStatus): void;
+  /** deletes a managed account (see the header); throws on an unknown id */
+  removeManagedAccount(id: string): void;
   /** latency added to every response of every account (ms), default 0 */
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -359,6 +363,8 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
   let latencyMs = checkedDelay(options.latencyMs ?? 0, 'latencyMs');
   const accounts: Account[] = [];
   const managed = new Map<string, ManagedEntry>();
+  /** deleted managed accounts: kept in `accounts` so ids and keys stay unique, but their keys open nothing */
+  const deleted = new Set<Account>();
   let generatedKeys = 0;
   let latestManagedMs = -Infinity;
   const timers = new Set<NodeJS.Timeout>();
@@ -605,7 +611,7 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
   /** Which account a request speaks for: the one holding its bearer key, else the default account (which answers 401). */
   function accountOf(req: IncomingMessage): { account: Account; authenticated: boolean } {
     const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const account = token === undefined ? undefined : accounts.find((candidate) => candidate.key() === token);
+    const account = token === undefined ? undefined : accounts.find((candidate) => !deleted.has(candidate) && candidate.key() === token);
     return account === undefined ? { account: accounts[0]!, authenticated: false } : { account, authenticated: true };
   }
 
@@ -733,6 +739,10 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
       const entry = managedEntry(id);
       entry.status = checkedManagedStatus(status);
       entry.updatedAt = managedTimestamp();
+    },
+    removeManagedAccount(id: string) {
+      deleted.add(managedEntry(id).account);
+      managed.delete(id);
     },
     setLatency(ms: number) {
       latencyMs = checkedDelay(ms, 'latency');

@@ -57,7 +57,15 @@ async function discover(fleet: FleetAdapters, deadline: number, runDeadline: num
     return await fleet.directory.discover(deadline, runDeadline);
   } catch (error) {
     const failure: SourceFailure = { kind: 'connection', detail: error instanceof Error ? error.name : 'unknown error' };
-    return { accounts: [], disabled: [], unreachable: [], complete: false, failures: [failure], managerKeyRefused: error instanceof TelnyxAuthError };
+    return {
+      accounts: [],
+      disabled: [],
+      unreachable: [],
+      complete: false,
+      failures: [failure],
+      managerKeyRefused: error instanceof TelnyxAuthError,
+      removed: [],
+    };
   }
 }
 
@@ -152,6 +160,7 @@ export async function fleetInvocation(
       complete: discovery.complete,
       failures: discovery.failures,
       managerKeyRefused: discovery.managerKeyRefused,
+      removed: discovery.removed,
       requests: (fleet.directory?.requestCount() ?? 0) - discoveryRequestsBefore,
       alsoConfigured: (await managed).alsoConfigured,
     },

@@ -296,6 +296,10 @@ export function recordFleetReport(fleet: FleetReport, logger: Logger, metrics: M
     // Names only: an organization's name is for alerts, not logs.
     logger.warn('managed accounts Telnyx lists as disabled are not watched', { accounts: fleet.disabled.map((ref) => ref.name) });
   }
+  if (fleet.discovery && fleet.discovery.removed.length > 0) {
+    // Said once, in the run that drops them; names only, as for disabled ones.
+    logger.warn('managed accounts Telnyx no longer lists (deleted) are no longer watched', { accounts: fleet.discovery.removed.map((ref) => ref.name) });
+  }
   const discoveryDown = discoveryFailed(fleet);
   if (fleet.discovery && discoveryDown) {
     tally.add(METRIC.managedDiscoveryFailed, 1);

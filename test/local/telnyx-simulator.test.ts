@@ -1229,6 +1229,19 @@ describe('managed accounts', () => {
     expect(await managedIds(sdk(sim), { filter: { status: { eq: 'disabled' } } })).toEqual(['ma-1']);
   });
 
+  it('a removed managed account is listed nowhere, its retrieve is the 404 envelope, and its own key is refused', async () => {
+    const { sim, client } = await withManaged();
+    const removed = sim.addManagedAccount({ id: 'ma-6' });
+    sim.removeManagedAccount('ma-6');
+    expect(await managedIds(client, { filter: { status: { eq: 'all' } }, include_cancelled_accounts: true })).toEqual(['ma-5', 'ma-4', 'ma-3', 'ma-2', 'ma-1']);
+    const notFound = await caught(client.managedAccounts.retrieve('ma-6'));
+    expect(notFound).toBeInstanceOf(Telnyx.NotFoundError);
+    expect((notFound as InstanceType<typeof Telnyx.APIError>).error).toEqual(envelope('10005', 'Resource not found', 'Managed account ma-6 could not be found.'));
+    expect(await caught(sdk(sim, { apiKey: removed.apiKey }).portouts.list())).toBeInstanceOf(Telnyx.AuthenticationError);
+    expect(() => sim.removeManagedAccount('ma-6')).toThrow(/no managed account/);
+    expect(() => sim.addManagedAccount({ id: 'ma-6' })).toThrow(/already exists/);
+  });
+
   it('refuses a duplicate id, an unknown manager key, a bad status and setManagedStatus on an unknown id', async () => {
     const { sim } = await start();
     sim.addManagedAccount({ id: 'ma-1' });

@@ -3,7 +3,7 @@ import { MANAGED_ACCOUNT_PREFIX, managedAccountName, type AccountRef } from '../
 import { mapConcurrent } from '../core/concurrency.ts';
 import type { SourceFailure } from '../core/ports.ts';
 import { parseListPage, parseRetrieveBody } from './telnyx-portout-schema.ts';
-import { PAGE_SIZE, TelnyxAuthError } from './telnyx-source.ts';
+import { isTelnyxErrorEnvelope, PAGE_SIZE, TelnyxAuthError } from './telnyx-source.ts';
 import { createTelnyxRequester, readJsonCapped, RequestFailed, type RequestLimit } from './telnyx-requests.ts';
 
 export interface ManagedAccountsDirectory {
@@ -21,10 +21,13 @@ export interface ManagedDiscovery {
   disabled: AccountRef[];
   /** Enabled accounts whose key could not be retrieved this run: each is reported down. */
   unreachable: Array<{ ref: AccountRef; failure: SourceFailure }>;
-  /** Every listing page came back, and no account watched before is missing from both listings. When not,
-   *  `accounts` still holds those known from earlier runs of this container, so a listing blip (a failed page, or a
-   *  whole reply that lost accounts) never stops watching them. */
+  /** Every listing page came back, and every account watched before that both listings lack was confirmed deleted.
+   *  When not, `accounts` still holds those known from earlier runs of this container, so a listing blip (a failed
+   *  page, or a whole reply that lost accounts) never stops watching them. */
   complete: boolean;
+  /** Watched before, missing from both whole listings, and Telnyx's own 404 for the account: deleted, so no longer
+   *  watched. Named in the run that drops them only; later runs don't know them. */
+  removed: AccountRef[];
   failures: SourceFailure[];
   /** The manager key was refused (401/403) even after re-reading it. */
   managerKeyRefused: boolean;
@@ -67,7 +70,8 @@ interface ListingResult {
   failures: SourceFailure[];
   refused: boolean;
 }
-type KeyOutcome = { key: string } | { failure: SourceFailure; refused: boolean };
+/** `gone`: Telnyx itself answered 404 (its error envelope), so the account no longer exists. */
+type KeyOutcome = { key: string } | { failure: SourceFailure; refused: boolean; gone: boolean };
 
 /** 401 with a freshly read manager key: only a person can fix that. */
 class ManagerKeyRefused extends Error {}
@@ -94,9 +98,10 @@ function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestF
  *
  * `complete` means both listings came back whole; items with unusable ids are skipped and counted in `failures`
  * without making the listing incomplete, since they could never be watched anyway. An account watched before that
- * neither listing shows is kept too, and makes the discovery incomplete: a reply that lost accounts (`200` with no
- * data) must not stop watching them silently. One really deleted is not dropped either: its own key is refused, so it
- * is reported down, and once its key can't be re-retrieved, unreachable, for as long as the container lives.
+ * both whole listings lack is looked up by id: Telnyx's own 404 says it was deleted, and it is dropped and named in
+ * `removed` (else a deletion would fail discovery, and page, on every run for the container's life). Found, or not
+ * looked up (an error, the deadline), it is kept and the discovery is incomplete: a reply that lost accounts (`200`
+ * with no data) must not stop watching them silently.
  */
 export function createManagedAccountsDirectory(options: ManagedAccountsDirectoryOptions): ManagedAccountsDirectory {
   const clock = options.clock ?? Date.now;
@@ -105,8 +110,9 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
     getApiKey: options.getManagerKey,
     refused: () => new ManagerKeyRefused(),
     keyReadFailed,
-    // A 403 is read by the caller: refused for a listing, one account's problem for a retrieve.
-    passesOn: (error) => error instanceof Telnyx.PermissionDeniedError,
+    // Read by the caller: a 403 is refused for a listing, one account's problem for a retrieve; a 404 fails a
+    // listing's page, and answers a retrieve.
+    passesOn: (error) => error instanceof Telnyx.PermissionDeniedError || error instanceof Telnyx.NotFoundError,
   });
   /** The latest run's deadline, for key refreshes asked for during that run. */
   let runDeadline = 0;
@@ -151,7 +157,10 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
               .asResponse(),
           deadline,
           pageNumber,
-        );
+        ).catch((error: unknown) => {
+          if (error instanceof Telnyx.NotFoundError) throw new RequestFailed({ kind: 'client-error', detail: 'HTTP 404 for a listing', pageNumber });
+          throw error;
+        });
         const page = parseListPage(await readBody(response, pageNumber), { pageNumber, pageSize: PAGE_SIZE });
         if ('problem' in page) throw new RequestFailed({ kind: 'malformed-response', detail: page.problem, pageNumber });
         const ids = page.items.map((item) => (typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined));
@@ -183,23 +192,27 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
     try {
       const response = await send((telnyx, timeout) => telnyx.managedAccounts.retrieve(account.id, { timeout }).asResponse(), deadline);
       const body = parseRetrieveBody(await readBody(response));
-      if ('problem' in body) return { failure: { kind: 'malformed-response', detail: body.problem }, refused: false };
+      if ('problem' in body) return failed('malformed-response', body.problem);
       const item = body.item;
-      if (typeof item !== 'object' || item === null) return { failure: { kind: 'malformed-response', detail: 'data: not an object' }, refused: false };
+      if (typeof item !== 'object' || item === null) return failed('malformed-response', 'data: not an object');
       const { id, api_key: apiKey } = item as { id?: unknown; api_key?: unknown };
-      if (id !== account.id) return { failure: { kind: 'malformed-response', detail: 'data.id: not the account asked for' }, refused: false };
-      if (typeof apiKey !== 'string' || !USABLE_KEY.test(apiKey)) {
-        return { failure: { kind: 'malformed-response', detail: 'data.api_key: missing or not a usable key' }, refused: false };
-      }
+      if (id !== account.id) return failed('malformed-response', 'data.id: not the account asked for');
+      if (typeof apiKey !== 'string' || !USABLE_KEY.test(apiKey)) return failed('malformed-response', 'data.api_key: missing or not a usable key');
       return { key: apiKey };
     } catch (error) {
-      if (error instanceof RequestFailed) return { failure: error.failure, refused: false };
+      if (error instanceof RequestFailed) return { failure: error.failure, refused: false, gone: false };
       if (error instanceof ManagerKeyRefused) {
-        return { failure: { kind: 'client-error', detail: 'HTTP 401: the manager key was refused even after re-reading it' }, refused: true };
+        return { failure: { kind: 'client-error', detail: 'HTTP 401: the manager key was refused even after re-reading it' }, refused: true, gone: false };
       }
-      if (error instanceof Telnyx.PermissionDeniedError) return { failure: { kind: 'client-error', detail: 'HTTP 403' }, refused: false };
+      if (error instanceof Telnyx.PermissionDeniedError) return failed('client-error', 'HTTP 403');
+      // A proxy's or a moved API's 404 says nothing about the account.
+      if (error instanceof Telnyx.NotFoundError) {
+        return isTelnyxErrorEnvelope(error.error)
+          ? { failure: { kind: 'client-error', detail: 'HTTP 404: Telnyx has no such managed account' }, refused: false, gone: true }
+          : failed('client-error', "HTTP 404 without Telnyx's error envelope (a proxy, or a moved API?): not taken as gone");
+      }
       // Named, never quoted: a message could hold anything the response did.
-      return { failure: { kind: 'malformed-response', detail: error instanceof Error ? error.name : 'unknown error' }, refused: false };
+      return failed('malformed-response', error instanceof Error ? error.name : 'unknown error');
     }
   }
 
@@ -273,14 +286,37 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
         if (verdict === 'enabled') watched.set(name, account);
         else disabled.push(account.ref);
       }
-      // Known accounts the listings give no verdict on stay watched; when both came back whole, they lost them.
-      const kept = [...known].filter(([name]) => !verdicts.has(name));
-      for (const [name, account] of kept) watched.set(name, account);
-      if (complete && kept.length > 0) {
-        complete = false;
-        const accounts = kept.length === 1 ? '1 managed account' : `${kept.length} managed accounts`;
-        failures.push({ kind: 'malformed-response', detail: `both listings came back whole without ${accounts} watched before; still watching them` });
+      // Known accounts the listings give no verdict on stay watched, unless both listings came back whole without
+      // them and Telnyx says, looked up by id, that they no longer exist.
+      const missing = [...known.values()].filter((account) => !verdicts.has(account.ref.name));
+      const removed: AccountRef[] = [];
+      const lookups = complete ? await mapConcurrent(missing, RETRIEVE_CONCURRENCY, (account) => retrieveKey(account, deadline)) : [];
+      let found = 0;
+      const notLookedUp: SourceFailure[] = [];
+      for (const [i, account] of missing.entries()) {
+        const lookup = lookups[i];
+        if (lookup !== undefined && 'gone' in lookup && lookup.gone) {
+          removed.push(account.ref);
+          continue;
+        }
+        watched.set(account.ref.name, account);
+        // No lookup: a listing was not whole, so the discovery is incomplete already.
+        if (lookup === undefined) continue;
+        if ('key' in lookup) {
+          keys.set(account.ref.name, lookup.key);
+          found += 1;
+        } else {
+          notLookedUp.push(lookup.failure);
+          managerKeyRefused ||= lookup.refused;
+        }
       }
+      const without = (count: number) => `both listings came back whole without ${count === 1 ? '1 managed account' : `${count} managed accounts`} watched before`;
+      if (found > 0) failures.push({ kind: 'malformed-response', detail: `${without(found)} that Telnyx still has; still watching them` });
+      const [firstFailure] = notLookedUp;
+      if (firstFailure !== undefined) {
+        failures.push({ kind: firstFailure.kind, detail: `${without(notLookedUp.length)}, and looking them up failed (${firstFailure.detail}); still watching them` });
+      }
+      if (found > 0 || notLookedUp.length > 0) complete = false;
       known.clear();
       for (const [name, account] of watched) known.set(name, account);
       for (const name of keys.keys()) if (!watched.has(name)) keys.delete(name);
@@ -309,9 +345,13 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
             return refresh || key === undefined ? refreshKey(account) : Promise.resolve(key);
           },
         }));
-      return { accounts, disabled, unreachable, complete, failures, managerKeyRefused };
+      return { accounts, disabled, unreachable, complete, failures, managerKeyRefused, removed };
     },
   };
+}
+
+function failed(kind: SourceFailure['kind'], detail: string): KeyOutcome {
+  return { failure: { kind, detail }, refused: false, gone: false };
 }
 
 /** One listed item, or why it was skipped (naming fields, never values). */

@@ -33,6 +33,8 @@ export interface FleetReport {
     complete: boolean;
     failures: SourceFailure[];
     managerKeyRefused: boolean;
+    /** Managed accounts Telnyx confirmed deleted this run: no longer watched. */
+    removed: AccountRef[];
     requests: number;
     /** Managed accounts whose key is a configured account's: polled once, as the configured account. Names only. */
     alsoConfigured: Array<{ managed: string; configured: string }>;

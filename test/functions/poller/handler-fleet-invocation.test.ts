@@ -26,6 +26,7 @@ const discovered = (accounts: ManagedDiscovery['accounts']): ManagedDiscovery =>
   complete: true,
   failures: [],
   managerKeyRefused: false,
+  removed: [],
 });
 
 /** The configured account brand-a and a directory answering `discover`, each account over in-memory fakes. */

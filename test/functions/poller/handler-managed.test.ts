@@ -113,6 +113,21 @@ describe('poller handler with managed accounts', () => {
     second.clearFaults();
   });
 
+  it('run 5: a deleted managed account is dropped with one WARN naming it; discovery stays ok and the heartbeat 1, then and after', async () => {
+    sim.removeManagedAccount('acct-2');
+    const run = await poll();
+    expect(run.polled).toEqual({ 'brand-a': 'ok' });
+    expect(logLines(run.logs, 'managed accounts Telnyx no longer lists (deleted)')).toMatchObject([{ level: 'WARN', accounts: ['managed-acct-2'] }]);
+    expect(run.metrics.has('ManagedDiscoveryFailed')).toBe(false);
+    expect(run.metrics.get('PollSucceeded')).toBe(1);
+    expect(run.fleetLine).toMatchObject({ level: 'INFO', discovery: 'ok' });
+
+    const next = await poll();
+    expect(next.polled).toEqual({ 'brand-a': 'ok' });
+    expect(logLines(next.logs, 'managed accounts Telnyx no longer lists')).toEqual([]);
+    expect(next.metrics.get('PollSucceeded')).toBe(1);
+  });
+
   it('never logs a key, an organization name or personal data', () => {
     const output = lambda.logged.join('');
     for (const secret of [managerKey, brandA.apiKey, first.apiKey, second.apiKey, 'Acme Resale', 'Bravo Telecom', '+13035551212', 'Jane Doe']) {

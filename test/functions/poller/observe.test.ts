@@ -221,7 +221,7 @@ describe('observePoll', () => {
           { account: ref('managed-x'), managed: true, kind: 'unreachable', failure: { kind: 'server-error', detail: 'HTTP 500 for KEY0183A9F2E1D_aBcDeF' } },
         ],
         disabled: [ref('managed-off')],
-        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+        discovery: { complete: true, failures: [], managerKeyRefused: false, removed: [], requests: 2, alsoConfigured: [] },
       };
       expect(await observePoll(logger, metrics, async () => fleet)).toBe(fleet);
       const sent = sumEmfMetrics(lines);
@@ -261,7 +261,7 @@ describe('observePoll', () => {
           { account: ref('managed-refused'), managed: true, kind: 'threw', error: new TelnyxAuthError('Telnyx rejected the API key (HTTP 401)') },
         ],
         disabled: [],
-        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+        discovery: { complete: true, failures: [], managerKeyRefused: false, removed: [], requests: 2, alsoConfigured: [] },
       }));
       const sent = sumEmfMetrics(lines);
       expect(sent.get('PollSucceeded')).toBe(1);
@@ -296,7 +296,7 @@ describe('observePoll', () => {
         await observePoll(logger, metrics, async (): Promise<FleetReport> => ({
           accounts,
           disabled: [],
-          discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+          discovery: { complete: true, failures: [], managerKeyRefused: false, removed: [], requests: 2, alsoConfigured: [] },
         }));
         const sent = sumEmfMetrics(lines);
         expect(sent.get('PollSucceeded'), what).toBe(0);
@@ -314,7 +314,7 @@ describe('observePoll', () => {
           { account: ref('managed-a1'), managed: true, kind: 'polled', report: refused },
         ],
         disabled: [],
-        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+        discovery: { complete: true, failures: [], managerKeyRefused: false, removed: [], requests: 2, alsoConfigured: [] },
       }));
       const sent = sumEmfMetrics(lines);
       expect(sent.get('PollSucceeded')).toBe(0);
@@ -332,7 +332,7 @@ describe('observePoll', () => {
       const fleetWith = (account: FleetReport['accounts'][number]): FleetReport => ({
         accounts: [{ account: ref('brand-a'), managed: false, kind: 'polled', report: report() }, account],
         disabled: [],
-        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [] },
+        discovery: { complete: true, failures: [], managerKeyRefused: false, removed: [], requests: 2, alsoConfigured: [] },
       });
       for (const account of [
         { account: ref('brand-b'), managed: false, kind: 'polled', report: report({ outcome: 'partial' }) },
@@ -350,7 +350,7 @@ describe('observePoll', () => {
       await observePoll(logger, metrics, async (): Promise<FleetReport> => ({
         accounts: [{ account: ref('brand-a'), managed: false, kind: 'polled', report: report() }],
         disabled: [],
-        discovery: { complete: true, failures: [], managerKeyRefused: false, requests: 2, alsoConfigured: [{ managed: 'managed-a1', configured: 'brand-a' }] },
+        discovery: { complete: true, failures: [], managerKeyRefused: false, removed: [], requests: 2, alsoConfigured: [{ managed: 'managed-a1', configured: 'brand-a' }] },
       }));
       const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(records.find((record) => String(record.message).startsWith('a managed account is also configured'))).toMatchObject({

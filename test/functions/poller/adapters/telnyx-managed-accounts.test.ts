@@ -212,7 +212,7 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
         times: 2,
       });
 
-    it('a whole but empty listing keeps every known account watched with its cached key, and says the listing lost them', async () => {
+    it('a whole but empty listing keeps every known account Telnyx still has watched with its key, and says the listing lost them', async () => {
       const { sim, handles, directory, takeRequests } = await fleet(enabled(3, (n) => `Brand ${n}`));
       const dir = directory();
       await dir.discover(deadline());
@@ -220,11 +220,14 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       emptyListing(sim);
       const emptied = await dir.discover(deadline());
       expect(accountNames(emptied)).toEqual(['managed-ma-0001', 'managed-ma-0002', 'managed-ma-0003']);
-      expect(emptied).toMatchObject({ complete: false, disabled: [], unreachable: [], managerKeyRefused: false });
-      expect(emptied.failures).toEqual([{ kind: 'malformed-response', detail: expect.stringMatching(/^both listings came back whole without 3 managed accounts/) }]);
+      expect(emptied).toMatchObject({ complete: false, disabled: [], unreachable: [], removed: [], managerKeyRefused: false });
+      expect(emptied.failures).toEqual([
+        { kind: 'malformed-response', detail: 'both listings came back whole without 3 managed accounts watched before that Telnyx still has; still watching them' },
+      ]);
       expect(JSON.stringify(emptied.failures)).not.toMatch(/Brand|ma-000|KEY/);
       expect(await emptied.accounts.find(({ ref }) => ref.name === 'managed-ma-0002')!.getApiKey(false)).toBe(handles[1]!.apiKey);
-      expect(takeRequests().filter((request) => request.startsWith('retrieve'))).toEqual([]);
+      // One lookup each confirms they still exist.
+      expect(takeRequests().filter((request) => request.startsWith('retrieve')).sort()).toEqual(['retrieve ma-0001', 'retrieve ma-0002', 'retrieve ma-0003']);
 
       const whole = await dir.discover(deadline());
       expect(whole).toMatchObject({ complete: true, failures: [] });
@@ -246,20 +249,52 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       expect(shrunk.failures).toEqual([{ kind: 'malformed-response', detail: expect.stringMatching(/^both listings came back whole without 1 managed account /) }]);
     });
 
-    it('a lost account that was really deleted is reported unreachable once its key is refused, never dropped silently', async () => {
+    it('a deleted account (both listings whole without it, Telnyx 404s it) is dropped after one lookup; discovery is complete that run and the next', async () => {
+      const { sim, directory, takeRequests } = await fleet(enabled(3, (n) => `Brand ${n}`));
+      const dir = directory();
+      await dir.discover(deadline());
+      takeRequests();
+      sim.removeManagedAccount(accountId(2));
+      const after = await dir.discover(deadline());
+      expect(after).toMatchObject({ complete: true, failures: [], unreachable: [], removed: [{ name: 'managed-ma-0002', label: 'Brand 2' }] });
+      expect(accountNames(after)).toEqual(['managed-ma-0001', 'managed-ma-0003']);
+      expect(takeRequests().sort()).toEqual(['list all p1', 'list enabled p1', 'retrieve ma-0002']);
+
+      const next = await dir.discover(deadline());
+      expect(next).toMatchObject({ complete: true, failures: [], removed: [] });
+      expect(accountNames(next)).toEqual(['managed-ma-0001', 'managed-ma-0003']);
+      expect(takeRequests().sort()).toEqual(['list all p1', 'list enabled p1']);
+    });
+
+    it.each([
+      ['a 500', { status: 500, times: 3 }, { kind: 'server-error', detail: 'looking them up failed (HTTP 500 after 3 attempt(s))' }],
+      ["a 404 without Telnyx's error envelope", { status: 404, body: '<html>not here</html>', contentType: 'text/html' }, { kind: 'client-error', detail: 'not taken as gone' }],
+    ])('an account both whole listings lack whose lookup gets %s stays watched, and the discovery incomplete', async (_, fault, failure) => {
       const { sim, directory } = await fleet(enabled(2));
       const dir = directory();
       await dir.discover(deadline());
-      emptyListing(sim);
-      const emptied = await dir.discover(deadline());
-      // Deleted: its own key is refused, and its manager's retrieve finds no such account.
-      sim.injectFault({ match: { route: 'managed-retrieve', id: accountId(1) }, status: 404, times: Infinity });
-      await expect(emptied.accounts.find(({ ref }) => ref.name === 'managed-ma-0001')!.getApiKey(true)).rejects.toThrow(/HTTP 404/);
-      emptyListing(sim);
+      sim.removeManagedAccount(accountId(1));
+      sim.injectFault({ match: { route: 'managed-retrieve', id: accountId(1) }, ...fault });
       const after = await dir.discover(deadline());
-      expect(accountNames(after)).toEqual(['managed-ma-0002']);
-      expect(after.unreachable).toEqual([{ ref: { name: 'managed-ma-0001', label: 'managed-ma-0001' }, failure: { kind: 'client-error', detail: 'HTTP 404 after 1 attempt(s)' } }]);
-      expect(after.complete).toBe(false);
+      expect(accountNames(after)).toEqual(['managed-ma-0001', 'managed-ma-0002']);
+      expect(after).toMatchObject({ complete: false, removed: [], unreachable: [], managerKeyRefused: false });
+      expect(after.failures).toEqual([
+        { kind: failure.kind, detail: expect.stringMatching(/^both listings came back whole without 1 managed account watched before, and /) },
+      ]);
+      expect(after.failures[0]!.detail).toContain(failure.detail);
+    });
+
+    it('an account missing while a listing is not whole is not looked up: it stays watched, never removed', async () => {
+      const { sim, directory, takeRequests } = await fleet(enabled(2));
+      const dir = directory();
+      await dir.discover(deadline());
+      takeRequests();
+      sim.removeManagedAccount(accountId(1));
+      sim.injectFault({ match: { route: 'managed-list', query: { 'filter[status][eq]': 'all' } }, status: 500, times: 3 });
+      const blip = await dir.discover(deadline());
+      expect(blip).toMatchObject({ complete: false, removed: [] });
+      expect(accountNames(blip)).toEqual(['managed-ma-0001', 'managed-ma-0002']);
+      expect(takeRequests().filter((request) => request.startsWith('retrieve'))).toEqual([]);
     });
 
     it('a first run whose listing fails watches nothing and says so', async () => {
