@@ -646,6 +646,11 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A request parsed after close() began would wait on a delay timer close() already cleared: end it now.
+    if (closing) {
+      req.socket.destroy();
+      return;
+    }
     let aborted = false;
     res.on('close', () => {
       aborted = !res.writableFinished;
@@ -684,6 +689,7 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
     send(res, reply, fault);
   }
 
+  let closing: Promise<void> | undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // A throwing onListPage hook or an unserialisable record: surface it to the client as a 500.
@@ -706,7 +712,6 @@ export async function startTelnyxSimulator(options: SimulatorOptions = {}): Prom
   const primary = openAccount(uuidLike('a', 1), options.apiKey ?? 'KEY_SIMULATOR');
   primary.handle.upsert(...(options.records ?? []));
 
-  let closing: Promise<void> | undefined;
   // Spread would read the `apiKey` and `requests` getters once; the prototype keeps them live.
   const simulator: TelnyxSimulator = Object.assign(Object.create(primary.handle) as TelnyxAccount, {
     baseUrl,

@@ -81,7 +81,8 @@ describe('startTelnyxSimulator', () => {
     const { sim, client } = await start([telnyxPortout({ id: 'a' })]);
     sim.injectFault({ delayMs: 10_000 });
     const pending = caught(client.portouts.list());
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Close once the request is in and waiting on its delay: a fixed pause let a loaded machine close before it came.
+    await vi.waitFor(() => expect(sim.requests).toHaveLength(1), { timeout: 5_000, interval: 5 });
     const before = Date.now();
     await sim.close();
     await sim.close();
