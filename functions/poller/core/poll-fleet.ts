@@ -60,7 +60,6 @@ export interface FleetOptions {
 /** An account needs a listing round trip and the publish reserve; with less left, starting it only adds noise. */
 export const ACCOUNT_START_RESERVE_MS = 2 * PUBLISH_RESERVE_MS;
 
-
 /** The same order turned to start at `first`, and back. */
 function rotate<T>(items: readonly T[], first: number): T[] {
   return [...items.slice(first), ...items.slice(0, first)];
