@@ -33,6 +33,16 @@ export interface ManagedDiscovery {
   managerKeyRefused: boolean;
 }
 
+/**
+ * Where the directory keeps the Telnyx ids of the managed accounts it watches, so that a new container knows them
+ * too: a listing that silently lost accounts then can't stop watching them, whichever container reads it.
+ */
+export interface KnownManagedAccounts {
+  /** The ids last saved; [] when none were. */
+  load(): Promise<string[]>;
+  save(ids: string[]): Promise<void>;
+}
+
 export interface ManagedAccountsDirectoryOptions {
   baseURL: string;
   timeoutMs: number;
@@ -41,6 +51,8 @@ export interface ManagedAccountsDirectoryOptions {
   fetch?: typeof fetch;
   /** Runs each Telnyx request once a slot of the run's shared request limit is free. */
   limit?: RequestLimit;
+  /** Unset, accounts are known only to the container that watched them. */
+  memory?: KnownManagedAccounts;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -71,10 +83,17 @@ interface ListingResult {
   refused: boolean;
 }
 /** `gone`: Telnyx itself answered 404 (its error envelope), so the account no longer exists. */
-type KeyOutcome = { key: string } | { failure: SourceFailure; refused: boolean; gone: boolean };
+type KeyOutcome = { key: string; organizationName: unknown } | { failure: SourceFailure; refused: boolean; gone: boolean };
 
 /** 401 with a freshly read manager key: only a person can fix that. */
 class ManagerKeyRefused extends Error {}
+/** 401 twice with a managed account's own key. */
+class AccountKeyRefused extends Error {}
+
+/** An AWS error's name and message: they name what to fix (a missing grant, the table), and hold no key. */
+function stateTableError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
+}
 
 /** The key reader's message names the setting to fix (it never holds the key). */
 function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestFailed {
@@ -102,10 +121,22 @@ function keyReadFailed(error: unknown, pageNumber: number | undefined): RequestF
  * `removed` (else a deletion would fail discovery, and page, on every run for the container's life). Found, or not
  * looked up (an error, the deadline), it is kept and the discovery is incomplete: a reply that lost accounts (`200`
  * with no data) must not stop watching them silently.
+ *
+ * "Watched before" outlives the container through `memory`: the watched accounts' ids, read on a container's first
+ * discovery (one read, run beside the listings) and written only when the set changes, so a warm run with nothing
+ * new reads and writes nothing. An account known only from there has no key yet: its lookup returns one, and its
+ * organization name. A failed read or write is a discovery failure, never a stop; after a failed read nothing is
+ * written (the set read back would lose what the listings lack) and the next discovery reads again.
+ *
+ * Likewise, an account watched before that the whole enabled listing lacks and the `all` listing shows, with no
+ * status of its own, is asked about with its own key (one port-out listing of one item): refused (401/403), it is
+ * disabled; answered, the listings disagree, and it is still watched and the discovery incomplete; the question
+ * failing, it is still watched (fail open) and the discovery incomplete. Once disabled it is not known any more, so
+ * it is asked about once.
  */
 export function createManagedAccountsDirectory(options: ManagedAccountsDirectoryOptions): ManagedAccountsDirectory {
   const clock = options.clock ?? Date.now;
-  const { send, requestCount } = createTelnyxRequester({
+  const { send, requestCount: managerRequests } = createTelnyxRequester({
     ...options,
     getApiKey: options.getManagerKey,
     refused: () => new ManagerKeyRefused(),
@@ -121,6 +152,12 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
   /** Managed accounts' keys, by account name; memory only. */
   const keys = new Map<string, string>();
   const refreshing = new Map<string, Promise<string>>();
+  /** Unset memory: nothing to read. Set: read once it succeeds; until then, nothing is written either. */
+  let recalled = options.memory === undefined;
+  /** The ids last read or written, sorted, one a line: written again only when the watched set differs. */
+  let remembered = '';
+  /** Requests made with managed accounts' own keys. */
+  let accountRequests = 0;
 
   async function readBody(response: Response, pageNumber?: number): Promise<unknown> {
     try {
@@ -198,7 +235,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
       const { id, api_key: apiKey } = item as { id?: unknown; api_key?: unknown };
       if (id !== account.id) return failed('malformed-response', 'data.id: not the account asked for');
       if (typeof apiKey !== 'string' || !USABLE_KEY.test(apiKey)) return failed('malformed-response', 'data.api_key: missing or not a usable key');
-      return { key: apiKey };
+      return { key: apiKey, organizationName: (item as { organization_name?: unknown }).organization_name };
     } catch (error) {
       if (error instanceof RequestFailed) return { failure: error.failure, refused: false, gone: false };
       if (error instanceof ManagerKeyRefused) {
@@ -213,6 +250,65 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
       }
       // Named, never quoted: a message could hold anything the response did.
       return failed('malformed-response', error instanceof Error ? error.name : 'unknown error');
+    }
+  }
+
+  /** A retrieved key, cached; an account known only from `memory` takes its label from the same reply. */
+  function keep(account: ListedAccount, outcome: { key: string; organizationName: unknown }): void {
+    keys.set(account.ref.name, outcome.key);
+    if (typeof outcome.organizationName === 'string') account.ref = { name: account.ref.name, label: accountLabel(outcome.organizationName, account.ref.name) };
+  }
+
+  /** Adds the accounts `memory` holds to those known; the failure, if reading it failed. */
+  async function recall(): Promise<SourceFailure | null> {
+    if (recalled || options.memory === undefined) return null;
+    let ids: string[];
+    try {
+      ids = await options.memory.load();
+    } catch (error) {
+      return { kind: 'connection', detail: `reading the managed accounts watched before from the state table failed (${stateTableError(error)}); the next run reads it again` };
+    }
+    recalled = true;
+    remembered = [...ids].sort().join('\n');
+    for (const id of ids) {
+      const read = readListedItem({ id });
+      if ('account' in read && !known.has(read.account.ref.name)) known.set(read.account.ref.name, read.account);
+    }
+    return null;
+  }
+
+  /** Writes the watched accounts' ids if they differ from those last read or written; the failure, if that failed. */
+  async function remember(watched: Iterable<ListedAccount>): Promise<SourceFailure | null> {
+    if (!recalled || options.memory === undefined) return null;
+    const ids = [...watched].map(({ id }) => id).sort();
+    if (ids.join('\n') === remembered) return null;
+    try {
+      await options.memory.save(ids);
+      remembered = ids.join('\n');
+      return null;
+    } catch (error) {
+      return { kind: 'connection', detail: `saving the managed accounts watched to the state table failed (${stateTableError(error)}); the next run tries again` };
+    }
+  }
+
+  /** One port-out, asked for with the account's own key: Telnyx refuses the key of an account that is not enabled. */
+  async function askWithOwnKey(key: string, deadline: number): Promise<'refused' | 'answered' | SourceFailure> {
+    const requester = createTelnyxRequester({
+      ...options,
+      getApiKey: () => Promise.resolve(key),
+      refused: () => new AccountKeyRefused(),
+      passesOn: (error) => error instanceof Telnyx.PermissionDeniedError,
+    });
+    try {
+      const response = await requester.send((telnyx, timeout) => telnyx.portouts.list({ 'page[size]': 1 }, { timeout }).asResponse(), deadline);
+      await response.body?.cancel();
+      return 'answered';
+    } catch (error) {
+      if (error instanceof AccountKeyRefused || error instanceof Telnyx.PermissionDeniedError) return 'refused';
+      if (error instanceof RequestFailed) return error.failure;
+      return { kind: 'malformed-response', detail: error instanceof Error ? error.name : 'unknown error' };
+    } finally {
+      accountRequests += requester.requestCount();
     }
   }
 
@@ -231,7 +327,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
             // Telnyx refused the account's key and gave no new one: the account's own fault, as a refused key is.
             throw new TelnyxAuthError(`re-retrieving the key of managed account ${name} failed: ${outcome.failure.detail}`);
           }
-          keys.set(name, outcome.key);
+          keep(account, outcome);
           return outcome.key;
         })
         .finally(() => refreshing.delete(name));
@@ -241,18 +337,21 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
   }
 
   return {
-    requestCount,
+    requestCount: () => managerRequests() + accountRequests,
 
     async discover(deadline, untilRunEnds = deadline) {
       runDeadline = untilRunEnds;
-      const [enabledListing, allListing] = await Promise.all([listAll('enabled', deadline), listAll('all', deadline)]);
+      const [enabledListing, allListing, recallFailure] = await Promise.all([listAll('enabled', deadline), listAll('all', deadline), recall()]);
       const failures = [...enabledListing.failures, ...allListing.failures];
-      let complete = enabledListing.complete && allListing.complete;
+      // Without the stored set, a whole listing can't show that it lost accounts another container watched.
+      let complete = enabledListing.complete && allListing.complete && recallFailure === null;
+      if (recallFailure !== null) failures.push(recallFailure);
       let managerKeyRefused = enabledListing.refused || allListing.refused;
 
       const problems = new Map<string, number>();
       const idByName = new Map<string, string>();
-      const verdicts = new Map<string, { account: ListedAccount; verdict: Verdict }>();
+      /** `inferred`: from the listing it came in (or not), the item having no status of its own */
+      const verdicts = new Map<string, { account: ListedAccount; verdict: Verdict; inferred: boolean }>();
       const inEnabledListing = new Set<string>();
       const absorb = (raw: unknown, fromEnabledListing: boolean) => {
         const read = readListedItem(raw);
@@ -272,7 +371,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
         // Beyond the enabled listing, "not enabled" is only known when that listing came back whole.
         const byListing = fromEnabledListing ? 'enabled' : inEnabledListing.has(name) ? null : enabledListing.complete ? 'disabled' : null;
         const verdict = account.itemVerdict ?? byListing;
-        if (verdict !== null) verdicts.set(name, { account, verdict });
+        if (verdict !== null) verdicts.set(name, { account, verdict, inferred: account.itemVerdict === null });
       };
       for (const raw of enabledListing.items) absorb(raw, true);
       for (const raw of allListing.items) absorb(raw, false);
@@ -282,9 +381,14 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
 
       const watched = new Map<string, ListedAccount>();
       const disabled: AccountRef[] = [];
-      for (const [name, { account, verdict }] of verdicts) {
+      /** Watched before, and only the listings' difference says disabled: watched until their own key says so. */
+      const inDoubt: ListedAccount[] = [];
+      for (const [name, { account, verdict, inferred }] of verdicts) {
         if (verdict === 'enabled') watched.set(name, account);
-        else disabled.push(account.ref);
+        else if (inferred && known.has(name)) {
+          watched.set(name, account);
+          inDoubt.push(account);
+        } else disabled.push(account.ref);
       }
       // Known accounts the listings give no verdict on stay watched, unless both listings came back whole without
       // them and Telnyx says, looked up by id, that they no longer exist.
@@ -303,7 +407,7 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
         // No lookup: a listing was not whole, so the discovery is incomplete already.
         if (lookup === undefined) continue;
         if ('key' in lookup) {
-          keys.set(account.ref.name, lookup.key);
+          keep(account, lookup);
           found += 1;
         } else {
           notLookedUp.push(lookup.failure);
@@ -317,9 +421,6 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
         failures.push({ kind: firstFailure.kind, detail: `${without(notLookedUp.length)}, and looking them up failed (${firstFailure.detail}); still watching them` });
       }
       if (found > 0 || notLookedUp.length > 0) complete = false;
-      known.clear();
-      for (const [name, account] of watched) known.set(name, account);
-      for (const name of keys.keys()) if (!watched.has(name)) keys.delete(name);
 
       const unreachable: ManagedDiscovery['unreachable'] = [];
       const keyless = [...watched.values()].filter((account) => !keys.has(account.ref.name));
@@ -328,13 +429,43 @@ export function createManagedAccountsDirectory(options: ManagedAccountsDirectory
       } else {
         await mapConcurrent(keyless, RETRIEVE_CONCURRENCY, async (account) => {
           const outcome = await retrieveKey(account, deadline);
-          if ('key' in outcome) keys.set(account.ref.name, outcome.key);
+          if ('key' in outcome) keep(account, outcome);
           else {
             unreachable.push({ ref: account.ref, failure: outcome.failure });
             managerKeyRefused ||= outcome.refused;
           }
         });
       }
+
+      let stillAnswering = 0;
+      const notAsked: SourceFailure[] = [];
+      await mapConcurrent(inDoubt, RETRIEVE_CONCURRENCY, async (account) => {
+        const { name } = account.ref;
+        const key = keys.get(name);
+        const answer =
+          key === undefined
+            ? (unreachable.find(({ ref }) => ref.name === name)?.failure ?? { kind: 'deadline', detail: 'no key to ask with' })
+            : await askWithOwnKey(key, deadline);
+        if (answer === 'refused') {
+          watched.delete(name);
+          disabled.push(account.ref);
+        } else if (answer === 'answered') stillAnswering += 1;
+        else notAsked.push(answer);
+      });
+      const lacking = (count: number) =>
+        `the enabled listing came back whole without ${count === 1 ? '1 managed account' : `${count} managed accounts`} watched before that the other listing shows`;
+      if (stillAnswering > 0) failures.push({ kind: 'malformed-response', detail: `${lacking(stillAnswering)}, and its own key still works; still watching them` });
+      const [firstUnasked] = notAsked;
+      if (firstUnasked !== undefined) {
+        failures.push({ kind: firstUnasked.kind, detail: `${lacking(notAsked.length)}, and asking with its own key failed (${firstUnasked.detail}); still watching them` });
+      }
+      if (stillAnswering > 0 || notAsked.length > 0) complete = false;
+
+      known.clear();
+      for (const [name, account] of watched) known.set(name, account);
+      for (const name of keys.keys()) if (!watched.has(name)) keys.delete(name);
+      const rememberFailure = await remember(watched.values());
+      if (rememberFailure !== null) failures.push(rememberFailure);
 
       const accounts = [...watched.values()]
         .filter((account) => keys.has(account.ref.name))

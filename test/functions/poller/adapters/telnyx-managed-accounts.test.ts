@@ -39,6 +39,8 @@ async function fleet(specs: Array<Omit<ManagedAccountSpec, 'id'>> = []) {
     }
   };
   const handles = specs.map((spec, i) => sim.addManagedAccount({ id: accountId(i + 1), ...spec }));
+  /** accounts added later through `addManagedAccount` below, so their own requests are counted too */
+  const added: typeof handles = [];
   const directory = (overrides: Partial<ManagedAccountsDirectoryOptions> = {}) =>
     createManagedAccountsDirectory({
       baseURL: sim.baseUrl,
@@ -60,15 +62,27 @@ async function fleet(specs: Array<Omit<ManagedAccountSpec, 'id'>> = []) {
     keyReads,
     waits,
     mostInFlight: () => mostInFlight,
+    addManagedAccount(spec: ManagedAccountSpec) {
+      const handle = sim.addManagedAccount(spec);
+      added.push(handle);
+      return handle;
+    },
     giveManagerKey(key: string) {
       managerKey = key;
     },
-    /** the manager's requests since the last call, as `list <status> p<n>` and `retrieve <id>` */
+    /**
+     * the manager's requests since the last call, as `list <status> p<n>` and `retrieve <id>`, then each managed
+     * account's own, as `probe <id>`
+     */
     takeRequests(): string[] {
       const seen = sim.requests.map(({ path, query }) =>
         path === '/v2/managed_accounts' ? `list ${query.get('filter[status][eq]')} p${query.get('page[number]')}` : `retrieve ${path.split('/').pop()}`,
       );
       sim.resetRequests();
+      for (const handle of [...handles, ...added]) {
+        seen.push(...handle.requests.map(() => `probe ${handle.id}`));
+        handle.resetRequests();
+      }
       return seen;
     },
   };
@@ -329,6 +343,195 @@ describe('managed-accounts directory (official SDK against the simulator)', () =
       expect(partial.complete).toBe(false);
       expect(accountNames(partial)).toEqual(['managed-ma-0251', 'managed-ma-0252', 'managed-ma-0253', 'managed-ma-0254']);
       expect(names(partial.disabled)).toContain('managed-ma-0255');
+    });
+  });
+
+  describe('accounts watched before, remembered in the state table', () => {
+    /** The stored set of Telnyx ids, as the DynamoDB adapter keeps it, with the calls made on it. */
+    function memoryOf(ids: string[] = []) {
+      let stored = [...ids];
+      const calls: string[] = [];
+      const failing = { load: false, save: false };
+      return {
+        failing,
+        calls,
+        stored: () => [...stored].sort(),
+        memory: {
+          async load() {
+            calls.push('load');
+            if (failing.load) throw Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' });
+            return [...stored];
+          },
+          async save(next: string[]) {
+            calls.push('save');
+            if (failing.save) throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+            stored = [...next];
+          },
+        },
+      };
+    }
+
+    it('a cold container whose listings come back whole but empty looks up the stored accounts, watches them with their keys and says the listing lost them', async () => {
+      const { sim, handles, directory, takeRequests } = await fleet(enabled(3, (n) => `Brand ${n}`));
+      const { memory, calls } = memoryOf([accountId(1), accountId(2), accountId(3)]);
+      sim.injectFault({
+        match: { route: 'managed-list' },
+        body: JSON.stringify({ data: [], meta: { page_number: 1, page_size: 250, total_pages: 0, total_results: 0 } }),
+        times: 2,
+      });
+      const cold = await directory({ memory }).discover(deadline());
+      expect(cold.accounts.map(({ ref }) => ref)).toEqual(
+        expect.arrayContaining([1, 2, 3].map((n) => ({ name: managedAccountName(accountId(n)), label: `Brand ${n}` }))),
+      );
+      expect(cold.accounts).toHaveLength(3);
+      expect(cold).toMatchObject({ complete: false, disabled: [], unreachable: [], removed: [], managerKeyRefused: false });
+      expect(cold.failures).toEqual([
+        { kind: 'malformed-response', detail: 'both listings came back whole without 3 managed accounts watched before that Telnyx still has; still watching them' },
+      ]);
+      expect(await cold.accounts.find(({ ref }) => ref.name === 'managed-ma-0002')!.getApiKey(false)).toBe(handles[1]!.apiKey);
+      expect(takeRequests().sort()).toEqual(['list all p1', 'list enabled p1', 'retrieve ma-0001', 'retrieve ma-0002', 'retrieve ma-0003']);
+      // The set is unchanged: one read, no write.
+      expect(calls).toEqual(['load']);
+    });
+
+    it('reads the stored set once per container and writes it only when the watched set changes; a quiet warm run does neither', async () => {
+      const { sim, directory } = await fleet(enabled(2));
+      const { memory, calls, stored } = memoryOf();
+      const dir = directory({ memory });
+      await dir.discover(deadline());
+      expect(calls.splice(0)).toEqual(['load', 'save']);
+      expect(stored()).toEqual([accountId(1), accountId(2)]);
+
+      await dir.discover(deadline());
+      expect(calls.splice(0)).toEqual([]);
+
+      sim.addManagedAccount({ id: 'ma-new' });
+      await dir.discover(deadline());
+      expect(calls.splice(0)).toEqual(['save']);
+      expect(stored()).toEqual([accountId(1), accountId(2), 'ma-new']);
+
+      sim.removeManagedAccount(accountId(1));
+      await dir.discover(deadline());
+      expect(calls.splice(0)).toEqual(['save']);
+      expect(stored()).toEqual([accountId(2), 'ma-new']);
+
+      // A second container finds the set as the first left it: one read, nothing to write.
+      const warmElsewhere = directory({ memory });
+      expect(accountNames(await warmElsewhere.discover(deadline()))).toEqual(['managed-ma-0002', 'managed-ma-new']);
+      await warmElsewhere.discover(deadline());
+      expect(calls.splice(0)).toEqual(['load']);
+    });
+
+    it('a failed read of the stored set: discovery goes on with the listings, reports it, writes nothing, and reads again next run', async () => {
+      const { directory } = await fleet(enabled(2));
+      const { memory, calls, failing, stored } = memoryOf([accountId(1)]);
+      failing.load = true;
+      const dir = directory({ memory });
+      const failed = await dir.discover(deadline());
+      expect(accountNames(failed)).toEqual(['managed-ma-0001', 'managed-ma-0002']);
+      expect(failed.complete).toBe(false);
+      expect(failed.failures).toEqual([
+        { kind: 'connection', detail: expect.stringMatching(/^reading the managed accounts watched before from the state table failed \(ProvisionedThroughputExceededException/) },
+      ]);
+      expect(calls.splice(0)).toEqual(['load']);
+      expect(stored()).toEqual([accountId(1)]);
+
+      failing.load = false;
+      const next = await dir.discover(deadline());
+      expect(next).toMatchObject({ complete: true, failures: [] });
+      expect(calls.splice(0)).toEqual(['load', 'save']);
+      expect(stored()).toEqual([accountId(1), accountId(2)]);
+    });
+
+    it('a failed write is reported and tried again next run; the accounts are still watched', async () => {
+      const { directory } = await fleet(enabled(1));
+      const { memory, calls, failing, stored } = memoryOf();
+      failing.save = true;
+      const dir = directory({ memory });
+      const failed = await dir.discover(deadline());
+      expect(accountNames(failed)).toEqual(['managed-ma-0001']);
+      expect(failed.failures).toEqual([
+        { kind: 'connection', detail: expect.stringMatching(/^saving the managed accounts watched to the state table failed \(AccessDeniedException/) },
+      ]);
+      failing.save = false;
+      expect(await dir.discover(deadline())).toMatchObject({ complete: true, failures: [] });
+      expect(calls).toEqual(['load', 'save', 'save']);
+      expect(stored()).toEqual([accountId(1)]);
+    });
+  });
+
+  describe('an account watched before that only the `all` listing shows, with no status of its own', () => {
+    /** The enabled listing (whole) lacks `dropped`; the `all` listing is Telnyx's own. */
+    const enabledListingWithout = (sim: TelnyxSimulator, listed: string[]) =>
+      sim.injectFault({
+        match: { route: 'managed-list', query: { 'filter[status][eq]': 'enabled' } },
+        body: JSON.stringify({ data: listed.map((id) => ({ id })), meta: { total_results: listed.length } }),
+      });
+
+    it('is asked about with its own key: refused (403), it is disabled; one never watched is disabled without a question', async () => {
+      const { sim, directory, takeRequests, addManagedAccount } = await fleet(enabled(2));
+      const dir = directory();
+      await dir.discover(deadline());
+      takeRequests();
+      sim.setManagedStatus(accountId(2), 'disabled');
+      addManagedAccount({ id: 'ma-off', status: 'disabled' });
+      const after = await dir.discover(deadline());
+      expect(accountNames(after)).toEqual(['managed-ma-0001']);
+      expect(names(after.disabled)).toEqual(['managed-ma-0002', 'managed-ma-off']);
+      expect(after).toMatchObject({ complete: true, failures: [] });
+      expect(takeRequests().sort()).toEqual(['list all p1', 'list enabled p1', 'probe ma-0002']);
+      // Disabled now, so no longer known: later runs don't ask again.
+      await dir.discover(deadline());
+      expect(takeRequests().sort()).toEqual(['list all p1', 'list enabled p1']);
+    });
+
+    it('its own key still answering: still watched, and the discovery incomplete (the listings disagree)', async () => {
+      const { sim, handles, directory, takeRequests } = await fleet(enabled(2));
+      const dir = directory();
+      await dir.discover(deadline());
+      takeRequests();
+      enabledListingWithout(sim, [accountId(1)]);
+      const after = await dir.discover(deadline());
+      expect(accountNames(after)).toEqual(['managed-ma-0001', 'managed-ma-0002']);
+      expect(after).toMatchObject({ complete: false, disabled: [], unreachable: [] });
+      expect(after.failures).toEqual([
+        {
+          kind: 'malformed-response',
+          detail: 'the enabled listing came back whole without 1 managed account watched before that the other listing shows, and its own key still works; still watching them',
+        },
+      ]);
+      expect(await after.accounts.find(({ ref }) => ref.name === 'managed-ma-0002')!.getApiKey(false)).toBe(handles[1]!.apiKey);
+      expect(takeRequests().sort()).toEqual(['list all p1', 'list enabled p1', 'probe ma-0002']);
+      expect(dir.requestCount()).toBe(4 + 3);
+    });
+
+    it('the question failing: still watched (fail open), and the discovery incomplete', async () => {
+      const { sim, handles, directory } = await fleet(enabled(2));
+      const dir = directory();
+      await dir.discover(deadline());
+      enabledListingWithout(sim, [accountId(1)]);
+      handles[1]!.injectFault({ match: { route: 'list' }, status: 500, times: Infinity });
+      const after = await dir.discover(deadline());
+      expect(accountNames(after)).toEqual(['managed-ma-0001', 'managed-ma-0002']);
+      expect(after).toMatchObject({ complete: false, disabled: [] });
+      expect(after.failures).toEqual([
+        {
+          kind: 'server-error',
+          detail:
+            'the enabled listing came back whole without 1 managed account watched before that the other listing shows, and asking with its own key failed (HTTP 500 after 3 attempt(s)); still watching them',
+        },
+      ]);
+    });
+
+    it('a cold container asks about a stored account too, retrieving its key first', async () => {
+      const { sim, directory, takeRequests } = await fleet(enabled(2));
+      sim.setManagedStatus(accountId(2), 'disabled');
+      const memory = { load: async () => [accountId(1), accountId(2)], save: async () => {} };
+      const cold = await directory({ memory }).discover(deadline());
+      expect(accountNames(cold)).toEqual(['managed-ma-0001']);
+      expect(names(cold.disabled)).toEqual(['managed-ma-0002']);
+      expect(cold).toMatchObject({ complete: true, failures: [] });
+      expect(takeRequests().sort()).toEqual(['list all p1', 'list enabled p1', 'probe ma-0002', 'retrieve ma-0001', 'retrieve ma-0002']);
     });
   });
 
