@@ -17,13 +17,15 @@ import { TelnyxApiKeySecret, secretsOf, type TelnyxKeys } from './telnyx-api-key
 export const POLLER_ENTRY = handlerEntry('poller/handler.ts');
 
 /**
- * Everything the state store and the doorbell do, and nothing else: TransactWriteItems is authorized per item (Put,
- * Update, Delete, ConditionCheck); BatchGetItem by its own action.
+ * Everything the state store, the doorbell and the known managed accounts item do, and nothing else:
+ * TransactWriteItems is authorized per item (Put, Update, Delete, ConditionCheck); BatchGetItem by its own action;
+ * GetItem reads the known managed accounts.
  */
 export const TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',

@@ -6,6 +6,7 @@ import { ENV, watchesSeveralAccounts, type ApiKeySource, type PollerConfig } fro
 import { accountOutputSuffix, SET_KEY_COMMAND_OUTPUT, SET_MANAGER_KEY_COMMAND_OUTPUT, type AccountRef } from './core/accounts.ts';
 import { createLimiter } from './core/concurrency.ts';
 import type { Notifier, PortoutSource, StateStore } from './core/ports.ts';
+import { createDynamoKnownManagedAccounts } from './adapters/dynamo-known-managed-accounts.ts';
 import { createDynamoStateStore } from './adapters/dynamo-state-store.ts';
 import { createManagedAccountsDirectory, type ManagedAccountsDirectory } from './adapters/telnyx-managed-accounts.ts';
 import { createSnsNotifier } from './adapters/sns-notifier.ts';
@@ -139,6 +140,7 @@ export function wireFleet(config: PollerConfig, overrides: WiringOverrides = {})
           }),
           fetch: overrides.telnyxFetch,
           limit,
+          memory: createDynamoKnownManagedAccounts({ client: documents, tableName: config.tableName }),
           clock,
           sleep,
         })

@@ -17,13 +17,17 @@ export interface ManagedAccountsDirectory {
 export interface ManagedDiscovery {
   /** Enabled accounts with a key in hand. getApiKey(true) re-retrieves that account's key (after a 401). */
   accounts: Array<{ ref: AccountRef; getApiKey: (refresh: boolean) => Promise<string> }>;
-  /** Listed as disabled, blocked or cancelled: not polled; the poller names them in a WARN line each run. */
+  /**
+   * Listed as disabled, blocked or cancelled (one watched before and called so by the listings alone: its own key
+   * refused too): not polled; the poller names them in a WARN line each run.
+   */
   disabled: AccountRef[];
   /** Enabled accounts whose key could not be retrieved this run: each is reported down. */
   unreachable: Array<{ ref: AccountRef; failure: SourceFailure }>;
-  /** Every listing page came back, and every account watched before that both listings lack was confirmed deleted.
-   *  When not, `accounts` still holds those known from earlier runs of this container, so a listing blip (a failed
-   *  page, or a whole reply that lost accounts) never stops watching them. */
+  /** Every listing page came back, the accounts watched before were known (from this container or `memory`), every
+   *  one both listings lack was confirmed deleted, and every one the listings alone call disabled had its own key
+   *  refused. When not, `accounts` still holds those watched before, so a listing blip (a failed page, or a whole
+   *  reply that lost accounts) never stops watching them. */
   complete: boolean;
   /** Watched before, missing from both whole listings, and Telnyx's own 404 for the account: deleted, so no longer
    *  watched. Named in the run that drops them only; later runs don't know them. */

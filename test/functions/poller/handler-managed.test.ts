@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FleetReport } from '../../../functions/poller/core/poll-fleet.ts';
 import { startTelnyxSimulator, type TelnyxAccount, type TelnyxSimulator } from '../../../local/telnyx-simulator.ts';
+import { TABLE_ACTIONS } from '../../../lib/poller-function.ts';
 import { createTestTable, type TestTable } from '../../support/dynamo.ts';
+import { startDynamoOpCounter, type DynamoOpCounter } from '../../support/dynamo-op-counter.ts';
 import { sumEmfMetrics } from '../../support/emf-metrics.ts';
 import { telnyxPortout } from '../../support/factories.ts';
 import { loadHandler, logLines, type LoadedHandler } from '../../support/poller-handler.ts';
@@ -17,6 +19,8 @@ describe('poller handler with managed accounts', () => {
   let second: TelnyxAccount;
   let managerKey: string;
   let table: TestTable;
+  let dynamoOps: DynamoOpCounter;
+  let env: Record<string, string>;
   let lambda: LoadedHandler;
   let logStart = 0;
   let alertStart = 0;
@@ -45,17 +49,20 @@ describe('poller handler with managed accounts', () => {
     first = sim.addManagedAccount({ id: 'acct-1', organizationName: 'Acme Resale Ltd' });
     first.upsert(portout('M1'));
     table = await createTestTable();
-    lambda = await loadHandler({
+    dynamoOps = await startDynamoOpCounter(inject('dynamoEndpoint'));
+    env = {
       TABLE_NAME: table.tableName,
       TELNYX_BASE_URL: sim.baseUrl,
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoOps.endpoint,
       TELNYX_ACCOUNTS: JSON.stringify([{ name: 'brand-a', apiKey: brandA.apiKey }]),
       MANAGER_API_KEY: managerKey,
-    });
+    };
+    lambda = await loadHandler(env);
   });
   afterAll(async () => {
     lambda.restore();
     await sim.close();
+    await dynamoOps.close();
     await table.drop();
   });
 
@@ -126,6 +133,32 @@ describe('poller handler with managed accounts', () => {
     expect(next.polled).toEqual({ 'brand-a': 'ok' });
     expect(logLines(next.logs, 'managed accounts Telnyx no longer lists')).toEqual([]);
     expect(next.metrics.get('PollSucceeded')).toBe(1);
+  });
+
+  it('run 6: the watched set is read once per container and written only when it changes; a quiet warm run adds no DynamoDB call', async () => {
+    sim.setManagedStatus('acct-1', 'enabled');
+    let from = dynamoOps.operations.length;
+    expect((await poll()).polled).toEqual({ 'brand-a': 'ok', 'managed-acct-1': 'ok' });
+    expect(dynamoOps.operations.slice(from).filter((operation) => operation === 'PutItem')).toHaveLength(1);
+
+    from = dynamoOps.operations.length;
+    await poll();
+    // Each account's one Query, as a quiet single-account run makes.
+    expect(dynamoOps.operations.slice(from)).toEqual(['Query', 'Query']);
+
+    // A new container: one strongly consistent read of the set beside the polls, and nothing to write.
+    lambda.restore();
+    lambda = await loadHandler(env);
+    from = dynamoOps.operations.length;
+    expect((await poll()).polled).toEqual({ 'brand-a': 'ok', 'managed-acct-1': 'ok' });
+    expect(dynamoOps.operations.slice(from).sort()).toEqual(['GetItem', 'Query', 'Query']);
+  });
+
+  it('made only DynamoDB calls the stack grants the poller, across every run above', () => {
+    // TransactWriteItems is authorized per item (Put, Update, Delete, ConditionCheck), each granted on its own.
+    const called = new Set(dynamoOps.operations.filter((operation) => operation !== 'TransactWriteItems'));
+    expect(called).toContain('GetItem');
+    for (const operation of called) expect(TABLE_ACTIONS, operation).toContain(`dynamodb:${operation}`);
   });
 
   it('never logs a key, an organization name or personal data', () => {
