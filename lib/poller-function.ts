@@ -17,19 +17,20 @@ import { TelnyxApiKeySecret, secretsOf, type TelnyxKeys } from './telnyx-api-key
 export const POLLER_ENTRY = handlerEntry('poller/handler.ts');
 
 /**
- * Everything the state store, the doorbell and the known managed accounts item do, and nothing else:
- * TransactWriteItems is authorized per item (Put, Update, Delete, ConditionCheck); BatchGetItem by its own action;
- * GetItem reads the known managed accounts.
+ * Everything the state store and the doorbell do, and nothing else:
+ * TransactWriteItems is authorized per item (Put, Update, Delete, ConditionCheck); BatchGetItem by its own action.
  */
 export const TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:DeleteItem',
-  'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ] as const;
+
+/** With managed accounts the poller also reads the ids it watched before (one item, by key, once per container). */
+export const MANAGED_TABLE_ACTIONS = [...TABLE_ACTIONS, 'dynamodb:GetItem'] as const;
 
 /**
  * What DynamoDB uses a customer-managed table key for on the caller's behalf: CDK's `grantEncryptDecrypt`,
@@ -139,7 +140,9 @@ export class PollerFunction extends Construct {
     });
     const role = this.role;
     this.logGroup.grantWrite(role);
-    role.addToPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS], resources: [props.table.tableArn] }));
+    role.addToPolicy(
+      new PolicyStatement({ actions: [...(props.keys.kind !== 'single' && props.keys.managerKey ? MANAGED_TABLE_ACTIONS : TABLE_ACTIONS)], resources: [props.table.tableArn] }),
+    );
     if (props.table.encryptionKey) {
       // The key also guards the API key secret and the ops topic: the poller may use it for the table, through DynamoDB only.
       role.addToPolicy(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config.ts';
-import { build, FULL_CONFIG, SEVERAL_ACCOUNTS_CONFIG } from './synth.ts';
+import { MANAGED_TABLE_ACTIONS, TABLE_ACTIONS } from '../../lib/poller-function.ts';
+import { build, FULL_CONFIG, MANAGED_CONFIG, SEVERAL_ACCOUNTS_CONFIG, synthesize } from './synth.ts';
 
 /** Why `raw` fails to build, as the ConfigError synth reports. */
 function synthError(raw: unknown): string {
@@ -41,5 +42,21 @@ describe("the poller's environment", () => {
     ['several accounts', SEVERAL_ACCOUNTS_CONFIG],
   ])('fits with %s', (_name, raw) => {
     expect(() => build(raw)).not.toThrow();
+  });
+});
+
+describe("the poller's table grant", () => {
+  const tableActions = (raw: unknown): string[] => {
+    const { template } = synthesize(raw);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }).Properties.PolicyDocument.Statement,
+    );
+    return statements.map((statement) => [statement.Action].flat()).find((actions) => actions.includes('dynamodb:Query')) ?? [];
+  };
+
+  it('adds GetItem, for the managed accounts watched before, only where managed accounts are watched', () => {
+    expect(tableActions({})).toEqual([...TABLE_ACTIONS]);
+    expect(tableActions(SEVERAL_ACCOUNTS_CONFIG)).toEqual([...TABLE_ACTIONS]);
+    expect(tableActions(MANAGED_CONFIG).sort()).toEqual([...MANAGED_TABLE_ACTIONS].sort());
   });
 });

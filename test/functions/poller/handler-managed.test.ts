@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FleetReport } from '../../../functions/poller/core/poll-fleet.ts';
 import { startTelnyxSimulator, type TelnyxAccount, type TelnyxSimulator } from '../../../local/telnyx-simulator.ts';
-import { TABLE_ACTIONS } from '../../../lib/poller-function.ts';
+import { MANAGED_TABLE_ACTIONS } from '../../../lib/poller-function.ts';
 import { createTestTable, type TestTable } from '../../support/dynamo.ts';
 import { startDynamoOpCounter, type DynamoOpCounter } from '../../support/dynamo-op-counter.ts';
 import { sumEmfMetrics } from '../../support/emf-metrics.ts';
@@ -158,7 +158,7 @@ describe('poller handler with managed accounts', () => {
     // TransactWriteItems is authorized per item (Put, Update, Delete, ConditionCheck), each granted on its own.
     const called = new Set(dynamoOps.operations.filter((operation) => operation !== 'TransactWriteItems'));
     expect(called).toContain('GetItem');
-    for (const operation of called) expect(TABLE_ACTIONS, operation).toContain(`dynamodb:${operation}`);
+    for (const operation of called) expect(MANAGED_TABLE_ACTIONS, operation).toContain(`dynamodb:${operation}`);
   });
 
   it('never logs a key, an organization name or personal data', () => {
