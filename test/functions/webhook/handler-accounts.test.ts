@@ -1,8 +1,7 @@
 import { InvokeCommand, LambdaClient, type InvokeCommandInput } from '@aws-sdk/client-lambda';
-import { PublishBatchCommand, SNSClient, type PublishBatchCommandInput } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { DoorbellReport } from '../../../functions/poller/core/doorbell.ts';
 import type { FleetReport } from '../../../functions/poller/core/poll-fleet.ts';
 import { createWebhookSigner, type WebhookSigner } from '../../../local/webhook-signer.ts';
@@ -10,11 +9,9 @@ import { startTelnyxSimulator, type TelnyxAccount, type TelnyxSimulator } from '
 import { createTestTable, type TestTable } from '../../support/dynamo.ts';
 import { sumEmfMetrics } from '../../support/emf-metrics.ts';
 import { telnyxPortout } from '../../support/factories.ts';
-import { logLines } from '../../support/poller-handler.ts';
+import { loadHandler, logLines, type LoadedHandler } from '../../support/poller-handler.ts';
 import { signedRequest, statusChangedWebhook } from '../../support/webhooks.ts';
 
-type Context = { getRemainingTimeInMillis(): number; awsRequestId: string };
-type PollerHandler = (event: unknown, context: Context) => Promise<FleetReport | DoorbellReport>;
 type ReceiverHandler = (event: LambdaFunctionURLEvent) => Promise<APIGatewayProxyStructuredResultV2>;
 
 // Far enough ahead that no FOC reminder falls due while the suite runs.
@@ -43,19 +40,17 @@ function functionUrlEvent(signer: WebhookSigner, event: unknown, account?: strin
  */
 describe('webhook receiver → poller with several accounts (simulator, DynamoDB Local, mocked Lambda and SNS)', () => {
   const lambda = mockClient(LambdaClient);
-  const sns = mockClient(SNSClient);
   const signers = { default: createWebhookSigner(), 'brand-b': createWebhookSigner(), 'brand-c': createWebhookSigner() };
-  const published: string[] = [];
-  const logged: string[] = [];
   const invocations: Array<Promise<FleetReport | DoorbellReport>> = [];
   let sim: TelnyxSimulator;
   let brandB: TelnyxAccount;
   let brandC: TelnyxAccount;
   let table: TestTable;
-  let poller: PollerHandler;
+  let poller: LoadedHandler;
   let receiver: ReceiverHandler;
-  let requestId = 0;
-  const context = (): Context => ({ getRemainingTimeInMillis: () => 120_000, awsRequestId: `req-${++requestId}` });
+  /** What SNS accepted, as `<account attribute> <alert id>`. */
+  const published = () => poller.published.map(({ account, alertId }) => `${account} ${alertId}`);
+  const logged = () => poller.logged;
   const deliver = (signedBy: keyof typeof signers, account: string | undefined, portoutId: string) =>
     receiver(functionUrlEvent(signers[signedBy], statusChangedWebhook({ id: portoutId, status: 'pending' }), account));
   const requests = () => ({ default: sim.requests.length, 'brand-b': brandB.requests.length, 'brand-c': brandC.requests.length });
@@ -65,57 +60,38 @@ describe('webhook receiver → poller with several accounts (simulator, DynamoDB
     brandB = sim.addAccount();
     brandC = sim.addAccount();
     table = await createTestTable();
-    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map(String).join(' '));
-      });
-    }
-    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
-      const entries = input.PublishBatchRequestEntries ?? [];
-      for (const entry of entries) {
-        published.push(`${entry.MessageAttributes?.account?.StringValue} ${JSON.parse(JSON.parse(entry.Message ?? '{}').default).alertId}`);
-      }
-      return { Successful: entries.map((entry) => ({ Id: entry.Id!, MessageId: entry.Id! })), Failed: [] };
-    });
     lambda.on(InvokeCommand).callsFake(async (input: InvokeCommandInput) => {
-      invocations.push(poller(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)), context()));
+      invocations.push(poller.invoke(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))) as Promise<FleetReport | DoorbellReport>);
       return { StatusCode: 202 };
     });
-    vi.stubEnv('TABLE_NAME', table.tableName);
-    vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:123456789012:portout-alerts');
-    vi.stubEnv(
-      'TELNYX_ACCOUNTS',
-      JSON.stringify([
+    poller = await loadHandler({
+      TABLE_NAME: table.tableName,
+      TELNYX_ACCOUNTS: JSON.stringify([
         { name: 'default', apiKey: sim.apiKey },
         { name: 'brand-b', apiKey: brandB.apiKey },
         { name: 'brand-c', apiKey: brandC.apiKey },
       ]),
-    );
-    vi.stubEnv('TELNYX_BASE_URL', sim.baseUrl);
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamoEndpoint'));
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    // As the stack sets it: every configured account, null where no webhook key is configured.
-    vi.stubEnv('WEBHOOK_ACCOUNTS', JSON.stringify({ default: signers.default.publicKey, 'brand-b': signers['brand-b'].publicKey, 'brand-c': null }));
-    vi.stubEnv('POLLER_FUNCTION_NAME', 'portout-watch-poller');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-    ({ handler: poller } = (await import('../../../functions/poller/handler.ts')) as { handler: PollerHandler });
+      TELNYX_BASE_URL: sim.baseUrl,
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      // As the stack sets it: every configured account, null where no webhook key is configured.
+      WEBHOOK_ACCOUNTS: JSON.stringify({ default: signers.default.publicKey, 'brand-b': signers['brand-b'].publicKey, 'brand-c': null }),
+      POLLER_FUNCTION_NAME: 'portout-watch-poller',
+    });
+    // Imported after loadHandler stubbed the environment and reset the module cache: a cold receiver.
     ({ handler: receiver } = (await import('../../../functions/webhook/handler.ts')) as { handler: ReceiverHandler });
     // The first scheduled poll initialises every account, so later changes are alerted one by one.
-    await poller({}, context());
+    await poller.poll();
   });
   afterAll(async () => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
+    poller.restore();
     lambda.restore();
-    sns.restore();
     await sim.close();
     await table.drop();
   });
   beforeEach(() => {
     invocations.length = 0;
-    logged.length = 0;
-    published.length = 0;
+    poller.logged.length = 0;
+    poller.published.length = 0;
     for (const account of [sim, brandB, brandC]) account.resetRequests();
   });
 
@@ -124,27 +100,27 @@ describe('webhook receiver → poller with several accounts (simulator, DynamoDB
     expect((await deliver('brand-b', 'brand-b', 'B1')).statusCode).toBe(202);
     const [report] = (await Promise.all(invocations)) as DoorbellReport[];
     expect(report).toMatchObject({ outcome: 'answered', polls: 1, hintsSeen: 1, followUps: 0 });
-    expect(published).toEqual(['brand-b B1.new.pending.v1']);
+    expect(published()).toEqual(['brand-b B1.new.pending.v1']);
     expect(requests()).toEqual({ default: 0, 'brand-b': 3, 'brand-c': 0 });
-    expect(logLines(logged, 'webhook verified; poll triggered')).toMatchObject([{ account: 'brand-b', portoutId: 'B1' }]);
-    expect(logLines(logged, 'webhook answered')).toMatchObject([{ account: 'brand-b' }]);
-    expect(logLines(logged, 'fleet run finished')).toMatchObject([{ accounts: 1, only: ['brand-b'], telnyxRequests: 3 }]);
+    expect(logLines(logged(), 'webhook verified; poll triggered')).toMatchObject([{ account: 'brand-b', portoutId: 'B1' }]);
+    expect(logLines(logged(), 'webhook answered')).toMatchObject([{ account: 'brand-b' }]);
+    expect(logLines(logged(), 'fleet run finished')).toMatchObject([{ accounts: 1, only: ['brand-b'], telnyxRequests: 3 }]);
   });
 
   it('a poll of one account does not count toward the fleet heartbeat, which stands for every account', async () => {
     await deliver('brand-b', 'brand-b', 'B1');
     await Promise.all(invocations);
-    expect(sumEmfMetrics(logged).get('PollSucceeded')).toBe(0);
-    logged.length = 0;
-    await poller({}, context());
-    expect(sumEmfMetrics(logged).get('PollSucceeded')).toBe(1);
+    expect(sumEmfMetrics(logged()).get('PollSucceeded')).toBe(0);
+    poller.logged.length = 0;
+    await poller.poll();
+    expect(sumEmfMetrics(logged()).get('PollSucceeded')).toBe(1);
   });
 
   it("the bare URL is the default account's: its webhook polls the default account alone", async () => {
     sim.upsert(portout('D1'));
     expect((await deliver('default', undefined, 'D1')).statusCode).toBe(202);
     await Promise.all(invocations);
-    expect(published).toEqual(['default D1.new.pending.v1']);
+    expect(published()).toEqual(['default D1.new.pending.v1']);
     expect(requests()).toEqual({ default: 3, 'brand-b': 0, 'brand-c': 0 });
   });
 
@@ -153,8 +129,8 @@ describe('webhook receiver → poller with several accounts (simulator, DynamoDB
     expect(reply.statusCode).toBe(401);
     expect(JSON.parse(reply.body ?? '{}')).toEqual({ ok: false, reason: 'bad-signature' });
     expect(invocations).toEqual([]);
-    expect(sumEmfMetrics(logged).get('WebhookSignatureFailures')).toBe(1);
-    expect(logLines(logged, 'webhook refused')).toMatchObject([{ reason: 'bad-signature', account: 'brand-b', status: 401 }]);
+    expect(sumEmfMetrics(logged()).get('WebhookSignatureFailures')).toBe(1);
+    expect(logLines(logged(), 'webhook refused')).toMatchObject([{ reason: 'bad-signature', account: 'brand-b', status: 401 }]);
   });
 
   it('an unknown account, or one with no webhook key: 404 with the reason, the name logged only when it is a valid one', async () => {
@@ -164,12 +140,12 @@ describe('webhook receiver → poller with several accounts (simulator, DynamoDB
     expect([unknown.statusCode, keyless.statusCode, odd.statusCode]).toEqual([404, 404, 404]);
     expect(JSON.parse(keyless.body ?? '{}')).toEqual({ ok: false, reason: 'no-public-key' });
     expect(invocations).toEqual([]);
-    expect(logLines(logged, 'webhook refused')).toEqual([
+    expect(logLines(logged(), 'webhook refused')).toEqual([
       expect.objectContaining({ reason: 'unknown-account', account: 'brand-z' }),
       expect.objectContaining({ reason: 'no-public-key', account: 'brand-c' }),
       expect.not.objectContaining({ account: expect.anything() }),
     ]);
-    expect(logged.join('\n')).not.toContain('<script>');
-    expect(sumEmfMetrics(logged).get('WebhookSignatureFailures')).toBe(3);
+    expect(logged().join('\n')).not.toContain('<script>');
+    expect(sumEmfMetrics(logged()).get('WebhookSignatureFailures')).toBe(3);
   });
 });
